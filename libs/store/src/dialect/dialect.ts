@@ -1,0 +1,22 @@
+import type { Knex } from "knex";
+
+/** What differs between the SQL backends; everything else is shared knex code. */
+export interface Dialect {
+  /** `sqlite` or `postgres`. */
+  readonly kind: "sqlite" | "postgres";
+  /** Human-readable backend name, e.g. `sqlite (better-sqlite3)`. */
+  readonly name: string;
+  /** The pool that serves reads; it sees only committed data. */
+  readonly reader: Knex;
+  /** The connection(s) that write; used by migrations and the write queue. */
+  readonly writer: Knex;
+  /**
+   * Runs `work` in a transaction that excludes every other writer of the same
+   * database (SQLite: BEGIN IMMEDIATE; PostgreSQL: a transaction-level advisory lock),
+   * so that global positions are assigned and committed in order.
+   */
+  writeTransaction<T>(work: (trx: Knex) => Promise<T>): Promise<T>;
+  /** True when the error means the database is unreachable (not a bug, not bad input). */
+  isUnavailable(error: unknown): boolean;
+  close(): Promise<void>;
+}

@@ -1,0 +1,62 @@
+import type { ExpectedRevision } from "./event-store.js";
+
+/** Base of every error the store throws on purpose. */
+export abstract class StoreError extends Error {
+  abstract readonly kind: string;
+}
+
+/** The stream's state did not match the expected revision. */
+export class WrongExpectedRevisionError extends StoreError {
+  readonly kind = "wrong-expected-revision";
+  constructor(
+    readonly stream: string,
+    readonly expected: ExpectedRevision,
+    /** The stream's last revision, `undefined` when it does not exist. */
+    readonly actual: number | undefined,
+    detail?: string,
+  ) {
+    super(
+      `wrong expected revision on stream "${stream}": expected ${String(expected)}, actual ${
+        actual === undefined ? "no stream" : String(actual)
+      }${detail ? ` (${detail})` : ""}`,
+    );
+    this.name = "WrongExpectedRevisionError";
+  }
+}
+
+/** An input was malformed. */
+export class InvalidInputError extends StoreError {
+  readonly kind = "invalid-input";
+  constructor(
+    readonly field: string,
+    readonly reason: string,
+  ) {
+    super(`invalid ${field}: ${reason}`);
+    this.name = "InvalidInputError";
+  }
+}
+
+/** An input exceeded a configured limit (events or bytes per append). */
+export class LimitExceededError extends StoreError {
+  readonly kind = "limit-exceeded";
+  constructor(
+    readonly field: string,
+    readonly reason: string,
+  ) {
+    super(`${field}: ${reason}`);
+    this.name = "LimitExceededError";
+  }
+}
+
+/** The database cannot be reached or the store is closing. */
+export class StoreUnavailableError extends StoreError {
+  readonly kind = "unavailable";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "StoreUnavailableError";
+  }
+}
+
+export function isStoreError(error: unknown): error is StoreError {
+  return error instanceof StoreError;
+}

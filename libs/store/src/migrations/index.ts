@@ -1,0 +1,23 @@
+import type { Knex } from "knex";
+import type { Dialect } from "../dialect/dialect.js";
+import { eventsMigration } from "./001-events.js";
+import type { Migration } from "./migration.js";
+
+/** Every migration, oldest first. Append new ones; never edit a released one. */
+export const migrations: readonly Migration[] = [eventsMigration];
+
+function migrationSource(kind: Dialect["kind"]): Knex.MigrationSource<Migration> {
+  return {
+    getMigrations: async () => [...migrations],
+    getMigrationName: (migration) => migration.name,
+    getMigration: async (migration) => ({
+      up: (knex: Knex) => migration.up(knex, kind),
+      down: (knex: Knex) => migration.down(knex, kind),
+    }),
+  };
+}
+
+/** Brings the database to the latest schema (knex keeps track in `knex_migrations`). */
+export async function migrateToLatest(dialect: Dialect): Promise<void> {
+  await dialect.writer.migrate.latest({ migrationSource: migrationSource(dialect.kind) });
+}

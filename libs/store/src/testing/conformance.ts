@@ -1,0 +1,366 @@
+import { randomUUID } from "node:crypto";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { InvalidInputError, LimitExceededError, WrongExpectedRevisionError } from "../errors.js";
+import type { EventStore, ProposedEvent, RecordedEvent } from "../event-store.js";
+
+/** A fresh, empty store per test, and a way to open a second one on the same database. */
+export interface StoreFixture {
+  store: EventStore;
+  /** Opens another store instance (another connection pool) on the same database. */
+  openAnother(): Promise<EventStore>;
+  /** Removes the database. The stores are closed by then. */
+  cleanup(): Promise<void>;
+}
+
+export type StoreFixtureFactory = () => Promise<StoreFixture>;
+
+const encoder = new TextEncoder();
+
+export function event(type = "test.Happened", body = "{}", extra: Partial<ProposedEvent> = {}): ProposedEvent {
+  return { id: randomUUID(), type, data: encoder.encode(body), ...extra };
+}
+
+export function events(count: number, type = "test.Happened"): ProposedEvent[] {
+  return Array.from({ length: count }, (_, index) => event(type, `{"n":${index}}`));
+}
+
+export async function collect(pages: AsyncIterable<RecordedEvent[]>): Promise<RecordedEvent[]> {
+  const all: RecordedEvent[] = [];
+  for await (const page of pages) all.push(...page);
+  return all;
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected the promise to reject, it resolved");
+}
+
+/**
+ * The store's invariants (DESIGN.md 1-4), run against every backend and driver.
+ * Each test gets a fresh database from `factory`.
+ */
+export function describeEventStoreConformance(name: string, factory: StoreFixtureFactory): void {
+  describe(`EventStore conformance: ${name}`, () => {
+    let fixture: StoreFixture;
+    let store: EventStore;
+    const extra: EventStore[] = [];
+
+    beforeEach(async () => {
+      fixture = await factory();
+      store = fixture.store;
+    });
+    afterEach(async () => {
+      await Promise.all(extra.splice(0).map((other) => other.close()));
+      await store.close();
+      await fixture.cleanup();
+    });
+
+    async function another(): Promise<EventStore> {
+      const other = await fixture.openAnother();
+      extra.push(other);
+      return other;
+    }
+
+    describe("append and read", () => {
+      it("stores events at contiguous revisions from 0 and answers the last revision and position", async () => {
+        const first = await store.appendToStream("account-1", events(3), { expectedRevision: "no_stream" });
+        expect(first).toEqual({ revision: 2, position: 3 });
+        const second = await store.appendToStream("account-1", events(2), { expectedRevision: 2 });
+        expect(second).toEqual({ revision: 4, position: 5 });
+        const read = await collect(store.readStream("account-1"));
+        expect(read.map((e) => e.revision)).toEqual([0, 1, 2, 3, 4]);
+        expect(read.map((e) => e.position)).toEqual([1, 2, 3, 4, 5]);
+        expect(read.every((e) => e.stream === "account-1")).toBe(true);
+      });
+
+      it("round-trips ids, types, binary data, content type, metadata and a commit time", async () => {
+        const before = Date.now();
+        const data = Uint8Array.from({ length: 256 }, (_, index) => index);
+        const proposed = event("annals.test.v1.Binary", "", { data, contentType: "application/json", metadata: { actor: "ada", "correlation-id": "c-1" } });
+        await store.appendToStream("binary-1", [proposed]);
+        const [recorded] = await collect(store.readStream("binary-1"));
+        expect(recorded).toBeDefined();
+        expect(recorded!.id).toBe(proposed.id);
+        expect(recorded!.type).toBe("annals.test.v1.Binary");
+        expect(Buffer.from(recorded!.data).equals(Buffer.from(data))).toBe(true);
+        expect(recorded!.contentType).toBe("application/json");
+        expect(recorded!.metadata).toEqual({ actor: "ada", "correlation-id": "c-1" });
+        expect(recorded!.recordedAt).toBeGreaterThanOrEqual(before - 1);
+        expect(recorded!.recordedAt).toBeLessThanOrEqual(Date.now() + 1);
+      });
+
+      it("assigns a UUID when the id is empty, and defaults the content type to protobuf", async () => {
+        await store.appendToStream("ids-1", [{ type: "t.A", data: new Uint8Array([1]) }, { id: "", type: "t.B", data: new Uint8Array([2]) }]);
+        const read = await collect(store.readStream("ids-1"));
+        expect(read).toHaveLength(2);
+        for (const recorded of read) {
+          expect(recorded.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+          expect(recorded.contentType).toBe("application/protobuf");
+        }
+        expect(read[0]!.id).not.toBe(read[1]!.id);
+      });
+
+      it("reads a stream forwards, backwards, from a revision and with a max count", async () => {
+        await store.appendToStream("s", events(10));
+        const revisions = async (options: Parameters<EventStore["readStream"]>[1]) =>
+          (await collect(store.readStream("s", options))).map((e) => e.revision);
+        expect(await revisions({ from: 4, maxCount: 3 })).toEqual([4, 5, 6]);
+        expect(await revisions({ direction: "backwards" })).toEqual([9, 8, 7, 6, 5, 4, 3, 2, 1, 0]);
+        expect(await revisions({ direction: "backwards", from: 3 })).toEqual([3, 2, 1, 0]);
+        expect(await revisions({ direction: "backwards", from: "end", maxCount: 2 })).toEqual([9, 8]);
+        expect(await revisions({ from: 10 })).toEqual([]);
+      });
+
+      it("reads a stream longer than one page in order", async () => {
+        await store.appendToStream("long", events(2_500));
+        const read = await collect(store.readStream("long"));
+        expect(read).toHaveLength(2_500);
+        expect(read.every((e, index) => e.revision === index)).toBe(true);
+        const backwards = await collect(store.readStream("long", { direction: "backwards", maxCount: 1_500 }));
+        expect(backwards).toHaveLength(1_500);
+        expect(backwards.every((e, index) => e.revision === 2_499 - index)).toBe(true);
+      });
+
+      it("yields nothing for a stream that does not exist", async () => {
+        expect(await collect(store.readStream("nobody"))).toEqual([]);
+        expect(await store.getStream("nobody")).toBeUndefined();
+      });
+
+      it("reads $all in global order, forwards and backwards, from a position", async () => {
+        await store.appendToStream("a", events(2));
+        await store.appendToStream("b", events(2));
+        await store.appendToStream("a", events(1));
+        const all = await collect(store.readAll());
+        expect(all.map((e) => [e.stream, e.position])).toEqual([
+          ["a", 1],
+          ["a", 2],
+          ["b", 3],
+          ["b", 4],
+          ["a", 5],
+        ]);
+        expect((await collect(store.readAll({ from: 3, maxCount: 2 }))).map((e) => e.position)).toEqual([3, 4]);
+        expect((await collect(store.readAll({ direction: "backwards", maxCount: 2 }))).map((e) => e.position)).toEqual([5, 4]);
+        expect((await collect(store.readAll({ direction: "backwards", from: 2 }))).map((e) => e.position)).toEqual([2, 1]);
+        expect(await store.headPosition()).toBe(5);
+      });
+
+      it("tells a stream's last revision and position", async () => {
+        await store.appendToStream("x", events(3));
+        await store.appendToStream("y", events(1));
+        expect(await store.getStream("x")).toEqual({ stream: "x", lastRevision: 2, lastPosition: 3 });
+        expect(await store.getStream("y")).toEqual({ stream: "y", lastRevision: 0, lastPosition: 4 });
+      });
+
+      it("keeps what it acknowledged across a reopen", async () => {
+        await store.appendToStream("durable", events(5));
+        const other = await another();
+        expect((await collect(other.readStream("durable"))).map((e) => e.revision)).toEqual([0, 1, 2, 3, 4]);
+      });
+    });
+
+    describe("optimistic concurrency", () => {
+      it("no_stream refuses an existing stream and reports its revision", async () => {
+        await store.appendToStream("c", events(2));
+        const error = await rejection(store.appendToStream("c", events(1), { expectedRevision: "no_stream" }));
+        expect(error).toBeInstanceOf(WrongExpectedRevisionError);
+        expect(error).toMatchObject({ stream: "c", expected: "no_stream", actual: 1 });
+      });
+
+      it("stream_exists refuses a missing stream", async () => {
+        const error = await rejection(store.appendToStream("c", events(1), { expectedRevision: "stream_exists" }));
+        expect(error).toMatchObject({ kind: "wrong-expected-revision", expected: "stream_exists", actual: undefined });
+        await store.appendToStream("c", events(1));
+        await expect(store.appendToStream("c", events(1), { expectedRevision: "stream_exists" })).resolves.toEqual({ revision: 1, position: 2 });
+      });
+
+      it("an exact revision must match the last revision", async () => {
+        await store.appendToStream("c", events(3));
+        const error = await rejection(store.appendToStream("c", events(1), { expectedRevision: 1 }));
+        expect(error).toMatchObject({ expected: 1, actual: 2 });
+        const missing = await rejection(store.appendToStream("d", events(1), { expectedRevision: 0 }));
+        expect(missing).toMatchObject({ expected: 0, actual: undefined });
+        expect(await collect(store.readStream("d"))).toEqual([]);
+        await expect(store.appendToStream("c", events(1), { expectedRevision: 2 })).resolves.toEqual({ revision: 3, position: 4 });
+      });
+
+      it("any appends whatever the state", async () => {
+        await expect(store.appendToStream("c", events(1), { expectedRevision: "any" })).resolves.toEqual({ revision: 0, position: 1 });
+        await expect(store.appendToStream("c", events(1))).resolves.toEqual({ revision: 1, position: 2 });
+      });
+
+      it("of concurrent appends with the same expected revision exactly one wins", async () => {
+        await store.appendToStream("race", events(1));
+        const attempts = await Promise.allSettled(Array.from({ length: 20 }, () => store.appendToStream("race", events(2), { expectedRevision: 0 })));
+        const won = attempts.filter((attempt) => attempt.status === "fulfilled");
+        const lost = attempts.filter((attempt) => attempt.status === "rejected");
+        expect(won).toHaveLength(1);
+        expect(lost).toHaveLength(19);
+        for (const attempt of lost) expect((attempt as PromiseRejectedResult).reason).toBeInstanceOf(WrongExpectedRevisionError);
+        expect((await collect(store.readStream("race"))).map((e) => e.revision)).toEqual([0, 1, 2]);
+      });
+
+      it("of concurrent appends from two store instances (two connection pools) exactly one wins", async () => {
+        const other = await another();
+        await store.appendToStream("race2", events(1));
+        const attempts = await Promise.allSettled(
+          Array.from({ length: 16 }, (_, index) => (index % 2 ? store : other).appendToStream("race2", events(1), { expectedRevision: 0 })),
+        );
+        expect(attempts.filter((attempt) => attempt.status === "fulfilled")).toHaveLength(1);
+        expect((await collect(store.readStream("race2"))).map((e) => e.revision)).toEqual([0, 1]);
+      });
+
+      it("concurrent appends to many streams keep every stream contiguous and positions unique", async () => {
+        const other = await another();
+        const writers = [store, other];
+        await Promise.all(
+          Array.from({ length: 40 }, (_, index) =>
+            (async () => {
+              for (let round = 0; round < 5; round += 1) {
+                await writers[index % 2]!.appendToStream(`many-${index % 8}`, events(1 + (round % 3)));
+              }
+            })(),
+          ),
+        );
+        const all = await collect(store.readAll());
+        const positions = all.map((e) => e.position);
+        expect(positions).toEqual(positions.map((_, index) => index + 1));
+        for (let stream = 0; stream < 8; stream += 1) {
+          const revisions = all.filter((e) => e.stream === `many-${stream}`).map((e) => e.revision);
+          expect(revisions).toEqual(revisions.map((_, index) => index));
+        }
+      });
+    });
+
+    describe("atomicity", () => {
+      it("stores nothing of an append with one bad event", async () => {
+        const bad = [event(), event(), { ...event(), type: "" }];
+        await expect(store.appendToStream("atomic", bad)).rejects.toBeInstanceOf(InvalidInputError);
+        expect(await collect(store.readStream("atomic"))).toEqual([]);
+        expect(await store.headPosition()).toBe(0);
+      });
+
+      it("a refused append in a group commit does not affect the others", async () => {
+        await store.appendToStream("g", events(1));
+        const results = await Promise.allSettled([
+          store.appendToStream("g1", events(3)),
+          store.appendToStream("g", events(2), { expectedRevision: 7 }),
+          store.appendToStream("g2", events(2), { expectedRevision: "no_stream" }),
+        ]);
+        expect(results.map((result) => result.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+        expect((await collect(store.readStream("g"))).length).toBe(1);
+        expect((await collect(store.readStream("g1"))).length).toBe(3);
+        expect((await collect(store.readStream("g2"))).length).toBe(2);
+        const positions = (await collect(store.readAll())).map((e) => e.position);
+        expect(positions).toEqual([1, 2, 3, 4, 5, 6]);
+      });
+    });
+
+    describe("idempotency", () => {
+      it("re-sending an append stores nothing new and answers the original result", async () => {
+        const batch = events(3);
+        const first = await store.appendToStream("idem", batch, { expectedRevision: "no_stream" });
+        await store.appendToStream("other", events(1));
+        const again = await store.appendToStream("idem", batch, { expectedRevision: "no_stream" });
+        expect(again).toEqual(first);
+        expect((await collect(store.readAll())).length).toBe(4);
+      });
+
+      it("a retry after later appends still answers the original result", async () => {
+        const batch = events(2);
+        const first = await store.appendToStream("idem", batch, { expectedRevision: "any" });
+        await store.appendToStream("idem", events(2));
+        await expect(store.appendToStream("idem", batch, { expectedRevision: "any" })).resolves.toEqual(first);
+        await expect(store.appendToStream("idem", batch.slice(0, 1), { expectedRevision: "no_stream" })).resolves.toEqual({ revision: 0, position: 1 });
+        expect((await collect(store.readStream("idem"))).length).toBe(4);
+      });
+
+      it("concurrent duplicates of one append store it once", async () => {
+        const batch = events(2);
+        const results = await Promise.all(Array.from({ length: 5 }, () => store.appendToStream("dup", batch)));
+        expect(new Set(results.map((result) => JSON.stringify(result))).size).toBe(1);
+        expect((await collect(store.readStream("dup"))).length).toBe(2);
+      });
+
+      it("a partial overlap is a conflict and stores nothing", async () => {
+        const batch = events(2);
+        await store.appendToStream("idem", batch);
+        const error = await rejection(store.appendToStream("idem", [batch[0]!, event()]));
+        expect(error).toBeInstanceOf(WrongExpectedRevisionError);
+        expect((await collect(store.readStream("idem"))).length).toBe(2);
+      });
+
+      it("the same ids in another stream are a conflict", async () => {
+        const batch = events(1);
+        await store.appendToStream("one", batch);
+        await expect(store.appendToStream("two", batch)).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+        expect(await collect(store.readStream("two"))).toEqual([]);
+      });
+
+      it("ids compare case-insensitively", async () => {
+        const proposed = event();
+        await store.appendToStream("case", [proposed]);
+        await store.appendToStream("case", [{ ...proposed, id: proposed.id!.toUpperCase() }]);
+        expect((await collect(store.readStream("case"))).length).toBe(1);
+      });
+    });
+
+    describe("global positions", () => {
+      it("are unique and strictly increasing across streams and batches", async () => {
+        await Promise.all(Array.from({ length: 30 }, (_, index) => store.appendToStream(`p-${index % 4}`, events(1 + (index % 4)))));
+        const positions = (await collect(store.readAll())).map((e) => e.position);
+        expect(positions).toEqual(Array.from({ length: positions.length }, (_, index) => index + 1));
+        expect(await store.headPosition()).toBe(positions.length);
+      });
+
+      it("tells listeners what each commit made durable, in order", async () => {
+        const heard: number[] = [];
+        const stop = store.onAppend((recorded) => heard.push(...recorded.map((e) => e.position)));
+        await Promise.all([store.appendToStream("l1", events(2)), store.appendToStream("l2", events(3))]);
+        stop();
+        await store.appendToStream("l3", events(1));
+        expect(heard).toEqual([1, 2, 3, 4, 5]);
+      });
+    });
+
+    describe("validation", () => {
+      const refused = async (promise: Promise<unknown>, kind: unknown, field: string) => {
+        const error = await rejection(promise);
+        expect(error).toBeInstanceOf(kind as typeof Error);
+        expect((error as { field: string }).field).toBe(field);
+        expect(await store.headPosition()).toBe(0);
+      };
+
+      it("refuses bad stream names", async () => {
+        await refused(store.appendToStream("", events(1)), InvalidInputError, "stream");
+        await refused(store.appendToStream("x".repeat(257), events(1)), InvalidInputError, "stream");
+        await refused(store.appendToStream("a\u0000b", events(1)), InvalidInputError, "stream");
+        await refused(store.appendToStream("$all", events(1)), InvalidInputError, "stream");
+      });
+
+      it("refuses bad events", async () => {
+        await refused(store.appendToStream("v", []), InvalidInputError, "events");
+        await refused(store.appendToStream("v", [event("t", "{}", { id: "not-a-uuid" })]), InvalidInputError, "events[0].id");
+        const twice = event();
+        await refused(store.appendToStream("v", [twice, { ...twice }]), InvalidInputError, "events[1].id");
+        await refused(store.appendToStream("v", [event("has space")]), InvalidInputError, "events[0].type");
+        await refused(store.appendToStream("v", [event("x".repeat(257))]), InvalidInputError, "events[0].type");
+        await refused(store.appendToStream("v", [event("t", "{}", { contentType: "text/plain" })]), InvalidInputError, "events[0].contentType");
+      });
+
+      it("refuses appends over the limits", async () => {
+        await refused(store.appendToStream("v", events(10_001)), LimitExceededError, "events");
+        const big = event("t", "", { data: new Uint8Array(4 * 1024 * 1024 + 1) });
+        await refused(store.appendToStream("v", [big]), LimitExceededError, "events");
+      });
+
+      it("refuses a negative or fractional expected revision", async () => {
+        await refused(store.appendToStream("v", events(1), { expectedRevision: -1 }), InvalidInputError, "expectedRevision");
+        await refused(store.appendToStream("v", events(1), { expectedRevision: 1.5 }), InvalidInputError, "expectedRevision");
+      });
+    });
+  });
+}

@@ -1,0 +1,98 @@
+import { randomUUID } from "node:crypto";
+import { InvalidInputError, LimitExceededError } from "./errors.js";
+import type { ExpectedRevision, ProposedEvent } from "./event-store.js";
+import type { StoreLimits } from "./limits.js";
+
+/** An event after validation: every field present, id in canonical lower case. */
+export interface ValidEvent {
+  id: string;
+  type: string;
+  data: Uint8Array;
+  contentType: string;
+  metadata: Record<string, string>;
+}
+
+export const contentTypes = ["application/protobuf", "application/json"] as const;
+export const defaultContentType = "application/protobuf";
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+// eslint-disable-next-line no-control-regex
+const controlCharacters = /[\u0000-\u001f\u007f-\u009f]/;
+const eventTypePattern = /^[A-Za-z_][A-Za-z0-9_.\-/:]*$/;
+const maxMetadataKeyLength = 128;
+
+export function validateStreamName(stream: unknown, limits: StoreLimits, field = "stream"): string {
+  if (typeof stream !== "string" || stream.length === 0) {
+    throw new InvalidInputError(field, "must be a non-empty string");
+  }
+  if (stream.length > limits.maxStreamNameLength) {
+    throw new InvalidInputError(field, `longer than ${limits.maxStreamNameLength} characters`);
+  }
+  if (controlCharacters.test(stream)) {
+    throw new InvalidInputError(field, "contains control characters");
+  }
+  if (stream.startsWith("$")) {
+    throw new InvalidInputError(field, 'names starting with "$" are reserved');
+  }
+  return stream;
+}
+
+export function validateExpectedRevision(expected: unknown): ExpectedRevision {
+  if (expected === "any" || expected === "no_stream" || expected === "stream_exists") return expected;
+  if (typeof expected === "number" && Number.isSafeInteger(expected) && expected >= 0) return expected;
+  throw new InvalidInputError("expectedRevision", `must be any, no_stream, stream_exists or a revision >= 0`);
+}
+
+export function validateRevision(value: number, field: string): number {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new InvalidInputError(field, "must be an integer >= 0");
+  }
+  return value;
+}
+
+/** Validates a whole append and fills in the defaults (ids, content type, metadata). */
+export function validateEvents(events: readonly ProposedEvent[], limits: StoreLimits): ValidEvent[] {
+  if (!Array.isArray(events) || events.length === 0) {
+    throw new InvalidInputError("events", "an append needs at least one event");
+  }
+  if (events.length > limits.maxEventsPerAppend) {
+    throw new LimitExceededError("events", `${events.length} events exceed the limit of ${limits.maxEventsPerAppend} per append`);
+  }
+  let bytes = 0;
+  const seen = new Set<string>();
+  const valid = events.map((event, index): ValidEvent => {
+    const at = `events[${index}]`;
+    const id = event.id ? event.id.toLowerCase() : randomUUID();
+    if (!uuidPattern.test(id)) throw new InvalidInputError(`${at}.id`, `"${event.id}" is not a UUID`);
+    if (seen.has(id)) throw new InvalidInputError(`${at}.id`, `${id} appears twice in the append`);
+    seen.add(id);
+    const type = event.type;
+    if (typeof type !== "string" || type.length === 0) throw new InvalidInputError(`${at}.type`, "must be a non-empty string");
+    if (type.length > limits.maxEventTypeLength) {
+      throw new InvalidInputError(`${at}.type`, `longer than ${limits.maxEventTypeLength} characters`);
+    }
+    if (!eventTypePattern.test(type)) {
+      throw new InvalidInputError(`${at}.type`, "may hold only letters, digits and . _ - / :, starting with a letter or _");
+    }
+    if (!(event.data instanceof Uint8Array)) throw new InvalidInputError(`${at}.data`, "must be bytes");
+    const contentType = event.contentType || defaultContentType;
+    if (!(contentTypes as readonly string[]).includes(contentType)) {
+      throw new InvalidInputError(`${at}.contentType`, `must be one of ${contentTypes.join(", ")}`);
+    }
+    const metadata: Record<string, string> = {};
+    for (const [key, value] of Object.entries(event.metadata ?? {})) {
+      if (key.length === 0 || key.length > maxMetadataKeyLength || controlCharacters.test(key)) {
+        throw new InvalidInputError(`${at}.metadata`, `key "${key}" must be 1..${maxMetadataKeyLength} characters without control characters`);
+      }
+      if (typeof value !== "string") throw new InvalidInputError(`${at}.metadata.${key}`, "must be a string");
+      metadata[key] = value;
+      bytes += key.length + value.length;
+    }
+    bytes += event.data.byteLength + type.length;
+    return { id, type, data: event.data, contentType, metadata };
+  });
+  if (bytes > limits.maxAppendBytes) {
+    throw new LimitExceededError("events", `${bytes} bytes exceed the limit of ${limits.maxAppendBytes} per append`);
+  }
+  return valid;
+}

@@ -1,0 +1,100 @@
+import { StoreUnavailableError, type StoreError } from "./errors.js";
+import type { AppendResult, RecordedEvent } from "./event-store.js";
+import type { Dialect } from "./dialect/dialect.js";
+import { appendBatch, type AppendCommand } from "./sql/append-batch.js";
+
+export interface WriteQueueOptions {
+  /** Most events gathered into one transaction. Default 20,000. */
+  maxBatchEvents?: number;
+  /** Called with what each transaction made durable, after it committed. */
+  onCommit(recorded: readonly RecordedEvent[]): void;
+}
+
+interface Pending {
+  command: AppendCommand;
+  resolve(result: AppendResult): void;
+  reject(error: unknown): void;
+}
+
+export interface WriteQueue {
+  append(command: AppendCommand): Promise<AppendResult>;
+  /** Refuses new appends and waits until the queued ones are answered. */
+  drain(): Promise<void>;
+  /** Appends waiting or in flight. */
+  readonly depth: number;
+}
+
+/**
+ * The single writer (group commit): while one transaction runs, new appends
+ * queue; the next transaction takes every append waiting at that moment. Each
+ * caller is answered only after the transaction holding its events committed.
+ */
+export function createWriteQueue(dialect: Dialect, options: WriteQueueOptions): WriteQueue {
+  const maxBatchEvents = options.maxBatchEvents ?? 20_000;
+  const queue: Pending[] = [];
+  let running: Promise<void> | undefined;
+  let closed = false;
+  let lastRecordedAt = 0;
+
+  function takeBatch(): Pending[] {
+    let events = 0;
+    let count = 0;
+    while (count < queue.length) {
+      const size = queue[count]!.command.events.length;
+      if (count > 0 && events + size > maxBatchEvents) break;
+      events += size;
+      count += 1;
+    }
+    return queue.splice(0, count);
+  }
+
+  async function commitBatch(batch: Pending[]): Promise<void> {
+    // Commit times never go backwards, so "as of a time" reads stay consistent.
+    const recordedAt = Math.max(Date.now(), lastRecordedAt);
+    let outcome;
+    try {
+      outcome = await dialect.writeTransaction((trx) =>
+        appendBatch(
+          trx,
+          batch.map((pending) => pending.command),
+          recordedAt,
+        ),
+      );
+    } catch (error) {
+      const failure = dialect.isUnavailable(error)
+        ? new StoreUnavailableError(`database unavailable: ${(error as Error).message}`, { cause: error })
+        : error;
+      for (const pending of batch) pending.reject(failure);
+      return;
+    }
+    lastRecordedAt = recordedAt;
+    if (outcome.recorded.length > 0) options.onCommit(outcome.recorded);
+    outcome.results.forEach((result, index) => {
+      const pending = batch[index]!;
+      if (result instanceof Error) pending.reject(result as StoreError);
+      else pending.resolve(result);
+    });
+  }
+
+  async function run(): Promise<void> {
+    while (queue.length > 0) await commitBatch(takeBatch());
+    running = undefined;
+  }
+
+  return {
+    append(command) {
+      if (closed) return Promise.reject(new StoreUnavailableError("the store is closing"));
+      return new Promise<AppendResult>((resolve, reject) => {
+        queue.push({ command, resolve, reject });
+        running ??= run();
+      });
+    },
+    async drain() {
+      closed = true;
+      while (running) await running;
+    },
+    get depth() {
+      return queue.length;
+    },
+  };
+}
