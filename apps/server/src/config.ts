@@ -1,0 +1,131 @@
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+
+/** Every server setting, in one place. */
+export interface ServerConfig {
+  /** TCP port; 0 picks a free one. */
+  port: number;
+  /** Interface to listen on. */
+  host: string;
+  /** SQLite file path, or a postgres:// URL. */
+  db: string;
+  /** SQLite driver. */
+  sqliteDriver: "better-sqlite3" | "sqlite3";
+  /** SQLite `synchronous` pragma. */
+  sqliteSynchronous: "FULL" | "NORMAL";
+  /** PostgreSQL connection pool size. */
+  pgPoolSize: number;
+  /** Log level. */
+  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /** Most events in one append. */
+  maxEventsPerAppend: number;
+  /** Most bytes of data and metadata in one append. */
+  maxAppendBytes: number;
+  /** How long a graceful shutdown waits for in-flight calls, ms. */
+  shutdownGraceMs: number;
+}
+
+type Kind = "integer" | "string" | readonly string[];
+
+interface Setting {
+  key: keyof ServerConfig;
+  flag: string;
+  env: string;
+  kind: Kind;
+  default: ServerConfig[keyof ServerConfig];
+  min?: number;
+  max?: number;
+  description: string;
+}
+
+/** The settings table: flag, environment variable, default. The README lists the same. */
+export const settings: readonly Setting[] = [
+  { key: "port", flag: "port", env: "ANNALS_PORT", kind: "integer", default: 50051, min: 0, max: 65535, description: "TCP port (gRPC, gRPC-Web and Connect on one port)" },
+  { key: "host", flag: "host", env: "ANNALS_HOST", kind: "string", default: "0.0.0.0", description: "interface to listen on" },
+  { key: "db", flag: "db", env: "ANNALS_DB", kind: "string", default: "./data/annals.db", description: "SQLite file path, or a postgres:// URL" },
+  { key: "sqliteDriver", flag: "sqlite-driver", env: "ANNALS_SQLITE_DRIVER", kind: ["better-sqlite3", "sqlite3"], default: "better-sqlite3", description: "SQLite driver" },
+  { key: "sqliteSynchronous", flag: "sqlite-synchronous", env: "ANNALS_SQLITE_SYNCHRONOUS", kind: ["FULL", "NORMAL"], default: "FULL", description: "FULL survives power loss, NORMAL only a process crash" },
+  { key: "pgPoolSize", flag: "pg-pool-size", env: "ANNALS_PG_POOL_SIZE", kind: "integer", default: 10, min: 1, max: 1000, description: "PostgreSQL connections in the pool" },
+  { key: "logLevel", flag: "log-level", env: "ANNALS_LOG_LEVEL", kind: ["fatal", "error", "warn", "info", "debug", "trace", "silent"], default: "info", description: "log level" },
+  { key: "maxEventsPerAppend", flag: "max-events-per-append", env: "ANNALS_MAX_EVENTS_PER_APPEND", kind: "integer", default: 10_000, min: 1, max: 1_000_000, description: "most events in one append" },
+  { key: "maxAppendBytes", flag: "max-append-bytes", env: "ANNALS_MAX_APPEND_BYTES", kind: "integer", default: 4 * 1024 * 1024, min: 1024, max: 256 * 1024 * 1024, description: "most bytes of data and metadata in one append" },
+  { key: "shutdownGraceMs", flag: "shutdown-grace-ms", env: "ANNALS_SHUTDOWN_GRACE_MS", kind: "integer", default: 10_000, min: 0, max: 600_000, description: "how long shutdown waits for in-flight calls" },
+];
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+function parseValue(setting: Setting, raw: unknown, source: string): ServerConfig[keyof ServerConfig] {
+  const where = `${setting.key} (from ${source})`;
+  if (setting.kind === "integer") {
+    const text = String(raw).trim();
+    const value = Number(text);
+    if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(value)) throw new ConfigError(`${where}: "${String(raw)}" is not an integer`);
+    if ((setting.min !== undefined && value < setting.min) || (setting.max !== undefined && value > setting.max)) {
+      throw new ConfigError(`${where}: ${value} is outside ${setting.min}..${setting.max}`);
+    }
+    return value;
+  }
+  if (typeof raw !== "string" || raw.length === 0) throw new ConfigError(`${where}: must be a non-empty string`);
+  if (Array.isArray(setting.kind) && !setting.kind.includes(raw)) {
+    throw new ConfigError(`${where}: "${raw}" is not one of ${setting.kind.join(", ")}`);
+  }
+  return raw;
+}
+
+export interface LoadConfigInput {
+  /** Command-line arguments (without node and the script). */
+  argv?: readonly string[];
+  /** Environment. */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * Reads flags, then environment variables, then an optional JSON config file
+ * (`--config` / `ANNALS_CONFIG`), then defaults: the first that sets a value wins.
+ * Throws `ConfigError` with a one-line message on any bad value or unknown flag.
+ */
+export function loadConfig(input: LoadConfigInput = {}): ServerConfig {
+  const env = input.env ?? process.env;
+  let flags: Record<string, string | boolean | undefined>;
+  try {
+    flags = parseArgs({
+      args: [...(input.argv ?? [])],
+      options: Object.fromEntries([["config", { type: "string" }], ...settings.map((setting) => [setting.flag, { type: "string" }])]),
+      strict: true,
+      allowPositionals: false,
+    }).values as Record<string, string | undefined>;
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+  const file = readConfigFile((flags["config"] as string | undefined) ?? env["ANNALS_CONFIG"]);
+  const config: Record<string, unknown> = {};
+  for (const setting of settings) {
+    const flag = flags[setting.flag];
+    if (flag !== undefined) config[setting.key] = parseValue(setting, flag, `--${setting.flag}`);
+    else if (env[setting.env] !== undefined && env[setting.env] !== "") config[setting.key] = parseValue(setting, env[setting.env], setting.env);
+    else if (file[setting.key] !== undefined) config[setting.key] = parseValue(setting, typeof file[setting.key] === "number" ? String(file[setting.key]) : file[setting.key], "config file");
+    else config[setting.key] = setting.default;
+  }
+  return config as unknown as ServerConfig;
+}
+
+function readConfigFile(path: string | undefined): Record<string, unknown> {
+  if (!path) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    throw new ConfigError(`config file ${path}: ${(error as Error).message}`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new ConfigError(`config file ${path}: must hold a JSON object`);
+  const known = new Set<string>(settings.map((setting) => setting.key));
+  for (const key of Object.keys(parsed)) {
+    if (!known.has(key)) throw new ConfigError(`config file ${path}: unknown setting "${key}"`);
+  }
+  return parsed as Record<string, unknown>;
+}

@@ -1,0 +1,4 @@
+export { startServer, type AnnalsServer, type AnnalsServerOptions } from "./server.js";
+export { loadConfig, settings, ConfigError, type ServerConfig, type LoadConfigInput } from "./config.js";
+export { createLogger, type Logger, type LoggerOptions } from "./logger.js";
+export { serve } from "./main.js";

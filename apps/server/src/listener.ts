@@ -1,0 +1,80 @@
+import http from "node:http";
+import http2 from "node:http2";
+import net from "node:net";
+
+type Handler = (request: http.IncomingMessage | http2.Http2ServerRequest, response: http.ServerResponse | http2.Http2ServerResponse) => void;
+
+export interface DualListenerOptions {
+  /** Interval of HTTP/2 keepalive pings on idle connections, ms. Default 30,000. */
+  keepAliveMs?: number;
+}
+
+export interface DualListener {
+  /** The TCP server accepting both protocols. */
+  readonly tcp: net.Server;
+  /** Stops accepting; ends idle connections; after `graceMs`, destroys the rest. */
+  close(graceMs: number): Promise<void>;
+}
+
+const preface = Buffer.from("PRI * HTTP/2.0");
+
+/**
+ * One port for cleartext HTTP/2 (gRPC, gRPC-Web, Connect) and HTTP/1.1 (Connect,
+ * gRPC-Web, curl, fetch): the first bytes of a connection tell which it speaks.
+ */
+export function createDualListener(handler: Handler, options: DualListenerOptions = {}): DualListener {
+  const keepAliveMs = options.keepAliveMs ?? 30_000;
+  const h2 = http2.createServer({ settings: { maxConcurrentStreams: 1_000 } }, handler);
+  const h1 = http.createServer(handler as http.RequestListener);
+  h1.keepAliveTimeout = 5_000;
+  const sessions = new Set<http2.ServerHttp2Session>();
+  const sockets = new Set<net.Socket>();
+
+  h2.on("session", (session) => {
+    sessions.add(session);
+    const ping = setInterval(() => {
+      if (!session.closed && !session.destroyed) session.ping(() => undefined);
+    }, keepAliveMs);
+    ping.unref();
+    session.on("close", () => {
+      clearInterval(ping);
+      sessions.delete(session);
+    });
+    session.on("error", () => undefined);
+  });
+
+  const tcp = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    socket.on("error", () => undefined);
+    let head = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      head = Buffer.concat([head, chunk]);
+      const compared = Math.min(head.length, preface.length);
+      const looksLikeH2 = head.subarray(0, compared).equals(preface.subarray(0, compared));
+      if (looksLikeH2 && head.length < preface.length) return; // wait for more bytes
+      socket.off("data", onData);
+      socket.pause();
+      socket.unshift(head);
+      (looksLikeH2 ? h2 : h1).emit("connection", socket);
+      socket.resume();
+    };
+    socket.on("data", onData);
+  });
+
+  return {
+    tcp,
+    async close(graceMs) {
+      const closed = new Promise<void>((resolve) => tcp.close(() => resolve()));
+      for (const session of sessions) session.close();
+      h1.closeIdleConnections();
+      const timer = setTimeout(() => {
+        for (const session of sessions) session.destroy();
+        for (const socket of sockets) socket.destroy();
+      }, graceMs);
+      timer.unref();
+      await closed;
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import { openEventStore } from "@annals/store";
+import { ConfigError, loadConfig, type ServerConfig } from "./config.js";
+import { createLogger } from "./logger.js";
+import { startServer } from "./server.js";
+
+/** Loads the configuration, opens the store, serves until SIGINT/SIGTERM. */
+export async function serve(config: ServerConfig): Promise<void> {
+  const logger = createLogger({ level: config.logLevel });
+  const store = await openEventStore({
+    database: config.db,
+    sqliteDriver: config.sqliteDriver,
+    sqliteSynchronous: config.sqliteSynchronous,
+    postgresPoolSize: config.pgPoolSize,
+    limits: { maxEventsPerAppend: config.maxEventsPerAppend, maxAppendBytes: config.maxAppendBytes },
+  });
+  const server = await startServer({ store, logger, port: config.port, host: config.host, shutdownGraceMs: config.shutdownGraceMs });
+  logger.info({ url: server.url, host: config.host, port: server.port, backend: store.backend }, `annals listening on ${config.host}:${server.port}`);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    server.close().then(
+      () => {
+        logger.info("stopped");
+        logger.flush();
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+}
+
+const isEntry = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, "/"));
+if (isEntry) {
+  let config: ServerConfig;
+  try {
+    config = loadConfig({ argv: process.argv.slice(2) });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`annals: ${error.message}\n`);
+    process.exit(2);
+  }
+  serve(config).catch((error: unknown) => {
+    process.stderr.write(`annals: cannot start: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });
+}

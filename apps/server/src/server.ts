@@ -1,0 +1,74 @@
+import type { AddressInfo } from "node:net";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { ConnectRouter } from "@connectrpc/connect";
+import type { EventStore as Store } from "@annals/store";
+import { EventStore } from "@annals/protocol";
+import { errorMapping } from "./error-mapping.js";
+import { createDualListener } from "./listener.js";
+import type { Logger } from "./logger.js";
+import { createEventStoreService } from "./services/event-store-service.js";
+
+export interface AnnalsServerOptions {
+  store: Store;
+  logger: Logger;
+  /** Default 50051; 0 picks a free port. */
+  port?: number;
+  /** Default `0.0.0.0`. */
+  host?: string;
+  /** Largest request message accepted, bytes. Default 16 MiB. */
+  readMaxBytes?: number;
+  /** How long `close` waits for in-flight calls before cutting them, ms. Default 10,000. */
+  shutdownGraceMs?: number;
+}
+
+export interface AnnalsServer {
+  /** `http://host:port` */
+  readonly url: string;
+  readonly port: number;
+  /** Aborted when the server starts shutting down: long-lived streams end on it. */
+  readonly shutdownSignal: AbortSignal;
+  /** Stops accepting, lets in-flight calls finish (up to the grace period), closes the store. */
+  close(): Promise<void>;
+}
+
+/** Starts the gRPC / gRPC-Web / Connect server on one port. */
+export async function startServer(options: AnnalsServerOptions): Promise<AnnalsServer> {
+  const { store, logger } = options;
+  const shutdown = new AbortController();
+  const routes = (router: ConnectRouter) => {
+    router.service(EventStore, createEventStoreService({ store }));
+  };
+  const handler = connectNodeAdapter({
+    routes,
+    interceptors: [errorMapping((error) => logger.error({ err: error }, "unexpected error"))],
+    readMaxBytes: options.readMaxBytes ?? 16 * 1024 * 1024,
+    // Zero revisions and empty fields stay visible to JSON clients.
+    jsonOptions: { alwaysEmitImplicit: true },
+    shutdownSignal: shutdown.signal,
+  });
+  const listener = createDualListener(handler);
+  await new Promise<void>((resolve, reject) => {
+    listener.tcp.once("error", reject);
+    listener.tcp.listen(options.port ?? 50051, options.host ?? "0.0.0.0", () => {
+      listener.tcp.off("error", reject);
+      resolve();
+    });
+  });
+  const address = listener.tcp.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  let closing: Promise<void> | undefined;
+
+  return {
+    url: `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${address.port}`,
+    port: address.port,
+    shutdownSignal: shutdown.signal,
+    close() {
+      closing ??= (async () => {
+        shutdown.abort(new Error("server shutting down"));
+        await listener.close(options.shutdownGraceMs ?? 10_000);
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,98 @@
+import { create } from "@bufbuild/protobuf";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { ExpectedRevision, ProposedEvent, RecordedEvent } from "@annals/store";
+import {
+  Direction as WireDirection,
+  ExpectedRevisionSchema,
+  type ExpectedRevision as WireExpectedRevision,
+  type ProposedEvent as WireProposedEvent,
+  type RecordedEvent as WireRecordedEvent,
+  RecordedEventSchema,
+} from "@annals/protocol";
+
+/** Conversions between the wire (protobuf) and the store's plain types. */
+
+export function invalidArgument(field: string, reason: string): ConnectError {
+  return new ConnectError(`invalid ${field}: ${reason}`, Code.InvalidArgument);
+}
+
+/** A uint64 from the wire as a safe JavaScript integer. */
+export function toSafeNumber(value: bigint, field: string): number {
+  if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw invalidArgument(field, "is larger than 2^53 - 1");
+  return Number(value);
+}
+
+export function fromWireExpectedRevision(expected: WireExpectedRevision | undefined): ExpectedRevision {
+  switch (expected?.kind.case) {
+    case undefined:
+    case "any":
+      return "any";
+    case "noStream":
+      return "no_stream";
+    case "streamExists":
+      return "stream_exists";
+    case "exact":
+      return toSafeNumber(expected.kind.value, "expected_revision.exact");
+  }
+}
+
+export function toWireExpectedRevision(expected: ExpectedRevision): WireExpectedRevision {
+  switch (expected) {
+    case "any":
+      return create(ExpectedRevisionSchema, { kind: { case: "any", value: {} } });
+    case "no_stream":
+      return create(ExpectedRevisionSchema, { kind: { case: "noStream", value: {} } });
+    case "stream_exists":
+      return create(ExpectedRevisionSchema, { kind: { case: "streamExists", value: {} } });
+    default:
+      return create(ExpectedRevisionSchema, { kind: { case: "exact", value: BigInt(expected) } });
+  }
+}
+
+export function fromWireEvent(event: WireProposedEvent): ProposedEvent {
+  return { id: event.id, type: event.type, data: event.data, contentType: event.contentType, metadata: event.metadata };
+}
+
+export function toWireEvent(event: RecordedEvent): WireRecordedEvent {
+  return create(RecordedEventSchema, {
+    id: event.id,
+    type: event.type,
+    data: event.data,
+    contentType: event.contentType,
+    metadata: event.metadata,
+    stream: event.stream,
+    revision: BigInt(event.revision),
+    position: BigInt(event.position),
+    recordedAt: timestampFromMs(event.recordedAt),
+  });
+}
+
+export function fromWireDirection(direction: WireDirection): "forwards" | "backwards" {
+  switch (direction) {
+    case WireDirection.UNSPECIFIED:
+    case WireDirection.FORWARDS:
+      return "forwards";
+    case WireDirection.BACKWARDS:
+      return "backwards";
+    default:
+      throw invalidArgument("direction", `unknown value ${String(direction)}`);
+  }
+}
+
+/** Groups events into response batches of at most `maxBytes` of payload (at least one event each). */
+export function* batchesOf(events: readonly RecordedEvent[], maxBytes: number): Generator<RecordedEvent[]> {
+  let batch: RecordedEvent[] = [];
+  let bytes = 0;
+  for (const event of events) {
+    const size = event.data.byteLength + 128;
+    if (batch.length > 0 && bytes + size > maxBytes) {
+      yield batch;
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(event);
+    bytes += size;
+  }
+  if (batch.length > 0) yield batch;
+}
