@@ -56,8 +56,13 @@ export function createDualListener(handler: Handler, options: DualListenerOption
       socket.off("data", onData);
       socket.pause();
       socket.unshift(head);
-      (looksLikeH2 ? h2 : h1).emit("connection", socket);
-      socket.resume();
+      if (looksLikeH2) {
+        // http2 reads the bytes already buffered on the socket, then takes over its handle.
+        h2.emit("connection", socket);
+      } else {
+        h1.emit("connection", socket);
+        socket.resume();
+      }
     };
     socket.on("data", onData);
   });

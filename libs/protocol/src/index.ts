@@ -1,4 +1,5 @@
 export {
+  file_annals_eventstore_v1_event,
   ExpectedRevisionSchema,
   Direction,
   ProposedEventSchema,
@@ -8,12 +9,14 @@ export {
   type RecordedEvent,
 } from "./gen/annals/eventstore/v1/event_pb.js";
 export {
+  file_annals_eventstore_v1_errors,
   InvalidFieldSchema,
   WrongExpectedRevisionSchema,
   type InvalidField,
   type WrongExpectedRevision,
 } from "./gen/annals/eventstore/v1/errors_pb.js";
 export {
+  file_annals_eventstore_v1_event_store,
   EventStore,
   AppendRequestSchema,
   AppendResponseSchema,

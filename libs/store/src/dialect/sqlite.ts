@@ -80,9 +80,9 @@ function connect(options: Required<SqliteOptions>, poolSize: number): Knex {
 /** SQLite: one writer connection (a single write queue), a small pool of readers. */
 export function createSqliteDialect(options: SqliteOptions): Dialect {
   const resolved: Required<SqliteOptions> = {
-    driver: "better-sqlite3",
-    synchronous: "FULL",
-    ...options,
+    filename: options.filename,
+    driver: options.driver ?? "better-sqlite3",
+    synchronous: options.synchronous ?? "FULL",
   };
   if (resolved.filename !== ":memory:") mkdirSync(dirname(resolved.filename), { recursive: true });
   const writer = connect(resolved, 1);

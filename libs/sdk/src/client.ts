@@ -1,0 +1,188 @@
+import type { Registry } from "@bufbuild/protobuf";
+import { createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
+import { createConnectTransport, createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import { Direction, EventStore } from "@annals/protocol";
+import { fromCallError } from "./errors.js";
+import { fromWireEvent, toWireEvent, type EventInput, type ResolvedEvent } from "./events.js";
+import { toWireExpected, type ExpectedRevision } from "./expected-revision.js";
+
+export interface AnnalsClientOptions {
+  /** The server, e.g. `http://127.0.0.1:50051`. */
+  baseUrl: string;
+  /** `grpc` (default, HTTP/2) or `connect` (the Connect protocol, binary, HTTP/2). */
+  protocol?: "grpc" | "connect";
+  /** Protobuf types to encode bare messages and decode events. Default: none (raw bytes only). */
+  registry?: Registry;
+  /** Interval of HTTP/2 keepalive pings, ms. Default 15,000. */
+  pingIntervalMs?: number;
+  /** Client interceptors (auth headers, tracing...). */
+  interceptors?: Interceptor[];
+}
+
+export interface AppendOptions {
+  /** Default `any`. */
+  expectedRevision?: ExpectedRevision;
+  signal?: AbortSignal;
+}
+
+export interface AppendResult {
+  /** The stream's last revision after the append. */
+  revision: bigint;
+  /** The global position of the append's last event. */
+  position: bigint;
+}
+
+export interface ReadStreamOptions {
+  /** Default `forwards`. */
+  direction?: "forwards" | "backwards";
+  /** Inclusive. Default `start` forwards, `end` backwards. */
+  fromRevision?: "start" | "end" | bigint | number;
+  /** Default: no limit. */
+  maxCount?: bigint | number;
+  signal?: AbortSignal;
+}
+
+export interface ReadAllOptions {
+  /** Default `forwards`. */
+  direction?: "forwards" | "backwards";
+  /** Inclusive. Default `start` forwards, `end` backwards. */
+  fromPosition?: "start" | "end" | bigint | number;
+  /** Default: no limit. */
+  maxCount?: bigint | number;
+  signal?: AbortSignal;
+}
+
+export interface StreamState {
+  lastRevision: bigint;
+  lastPosition: bigint;
+}
+
+export interface AnnalsClient {
+  /** Appends atomically; rejects with `WrongExpectedRevisionError` on a conflict. */
+  appendToStream(stream: string, events: readonly EventInput[], options?: AppendOptions): Promise<AppendResult>;
+  /** Reads one stream, event by event (the wire carries them in batches). */
+  readStream(stream: string, options?: ReadStreamOptions): AsyncIterable<ResolvedEvent>;
+  /** Reads the global log. */
+  readAll(options?: ReadAllOptions): AsyncIterable<ResolvedEvent>;
+  /** The stream's last revision and position, `undefined` when it does not exist. */
+  getStream(stream: string, options?: { signal?: AbortSignal }): Promise<StreamState | undefined>;
+  /** The generated Connect client, for calls this wrapper does not cover. */
+  readonly raw: Client<typeof EventStore>;
+  /** Closes the HTTP/2 connection. */
+  close(): void;
+}
+
+function wireDirection(direction: "forwards" | "backwards" | undefined): Direction {
+  return direction === "backwards" ? Direction.BACKWARDS : Direction.FORWARDS;
+}
+
+function linkedAbort(signal: AbortSignal | undefined): AbortController {
+  const controller = new AbortController();
+  if (signal?.aborted) controller.abort(signal.reason);
+  else signal?.addEventListener("abort", () => controller.abort(signal.reason), { once: true });
+  return controller;
+}
+
+/**
+ * Runs a server-streaming call and yields its events one by one. Leaving the loop
+ * early (break, return, throw) cancels the call on the server.
+ */
+async function* flatten(
+  call: (signal: AbortSignal) => AsyncIterable<{ events: Parameters<typeof fromWireEvent>[0][] }>,
+  signal: AbortSignal | undefined,
+  registry: Registry | undefined,
+): AsyncGenerator<ResolvedEvent> {
+  const controller = linkedAbort(signal);
+  try {
+    for await (const response of call(controller.signal)) {
+      for (const event of response.events) yield fromWireEvent(event, registry);
+    }
+  } catch (error) {
+    throw fromCallError(error);
+  } finally {
+    controller.abort();
+  }
+}
+
+/** A typed client of the Annals event store. */
+export function createAnnalsClient(options: AnnalsClientOptions): AnnalsClient {
+  const sessionManager = new Http2SessionManager(options.baseUrl, { pingIntervalMs: options.pingIntervalMs ?? 15_000, pingTimeoutMs: 10_000 });
+  const transportOptions = { baseUrl: options.baseUrl, sessionManager, httpVersion: "2" as const, interceptors: options.interceptors ?? [] };
+  const transport: Transport = options.protocol === "connect" ? createConnectTransport(transportOptions) : createGrpcTransport(transportOptions);
+  const client = createClient(EventStore, transport);
+  const registry = options.registry;
+
+  return {
+    raw: client,
+
+    async appendToStream(stream, events, appendOptions = {}) {
+      try {
+        const response = await client.append(
+          { stream, events: events.map((event) => toWireEvent(event, registry)), expectedRevision: toWireExpected(appendOptions.expectedRevision) },
+          { signal: appendOptions.signal },
+        );
+        return { revision: response.revision, position: response.position };
+      } catch (error) {
+        throw fromCallError(error);
+      }
+    },
+
+    readStream(stream, readOptions = {}) {
+      const from = readOptions.fromRevision;
+      return flatten(
+        (signal) =>
+          client.readStream(
+            {
+              stream,
+              direction: wireDirection(readOptions.direction),
+              from:
+                from === undefined
+                  ? { case: undefined }
+                  : from === "start" || from === "end"
+                    ? { case: from, value: {} }
+                    : { case: "revision", value: BigInt(from) },
+              maxCount: BigInt(readOptions.maxCount ?? 0),
+            },
+            { signal },
+          ),
+        readOptions.signal,
+        registry,
+      );
+    },
+
+    readAll(readOptions = {}) {
+      const from = readOptions.fromPosition;
+      return flatten(
+        (signal) =>
+          client.readAll(
+            {
+              direction: wireDirection(readOptions.direction),
+              from:
+                from === undefined
+                  ? { case: undefined }
+                  : from === "start" || from === "end"
+                    ? { case: from, value: {} }
+                    : { case: "position", value: BigInt(from) },
+              maxCount: BigInt(readOptions.maxCount ?? 0),
+            },
+            { signal },
+          ),
+        readOptions.signal,
+        registry,
+      );
+    },
+
+    async getStream(stream, callOptions = {}) {
+      try {
+        const response = await client.getStream({ stream }, { signal: callOptions.signal });
+        return response.exists ? { lastRevision: response.lastRevision, lastPosition: response.lastPosition } : undefined;
+      } catch (error) {
+        throw fromCallError(error);
+      }
+    },
+
+    close() {
+      sessionManager.abort();
+    },
+  };
+}
