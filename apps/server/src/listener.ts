@@ -24,7 +24,9 @@ const preface = Buffer.from("PRI * HTTP/2.0");
  */
 export function createDualListener(handler: Handler, options: DualListenerOptions = {}): DualListener {
   const keepAliveMs = options.keepAliveMs ?? 30_000;
-  const h2 = http2.createServer({ settings: { maxConcurrentStreams: 1_000 } }, handler);
+  // Session memory above the largest accepted message, so an oversized one is refused
+  // with RESOURCE_EXHAUSTED instead of the whole connection being reset.
+  const h2 = http2.createServer({ settings: { maxConcurrentStreams: 1_000 }, maxSessionMemory: 64 }, handler);
   const h1 = http.createServer(handler as http.RequestListener);
   h1.keepAliveTimeout = 5_000;
   const sessions = new Set<http2.ServerHttp2Session>();

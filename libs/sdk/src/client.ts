@@ -106,7 +106,12 @@ async function* flatten(
 
 /** A typed client of the Annals event store. */
 export function createAnnalsClient(options: AnnalsClientOptions): AnnalsClient {
-  const sessionManager = new Http2SessionManager(options.baseUrl, { pingIntervalMs: options.pingIntervalMs ?? 15_000, pingTimeoutMs: 10_000 });
+  const sessionManager = new Http2SessionManager(
+    options.baseUrl,
+    { pingIntervalMs: options.pingIntervalMs ?? 15_000, pingTimeoutMs: 10_000 },
+    // Room for the largest messages the server accepts (node's default is 10 MB per session).
+    { maxSessionMemory: 64 },
+  );
   const transportOptions = { baseUrl: options.baseUrl, sessionManager, httpVersion: "2" as const, interceptors: options.interceptors ?? [] };
   const transport: Transport = options.protocol === "connect" ? createConnectTransport(transportOptions) : createGrpcTransport(transportOptions);
   const client = createClient(EventStore, transport);
