@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import { AppendRequestSchema, Direction } from "@annals/protocol";
+import type { AppendRequestSchema, Direction } from "@annals/protocol";
 import { createAnnalsClient, type AnnalsClient } from "@annals/sdk";
 import { startTestServer, type TestServer } from "./testing/test-server.js";
 

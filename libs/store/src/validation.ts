@@ -16,7 +16,6 @@ export const contentTypes = ["application/protobuf", "application/json"] as cons
 export const defaultContentType = "application/protobuf";
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-// eslint-disable-next-line no-control-regex
 const controlCharacters = /[\u0000-\u001f\u007f-\u009f]/;
 const eventTypePattern = /^[A-Za-z_][A-Za-z0-9_.\-/:]*$/;
 const maxMetadataKeyLength = 128;

@@ -1,7 +1,12 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { EventStore as Store } from "@annals/store";
-import { EventStore } from "@annals/protocol";
+import type { EventStore } from "@annals/protocol";
 import { batchesOf, fromWireDirection, fromWireEvent, fromWireExpectedRevision, toSafeNumber, toWireEvent } from "../wire.js";
+import { decodePageToken, encodePageToken } from "./page-token.js";
+
+/** ListStreams page size when the request leaves it at 0, and the most it grants. */
+const defaultStreamsPageSize = 100;
+const maxStreamsPageSize = 1_000;
 
 export interface EventStoreServiceOptions {
   store: Store;
@@ -56,6 +61,21 @@ export function createEventStoreService(options: EventStoreServiceOptions): Serv
         lastRevision: BigInt(info.lastRevision),
         lastPosition: BigInt(info.lastPosition),
         eventCount: BigInt(info.lastRevision + 1),
+      };
+    },
+
+    async listStreams(request) {
+      const pageSize = Math.min(request.pageSize || defaultStreamsPageSize, maxStreamsPageSize);
+      const streams = await store.listStreams({ prefix: request.prefix, after: decodePageToken(request.pageToken), limit: pageSize });
+      const last = streams[streams.length - 1];
+      return {
+        streams: streams.map((info) => ({
+          stream: info.stream,
+          lastRevision: BigInt(info.lastRevision),
+          lastPosition: BigInt(info.lastPosition),
+          eventCount: BigInt(info.lastRevision + 1),
+        })),
+        nextPageToken: last && streams.length === pageSize ? encodePageToken(last.stream) : "",
       };
     },
   };

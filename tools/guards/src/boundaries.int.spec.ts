@@ -1,0 +1,48 @@
+import { fileURLToPath } from "node:url";
+import { ESLint } from "eslint";
+import { beforeAll, describe, expect, it } from "vitest";
+
+const root = fileURLToPath(new URL("../../../", import.meta.url));
+
+// DESIGN.md's dependency direction, as lint enforces it: each probe is linted as if
+// it were a file of the named project; nothing is written to disk.
+describe("lint enforces the dependency direction", () => {
+  let eslint: ESLint;
+  beforeAll(() => {
+    eslint = new ESLint({ cwd: root });
+  });
+
+  const messages = async (filePath: string, code: string) => {
+    const [result] = await eslint.lintText(code, { filePath: `${root}${filePath}` });
+    return result!.messages.filter((message) => message.ruleId === "@nx/enforce-module-boundaries").map((message) => message.message);
+  };
+
+  it("keeps the bank domain free of storage, transport and the other libs", async () => {
+    const found = await messages(
+      "libs/bank/src/probe.ts",
+      'import knex from "knex";\nimport { ConnectError } from "@connectrpc/connect";\nimport { openEventStore } from "@annals/store";\nexport const probe = [knex, ConnectError, openEventStore];\n',
+    );
+    expect(found).toHaveLength(3);
+  });
+
+  it("keeps the store free of gRPC", async () => {
+    const found = await messages("libs/store/src/probe.ts", 'import { ConnectError } from "@connectrpc/connect";\nexport const probe = ConnectError;\n');
+    expect(found.join("\n")).toContain("@connectrpc/connect");
+  });
+
+  it("keeps the SDK free of knex and of the store", async () => {
+    const found = await messages(
+      "libs/sdk/src/probe.ts",
+      'import knex from "knex";\nimport { openEventStore } from "@annals/store";\nexport const probe = [knex, openEventStore];\n',
+    );
+    expect(found).toHaveLength(2);
+  });
+
+  it("lets the server use the libs", async () => {
+    const found = await messages(
+      "apps/server/src/probe.ts",
+      'import { openEventStore } from "@annals/store";\nimport { EventStore } from "@annals/protocol";\nexport const probe = [openEventStore, EventStore];\n',
+    );
+    expect(found).toEqual([]);
+  });
+});
