@@ -1,0 +1,49 @@
+import { execFile } from "node:child_process";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestServer, type TestServer } from "./testing/test-server.js";
+
+const root = fileURLToPath(new URL("../../../", import.meta.url));
+const readme = readFileSync(`${root}README.md`, "utf8");
+const run = promisify(execFile);
+
+/** The fenced blocks of one language in the README, in order. */
+function blocks(language: string): string[] {
+  return [...readme.matchAll(new RegExp("```" + language + "\\n([\\s\\S]*?)```", "g"))].map((match) => match[1]!);
+}
+
+// The README's examples run against a real server, so the README stays true.
+describe("README examples", () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  it("the curl examples answer what the README says", async () => {
+    const shell = blocks("sh").find((block) => block.includes("curl"))!;
+    const commands = shell.split(/\n(?=curl )/).map((command) => command.trim());
+    expect(commands).toHaveLength(2);
+    for (const command of commands) {
+      const [invocation, expected] = command.split(/\n# /);
+      const { stdout } = await run("bash", ["-c", invocation!.replaceAll("http://127.0.0.1:50051", server.url)]);
+      expect(JSON.parse(stdout)).toEqual(JSON.parse(expected!));
+    }
+  });
+
+  it("the SDK example runs and prints what its comments say", async () => {
+    const snippet = blocks("ts").find((block) => block.includes("createAnnalsClient"))!;
+    const file = `${root}apps/server/src/.readme-example-${process.pid}.ts`;
+    writeFileSync(file, snippet.replaceAll("http://127.0.0.1:50051", server.url).replaceAll('"account-1"', '"account-sdk"'));
+    try {
+      const { stdout } = await run(`${root}node_modules/.bin/tsx`, [file], { cwd: root });
+      expect(stdout.trim().split("\n")).toEqual(["0n 50.00", "7n 0n"]);
+    } finally {
+      rmSync(file, { force: true });
+    }
+  });
+});
