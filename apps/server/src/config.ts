@@ -23,9 +23,19 @@ export interface ServerConfig {
   maxAppendBytes: number;
   /** How long a graceful shutdown waits for in-flight calls, ms. */
   shutdownGraceMs: number;
+  /** Log format: JSON lines, human-readable, or pretty on a terminal only. */
+  logFormat: "auto" | "json" | "pretty";
+  /** Serve Prometheus metrics on `GET /metrics`. */
+  metrics: boolean;
+  /** Interval between database health probes, ms. */
+  healthProbeIntervalMs: number;
+  /** A database probe slower than this marks the server NOT_SERVING, ms. */
+  healthProbeTimeoutMs: number;
+  /** Snapshot a bank account every this many events; 0 turns snapshots off. */
+  snapshotEvery: number;
 }
 
-type Kind = "integer" | "string" | readonly string[];
+type Kind = "integer" | "string" | "boolean" | readonly string[];
 
 interface Setting {
   key: keyof ServerConfig;
@@ -50,6 +60,11 @@ export const settings: readonly Setting[] = [
   { key: "maxEventsPerAppend", flag: "max-events-per-append", env: "ANNALS_MAX_EVENTS_PER_APPEND", kind: "integer", default: 10_000, min: 1, max: 1_000_000, description: "most events in one append" },
   { key: "maxAppendBytes", flag: "max-append-bytes", env: "ANNALS_MAX_APPEND_BYTES", kind: "integer", default: 4 * 1024 * 1024, min: 1024, max: 256 * 1024 * 1024, description: "most bytes of data and metadata in one append" },
   { key: "shutdownGraceMs", flag: "shutdown-grace-ms", env: "ANNALS_SHUTDOWN_GRACE_MS", kind: "integer", default: 10_000, min: 0, max: 600_000, description: "how long shutdown waits for in-flight calls" },
+  { key: "logFormat", flag: "log-format", env: "ANNALS_LOG_FORMAT", kind: ["auto", "json", "pretty"], default: "auto", description: "log lines as JSON, pretty, or auto: pretty on a terminal, else JSON" },
+  { key: "metrics", flag: "metrics", env: "ANNALS_METRICS", kind: "boolean", default: true, description: "serve Prometheus metrics on GET /metrics" },
+  { key: "healthProbeIntervalMs", flag: "health-probe-interval-ms", env: "ANNALS_HEALTH_PROBE_INTERVAL_MS", kind: "integer", default: 5_000, min: 100, max: 600_000, description: "interval between database health probes" },
+  { key: "healthProbeTimeoutMs", flag: "health-probe-timeout-ms", env: "ANNALS_HEALTH_PROBE_TIMEOUT_MS", kind: "integer", default: 2_000, min: 10, max: 600_000, description: "a slower database probe reports NOT_SERVING" },
+  { key: "snapshotEvery", flag: "snapshot-every", env: "ANNALS_SNAPSHOT_EVERY", kind: "integer", default: 100, min: 0, max: 1_000_000, description: "snapshot a bank account every this many events (0: never); 100 measured by npm run bench:snapshots" },
 ];
 
 export class ConfigError extends Error {
@@ -69,6 +84,13 @@ function parseValue(setting: Setting, raw: unknown, source: string): ServerConfi
       throw new ConfigError(`${where}: ${value} is outside ${setting.min}..${setting.max}`);
     }
     return value;
+  }
+  if (setting.kind === "boolean") {
+    if (typeof raw === "boolean") return raw;
+    const text = String(raw).trim().toLowerCase();
+    if (["true", "1", "yes", "on"].includes(text)) return true;
+    if (["false", "0", "no", "off"].includes(text)) return false;
+    throw new ConfigError(`${where}: "${String(raw)}" is not a boolean (true or false)`);
   }
   if (typeof raw !== "string" || raw.length === 0) throw new ConfigError(`${where}: must be a non-empty string`);
   if (Array.isArray(setting.kind) && !setting.kind.includes(raw)) {

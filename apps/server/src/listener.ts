@@ -31,6 +31,20 @@ export function createDualListener(handler: Handler, options: DualListenerOption
   h1.keepAliveTimeout = 5_000;
   const sessions = new Set<http2.ServerHttp2Session>();
   const sockets = new Set<net.Socket>();
+  // HTTP/1.1 connections and their requests in progress. `h1` never listens itself, so
+  // Node does not track its connections and `closeIdleConnections()` finds none: we do.
+  const h1Requests = new Map<net.Socket, number>();
+  let closing = false;
+  h1.on("request", (request: http.IncomingMessage, response: http.ServerResponse) => {
+    const socket = request.socket;
+    h1Requests.set(socket, (h1Requests.get(socket) ?? 0) + 1);
+    if (closing) response.shouldKeepAlive = false;
+    response.on("close", () => {
+      const left = (h1Requests.get(socket) ?? 1) - 1;
+      h1Requests.set(socket, left);
+      if (closing && left === 0) socket.destroy();
+    });
+  });
 
   h2.on("session", (session) => {
     sessions.add(session);
@@ -62,6 +76,8 @@ export function createDualListener(handler: Handler, options: DualListenerOption
         // http2 reads the bytes already buffered on the socket, then takes over its handle.
         h2.emit("connection", socket);
       } else {
+        h1Requests.set(socket, 0);
+        socket.on("close", () => h1Requests.delete(socket));
         h1.emit("connection", socket);
         socket.resume();
       }
@@ -74,7 +90,8 @@ export function createDualListener(handler: Handler, options: DualListenerOption
     async close(graceMs) {
       const closed = new Promise<void>((resolve) => tcp.close(() => resolve()));
       for (const session of sessions) session.close();
-      h1.closeIdleConnections();
+      closing = true;
+      for (const [socket, requests] of h1Requests) if (requests === 0) socket.destroy();
       const timer = setTimeout(() => {
         for (const session of sessions) session.destroy();
         for (const socket of sockets) socket.destroy();

@@ -5,7 +5,7 @@ import { startServer } from "./server.js";
 
 /** Loads the configuration, opens the store, serves until SIGINT/SIGTERM. */
 export async function serve(config: ServerConfig): Promise<void> {
-  const logger = createLogger({ level: config.logLevel });
+  const logger = createLogger({ level: config.logLevel, pretty: config.logFormat === "auto" ? undefined : config.logFormat === "pretty" });
   const store = await openEventStore({
     database: config.db,
     sqliteDriver: config.sqliteDriver,
@@ -13,7 +13,17 @@ export async function serve(config: ServerConfig): Promise<void> {
     postgresPoolSize: config.pgPoolSize,
     limits: { maxEventsPerAppend: config.maxEventsPerAppend, maxAppendBytes: config.maxAppendBytes },
   });
-  const server = await startServer({ store, logger, port: config.port, host: config.host, shutdownGraceMs: config.shutdownGraceMs });
+  const server = await startServer({
+    store,
+    logger,
+    port: config.port,
+    host: config.host,
+    shutdownGraceMs: config.shutdownGraceMs,
+    metrics: config.metrics,
+    healthProbeIntervalMs: config.healthProbeIntervalMs,
+    healthProbeTimeoutMs: config.healthProbeTimeoutMs,
+    bank: { snapshotEvery: config.snapshotEvery },
+  });
   logger.info({ url: server.url, host: config.host, port: server.port, backend: store.backend }, `annals listening on ${config.host}:${server.port}`);
   let stopping = false;
   const stop = (signal: string) => {

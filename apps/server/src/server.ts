@@ -3,10 +3,15 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { ConnectRouter } from "@connectrpc/connect";
 import type { EventStore as Store } from "@annals/store";
 import { EventStore } from "@annals/protocol";
+import { AccountService } from "@annals/protocol/bank";
+import { startBank, type BankOptions } from "./bank/bank.js";
 import { errorMapping } from "./error-mapping.js";
 import { createDualListener } from "./listener.js";
 import type { Logger } from "./logger.js";
 import { createEventStoreService } from "./services/event-store-service.js";
+import { withRequestId } from "./ops/request-id.js";
+import { createServerOps } from "./ops/server-ops.js";
+import type { ServerMetrics } from "./ops/metrics.js";
 
 export interface AnnalsServerOptions {
   store: Store;
@@ -19,6 +24,14 @@ export interface AnnalsServerOptions {
   readMaxBytes?: number;
   /** How long `close` waits for in-flight calls before cutting them, ms. Default 10,000. */
   shutdownGraceMs?: number;
+  /** Serve Prometheus metrics on `GET /metrics`. Default true. */
+  metrics?: boolean;
+  /** Interval between database health probes, ms. Default 5,000. */
+  healthProbeIntervalMs?: number;
+  /** A slower database probe reports NOT_SERVING, ms. Default 2,000. */
+  healthProbeTimeoutMs?: number;
+  /** The bank account service: snapshots, projection polling, command retries. */
+  bank?: BankOptions;
 }
 
 export interface AnnalsServer {
@@ -27,6 +40,8 @@ export interface AnnalsServer {
   readonly port: number;
   /** Aborted when the server starts shutting down: long-lived streams end on it. */
   readonly shutdownSignal: AbortSignal;
+  /** The server's Prometheus metrics (its own registry). */
+  readonly metrics: ServerMetrics;
   /** Stops accepting, lets in-flight calls finish (up to the grace period), closes the store. */
   close(): Promise<void>;
 }
@@ -35,18 +50,31 @@ export interface AnnalsServer {
 export async function startServer(options: AnnalsServerOptions): Promise<AnnalsServer> {
   const { store, logger } = options;
   const shutdown = new AbortController();
+  const ops = createServerOps({
+    store,
+    logger,
+    metrics: options.metrics,
+    healthProbeIntervalMs: options.healthProbeIntervalMs,
+    healthProbeTimeoutMs: options.healthProbeTimeoutMs,
+  });
+  const bank = await startBank({ ...options.bank, store, logger });
   const routes = (router: ConnectRouter) => {
-    router.service(EventStore, createEventStoreService({ store }));
+    router.service(EventStore, createEventStoreService({ store, metrics: ops.metrics.subscriptions, shutdownSignal: shutdown.signal }));
+    router.service(AccountService, bank.service);
+    // Last: health and reflection report on every service registered above.
+    ops.routes(router);
   };
   const handler = connectNodeAdapter({
     routes,
-    interceptors: [errorMapping((error) => logger.error({ err: error }, "unexpected error"))],
+    interceptors: [...ops.interceptors, errorMapping((error) => logger.error({ err: error }, "unexpected error"))],
+    fallback: ops.fallback,
     readMaxBytes: options.readMaxBytes ?? 16 * 1024 * 1024,
     // Zero revisions and empty fields stay visible to JSON clients.
     jsonOptions: { alwaysEmitImplicit: true },
     shutdownSignal: shutdown.signal,
   });
-  const listener = createDualListener(handler);
+  await ops.start();
+  const listener = createDualListener(withRequestId(handler));
   await new Promise<void>((resolve, reject) => {
     listener.tcp.once("error", reject);
     listener.tcp.listen(options.port ?? 50051, options.host ?? "0.0.0.0", () => {
@@ -62,10 +90,16 @@ export async function startServer(options: AnnalsServerOptions): Promise<AnnalsS
     url: `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${address.port}`,
     port: address.port,
     shutdownSignal: shutdown.signal,
+    metrics: ops.metrics,
     close() {
       closing ??= (async () => {
+        ops.drain();
+        // Lets health watchers receive NOT_SERVING before long-lived streams end.
+        await new Promise((resolve) => setTimeout(resolve, 20));
         shutdown.abort(new Error("server shutting down"));
         await listener.close(options.shutdownGraceMs ?? 10_000);
+        ops.stop();
+        await bank.close();
         await store.close();
       })();
       return closing;

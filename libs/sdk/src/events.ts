@@ -101,11 +101,12 @@ export function toWireEvent(input: EventInput, registry: Registry | undefined): 
   });
 }
 
-function decode(event: WireRecordedEvent, registry: Registry | undefined): Message | undefined {
-  const schema = registry?.getMessage(event.type);
+/** The event's payload decoded with the registry's schema for `type`; `undefined` when the registry does not know it. */
+export function decodeMessage(type: string, contentType: string, data: Uint8Array, registry: Registry | undefined): Message | undefined {
+  const schema = registry?.getMessage(type);
   if (!schema) return undefined;
-  if (event.contentType === "application/json") return fromJsonString(schema, new TextDecoder().decode(event.data), { registry });
-  return fromBinary(schema, event.data);
+  if (contentType === "application/json") return fromJsonString(schema, new TextDecoder().decode(data), { registry });
+  return fromBinary(schema, data);
 }
 
 export function fromWireEvent(event: WireRecordedEvent, registry: Registry | undefined): ResolvedEvent {
@@ -119,6 +120,6 @@ export function fromWireEvent(event: WireRecordedEvent, registry: Registry | und
     revision: event.revision,
     position: event.position,
     recordedAt: new Date(event.recordedAt ? timestampMs(event.recordedAt) : 0),
-    message: decode(event, registry),
+    message: decodeMessage(event.type, event.contentType, event.data, registry),
   };
 }

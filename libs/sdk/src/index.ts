@@ -4,11 +4,25 @@ export {
   type AnnalsClientOptions,
   type AppendOptions,
   type AppendResult,
+  type Checkpoint,
+  type ListStreamsOptions,
   type ReadAllOptions,
   type ReadStreamOptions,
   type StreamState,
+  type StreamSummary,
 } from "./client.js";
 export { protoEvent, isEventOf, type EventInput, type EventOptions, type RawEvent, type ResolvedEvent, type TypedEvent } from "./events.js";
 export type { ExpectedRevision } from "./expected-revision.js";
+export type { ReconnectOptions, SubscribeOptions, Subscription, SubscriptionTarget } from "./subscription.js";
 export { AnnalsError, WrongExpectedRevisionError, isWrongExpectedRevisionError } from "./errors.js";
+export {
+  createBankClient,
+  type AccountsPage,
+  type BankClient,
+  type BankClientOptions,
+  type CommandOptions,
+  type CommandOutcome,
+  type GetAccountOptions,
+  type GetHistoryOptions,
+} from "./bank-client.js";
 export { Code } from "@connectrpc/connect";

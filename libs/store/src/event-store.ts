@@ -1,3 +1,7 @@
+import type { ProjectionStore } from "./projections.js";
+import type { SnapshotStore } from "./snapshots.js";
+import type { SubscribeOptions, Subscription, SubscriptionStats } from "./subscriptions/subscription.js";
+
 /** What the client expects of the stream's state when it appends. */
 export type ExpectedRevision = "any" | "no_stream" | "stream_exists" | number;
 
@@ -64,6 +68,37 @@ export interface StreamInfo {
   lastPosition: number;
 }
 
+export interface ListStreamsOptions {
+  /** Only streams whose name starts with this (case-sensitive). Default: all. */
+  prefix?: string;
+  /** Only streams whose name sorts after this one: the last of the previous page. */
+  after?: string;
+  /** At most this many streams. Default 100. */
+  limit?: number;
+}
+
+/** One connection pool's use, for metrics. */
+export interface PoolStats {
+  /** Which pool: `reader`, `writer`, or `main` when one pool serves both. */
+  pool: string;
+  /** Connections lent out. */
+  used: number;
+  /** Idle connections. */
+  free: number;
+  /** Callers waiting for a connection. */
+  pending: number;
+  /** Most connections the pool opens. */
+  max: number;
+}
+
+/** A named position stored by `setCheckpoint`. */
+export interface Checkpoint {
+  name: string;
+  position: number;
+  /** When it was last set, milliseconds since the Unix epoch. */
+  updatedAt: number;
+}
+
 /** Called after every commit with the events it made durable, in position order. */
 export type AppendListener = (events: readonly RecordedEvent[]) => void;
 
@@ -86,10 +121,32 @@ export interface EventStore {
   readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent[]>;
   /** The stream's last revision and position, or `undefined` when it does not exist. */
   getStream(stream: string): Promise<StreamInfo | undefined>;
+  /** Streams in ascending name order (the database's collation), a page at a time. */
+  listStreams(options?: ListStreamsOptions): Promise<StreamInfo[]>;
   /** The position of the last committed event (0 when empty). */
   headPosition(): Promise<number>;
+  /** The stored events with these ids (compared case-insensitively), in position order; unknown ids are left out. */
+  findEvents(ids: readonly string[]): Promise<RecordedEvent[]>;
+  /** Snapshots of stream state, a cache for loading long streams. */
+  readonly snapshots: SnapshotStore;
+  /** Read models kept in the store's database, checkpointed in the same transaction as their rows. */
+  readonly projections: ProjectionStore;
+  /** The connection pools' current use. */
+  poolStats(): PoolStats[];
   /** Listens to commits in this process. Returns the function that stops listening. */
   onAppend(listener: AppendListener): () => void;
+  /**
+   * Follows a stream, a category or `$all`: the history after `from` in pages,
+   * then live events, exactly once and in order (invariant 5). Pull it with
+   * `for await`; end it with its signal, `close()` or by leaving the loop.
+   */
+  subscribe(options: SubscribeOptions): Subscription;
+  /** Creates or moves a named checkpoint. */
+  setCheckpoint(name: string, position: number): Promise<void>;
+  /** The named checkpoint, `undefined` when it was never set. */
+  getCheckpoint(name: string): Promise<Checkpoint | undefined>;
+  /** What open subscriptions hold right now. */
+  subscriptionStats(): SubscriptionStats;
   /** Waits for queued appends to commit, then closes the database. */
   close(): Promise<void>;
 }

@@ -1,9 +1,12 @@
 export type {
   AppendListener,
   AppendResult,
+  Checkpoint,
   Direction,
   EventStore,
   ExpectedRevision,
+  ListStreamsOptions,
+  PoolStats,
   ProposedEvent,
   ReadAllOptions,
   ReadStreamOptions,
@@ -19,9 +22,19 @@ export {
   isStoreError,
 } from "./errors.js";
 export { defaultLimits, type StoreLimits } from "./limits.js";
+export type { LatestSnapshotOptions, Snapshot, SnapshotStore } from "./snapshots.js";
+export type { ProjectionApplyResult, ProjectionHandler, ProjectionStore } from "./projections.js";
+export type {
+  SubscribeOptions,
+  Subscription,
+  SubscriptionMessage,
+  SubscriptionStart,
+  SubscriptionStats,
+} from "./subscriptions/subscription.js";
+export type { SubscriptionFilter, SubscriptionTarget } from "./subscriptions/selector.js";
 export { contentTypes, defaultContentType } from "./validation.js";
 export type { Dialect } from "./dialect/dialect.js";
 export { createSqliteDialect, type SqliteDriver, type SqliteOptions } from "./dialect/sqlite.js";
-export { createPostgresDialect, type PostgresOptions } from "./dialect/postgres.js";
+export { appendLockKey, appendLockKeys, createPostgresDialect, type PostgresOptions } from "./dialect/postgres.js";
 export { createKnexEventStore, type KnexEventStoreOptions } from "./knex-event-store.js";
 export { defaultDatabase, dialectFor, openEventStore, type OpenEventStoreOptions } from "./open-event-store.js";

@@ -1,14 +1,24 @@
+import type { Knex } from "knex";
 import type { Dialect } from "./dialect/dialect.js";
-import type { AppendListener, EventStore, ReadAllOptions, ReadStreamOptions, RecordedEvent } from "./event-store.js";
+import type { EventStore, PoolStats, ReadAllOptions, ReadStreamOptions, RecordedEvent } from "./event-store.js";
 import { defaultLimits, type StoreLimits } from "./limits.js";
 import { migrateToLatest } from "./migrations/index.js";
 import { readAllPage } from "./sql/read-all.js";
 import { readStreamPage } from "./sql/read-stream.js";
 import { getStream } from "./sql/get-stream.js";
 import { headPosition } from "./sql/head-position.js";
-import { validateEvents, validateExpectedRevision, validateRevision, validateStreamName } from "./validation.js";
+import { listStreams } from "./sql/list-streams.js";
+import { findEvents } from "./sql/find-events.js";
+import { readPositionRange, readStreamAfter, streamRevisionAt } from "./sql/read-subscription-page.js";
+import { getCheckpoint } from "./sql/get-checkpoint.js";
+import { setCheckpoint } from "./sql/set-checkpoint.js";
+import { createCommitNotifier } from "./subscriptions/commit-notifier.js";
+import { createSubscription, createSubscriptionGauge, type SubscriptionSource } from "./subscriptions/subscription.js";
+import { createSnapshotStore } from "./snapshots.js";
+import { createProjectionStore } from "./projections.js";
+import { validateEventId, validateEvents, validateExpectedRevision, validateRevision, validateStreamName } from "./validation.js";
 import { createWriteQueue } from "./write-queue.js";
-import { StoreUnavailableError } from "./errors.js";
+import { InvalidInputError, StoreUnavailableError } from "./errors.js";
 
 export interface KnexEventStoreOptions {
   dialect: Dialect;
@@ -30,26 +40,52 @@ async function guard<T>(dialect: Dialect, read: () => Promise<T>): Promise<T> {
   }
 }
 
+function validateCheckpointName(name: unknown): void {
+  if (typeof name !== "string" || name.length === 0 || name.length > 256) throw new InvalidInputError("name", "must be 1 to 256 characters");
+}
+
+/** Most streams `listStreams` answers at once. */
+const maxListStreamsLimit = 1_000;
+
+interface TarnPool {
+  numUsed(): number;
+  numFree(): number;
+  numPendingAcquires(): number;
+  max: number;
+}
+
+function poolStatsOf(pool: string, db: Knex): PoolStats {
+  const tarn = (db.client as { pool?: TarnPool }).pool;
+  if (!tarn) return { pool, used: 0, free: 0, pending: 0, max: 0 };
+  return { pool, used: tarn.numUsed(), free: tarn.numFree(), pending: tarn.numPendingAcquires(), max: tarn.max };
+}
+
 /** The SQL event store on any knex dialect. Runs the migrations before it answers. */
 export async function createKnexEventStore(options: KnexEventStoreOptions): Promise<EventStore> {
   const { dialect } = options;
   const limits: StoreLimits = { ...defaultLimits, ...options.limits };
   const pageSize = options.pageSize ?? 1_000;
-  const listeners = new Set<AppendListener>();
-  await migrateToLatest(dialect);
+  const notifier = createCommitNotifier();
+  const subscriptions = createSubscriptionGauge();
+  const closing = new AbortController();
+  await guard(dialect, () => migrateToLatest(dialect));
 
   const writes = createWriteQueue(dialect, {
     maxBatchEvents: options.maxBatchEvents,
     onCommit(recorded) {
-      for (const listener of listeners) {
-        try {
-          listener(recorded);
-        } catch {
-          // A listener's failure is its own; the commit stands.
-        }
-      }
+      notifier.publish(recorded);
     },
   });
+
+  const subscriptionSource: SubscriptionSource = {
+    pageSize,
+    notifier,
+    closed: closing.signal,
+    headPosition: () => guard(dialect, () => headPosition(dialect.reader)),
+    readPositionRange: (selector, after, upTo, limit) => guard(dialect, () => readPositionRange(dialect.reader, selector, after, upTo, limit)),
+    readStreamAfter: (selector, revision, upTo, limit) => guard(dialect, () => readStreamAfter(dialect.reader, selector, revision, upTo, limit)),
+    streamRevisionAt: (stream, upTo) => guard(dialect, () => streamRevisionAt(dialect.reader, stream, upTo)),
+  };
 
   async function* pages(first: number, step: (from: number) => Promise<RecordedEvent[]>, next: (last: RecordedEvent) => number, maxCount: number) {
     let from = first;
@@ -112,18 +148,70 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
       return guard(dialect, () => getStream(dialect.reader, stream));
     },
 
+    async listStreams(listOptions = {}) {
+      const prefix = listOptions.prefix ?? "";
+      const limit = listOptions.limit ?? 100;
+      if (!Number.isSafeInteger(limit) || limit < 1 || limit > maxListStreamsLimit) {
+        throw new InvalidInputError("limit", `must be an integer from 1 to ${maxListStreamsLimit}`);
+      }
+      return guard(dialect, () => listStreams(dialect.reader, prefix, listOptions.after, limit));
+    },
+
     headPosition() {
       return guard(dialect, () => headPosition(dialect.reader));
     },
 
+    async findEvents(ids) {
+      if (!Array.isArray(ids)) throw new InvalidInputError("ids", "must be an array");
+      const valid = [...new Set(ids.map((id, index) => validateEventId(id, `ids[${index}]`)))];
+      if (valid.length === 0) return [];
+      return guard(dialect, () => findEvents(dialect.reader, valid));
+    },
+
+    snapshots: createSnapshotStore(dialect, limits, (run) => guard(dialect, run)),
+
+    projections: createProjectionStore(dialect, (run) => guard(dialect, run)),
+
+    poolStats() {
+      if (dialect.reader === dialect.writer) return [poolStatsOf("main", dialect.reader)];
+      return [poolStatsOf("reader", dialect.reader), poolStatsOf("writer", dialect.writer)];
+    },
+
     onAppend(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
+      return notifier.listen((notice) => {
+        if (notice.events !== undefined) listener(notice.events);
+      });
+    },
+
+    subscribe(subscribeOptions) {
+      return createSubscription(subscriptionSource, subscriptions, subscribeOptions);
+    },
+
+    async setCheckpoint(name, position) {
+      validateCheckpointName(name);
+      validateRevision(position, "position");
+      await guard(dialect, () => dialect.writeTransaction((trx) => setCheckpoint(trx, name, position, Date.now())));
+    },
+
+    async getCheckpoint(name) {
+      validateCheckpointName(name);
+      return guard(dialect, () => getCheckpoint(dialect.reader, name));
+    },
+
+    subscriptionStats() {
+      return {
+        active: subscriptions.active,
+        listeners: notifier.size,
+        timers: subscriptions.timers,
+        reads: subscriptions.reads,
+        buffered: subscriptions.buffered,
+      };
     },
 
     async close() {
+      closing.abort();
       await writes.drain();
-      listeners.clear();
+      notifier.clear();
       await dialect.close();
     },
   };

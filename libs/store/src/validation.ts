@@ -36,6 +36,13 @@ export function validateStreamName(stream: unknown, limits: StoreLimits, field =
   return stream;
 }
 
+/** An event id as stored: a UUID in lower case. */
+export function validateEventId(id: unknown, field = "id"): string {
+  const lower = typeof id === "string" ? id.toLowerCase() : "";
+  if (!uuidPattern.test(lower)) throw new InvalidInputError(field, `"${String(id)}" is not a UUID`);
+  return lower;
+}
+
 export function validateExpectedRevision(expected: unknown): ExpectedRevision {
   if (expected === "any" || expected === "no_stream" || expected === "stream_exists") return expected;
   if (typeof expected === "number" && Number.isSafeInteger(expected) && expected >= 0) return expected;

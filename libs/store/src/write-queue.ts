@@ -67,7 +67,7 @@ export function createWriteQueue(dialect: Dialect, options: WriteQueueOptions): 
       for (const pending of batch) pending.reject(failure);
       return;
     }
-    lastRecordedAt = recordedAt;
+    lastRecordedAt = outcome.recordedAt;
     if (outcome.recorded.length > 0) options.onCommit(outcome.recorded);
     outcome.results.forEach((result, index) => {
       const pending = batch[index]!;

@@ -1,8 +1,12 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { EventStore as Store } from "@annals/store";
-import type { EventStore } from "@annals/protocol";
-import { batchesOf, fromWireDirection, fromWireEvent, fromWireExpectedRevision, toSafeNumber, toWireEvent } from "../wire.js";
+import { ReadAllResponseSchema, ReadStreamResponseSchema, type EventStore } from "@annals/protocol";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { batchesOf, fromWireDirection, fromWireEvent, fromWireExpectedRevision, toSafeNumber } from "../wire.js";
+import { eventsMessage, isBinaryCall } from "../event-batches.js";
+import { subscribe } from "./subscribe.js";
 import { decodePageToken, encodePageToken } from "./page-token.js";
+import type { SubscriptionMetrics } from "../ops/metrics.js";
 
 /** ListStreams page size when the request leaves it at 0, and the most it grants. */
 const defaultStreamsPageSize = 100;
@@ -12,6 +16,10 @@ export interface EventStoreServiceOptions {
   store: Store;
   /** Most payload bytes packed into one streamed response. Default 256 KiB. */
   maxBatchBytes?: number;
+  /** Where subscriptions report that they open, close and how far behind they are. Default: nowhere. */
+  metrics?: SubscriptionMetrics;
+  /** Aborted when the server shuts down: subscriptions then end with UNAVAILABLE. */
+  shutdownSignal?: AbortSignal;
 }
 
 /** annals.eventstore.v1.EventStore on top of the store. Errors are mapped by the router's interceptor. */
@@ -34,9 +42,10 @@ export function createEventStoreService(options: EventStoreServiceOptions): Serv
         from: from.case === "revision" ? toSafeNumber(from.value, "revision") : from.case,
         maxCount: toSafeNumber(request.maxCount, "max_count"),
       });
+      const binary = isBinaryCall(context);
       for await (const page of pages) {
         if (context.signal.aborted) return;
-        for (const batch of batchesOf(page, maxBatchBytes)) yield { events: batch.map(toWireEvent) };
+        for (const batch of batchesOf(page, maxBatchBytes)) yield eventsMessage(ReadStreamResponseSchema, batch, binary);
       }
     },
 
@@ -47,10 +56,26 @@ export function createEventStoreService(options: EventStoreServiceOptions): Serv
         from: from.case === "position" ? toSafeNumber(from.value, "position") : from.case,
         maxCount: toSafeNumber(request.maxCount, "max_count"),
       });
+      const binary = isBinaryCall(context);
       for await (const page of pages) {
         if (context.signal.aborted) return;
-        for (const batch of batchesOf(page, maxBatchBytes)) yield { events: batch.map(toWireEvent) };
+        for (const batch of batchesOf(page, maxBatchBytes)) yield eventsMessage(ReadAllResponseSchema, batch, binary);
       }
+    },
+
+    subscribe(request, context) {
+      return subscribe(request, context, { store, maxBatchBytes, shutdownSignal: options.shutdownSignal, metrics: options.metrics });
+    },
+
+    async setCheckpoint(request) {
+      await store.setCheckpoint(request.name, toSafeNumber(request.position, "position"));
+      return {};
+    },
+
+    async getCheckpoint(request) {
+      const checkpoint = await store.getCheckpoint(request.name);
+      if (!checkpoint) return { exists: false };
+      return { exists: true, position: BigInt(checkpoint.position), updatedAt: timestampFromMs(checkpoint.updatedAt) };
     },
 
     async getStream(request) {

@@ -17,7 +17,9 @@ export interface ServerProcess {
 
 /** Runs the real server (`apps/server/src/main.ts`) as a child process and waits for its ready line. */
 export async function startServerProcess(args: string[], env: Record<string, string> = {}): Promise<ServerProcess> {
-  const child = spawn(tsx, [main, "--host", "127.0.0.1", ...args], {
+  // Node itself with tsx as a loader, not the tsx wrapper: a signal (SIGKILL too)
+  // must reach the server, and the wrapper cannot relay SIGKILL to its child.
+  const child = spawn(process.execPath, ["--import", "tsx", main, "--host", "127.0.0.1", ...args], {
     env: { ...process.env, ANNALS_LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openEventStore, type EventStore } from "@annals/store";
 import { createLogger } from "../logger.js";
-import { startServer, type AnnalsServer } from "../server.js";
+import { startServer, type AnnalsServer, type AnnalsServerOptions } from "../server.js";
 
 export interface TestServer {
   server: AnnalsServer;
@@ -16,11 +16,27 @@ export interface TestServer {
 }
 
 /** A real server on a free port of 127.0.0.1, on a fresh SQLite file. */
-export async function startTestServer(options: { database?: string } = {}): Promise<TestServer> {
+export interface TestServerOptions {
+  /** Default: a fresh SQLite file in a temporary folder. */
+  database?: string;
+  /** Server options besides the store, port and host. Default: a silent logger. */
+  server?: Partial<Omit<AnnalsServerOptions, "store" | "port" | "host">>;
+  /** Wraps the store the server uses, e.g. to inject faults. */
+  wrapStore?: (store: EventStore) => EventStore;
+}
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const folder = options.database ? undefined : mkdtempSync(join(tmpdir(), "annals-e2e-"));
   const database = options.database ?? join(folder!, "annals.db");
   const store = await openEventStore({ database });
-  const server = await startServer({ store, logger: createLogger({ level: "silent", pretty: false }), port: 0, host: "127.0.0.1", shutdownGraceMs: 2_000 });
+  const server = await startServer({
+    logger: createLogger({ level: "silent", pretty: false }),
+    shutdownGraceMs: 2_000,
+    ...options.server,
+    store: options.wrapStore ? options.wrapStore(store) : store,
+    port: 0,
+    host: "127.0.0.1",
+  });
   return {
     server,
     store,

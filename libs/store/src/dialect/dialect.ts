@@ -16,6 +16,13 @@ export interface Dialect {
    * so that global positions are assigned and committed in order.
    */
   writeTransaction<T>(work: (trx: Knex) => Promise<T>): Promise<T>;
+  /** PostgreSQL: the schema holding the tables and knex's migration bookkeeping. */
+  readonly schema?: string;
+  /**
+   * Runs the migrations so that store instances starting together on one database
+   * do not race (PostgreSQL: creates the schema when missing, under a lock).
+   */
+  migrationGuard<T>(migrate: () => Promise<T>): Promise<T>;
   /** True when the error means the database is unreachable (not a bug, not bad input). */
   isUnavailable(error: unknown): boolean;
   close(): Promise<void>;

@@ -1,32 +1,91 @@
+import { createHash } from "node:crypto";
 import knexFactory from "knex";
+import pg from "pg";
 import type { Dialect } from "./dialect.js";
 
 export interface PostgresOptions {
   /** A `postgres://` connection string. */
   connectionString: string;
-  /** Database schema holding the tables. Default `public`. */
+  /** Database schema holding the tables; created when missing. Default `public`. */
   schema?: string;
   /** Most connections in the pool. Default 10. */
   poolSize?: number;
+  /**
+   * Longest wait to open one connection (TCP and start-up) before the request fails
+   * as unavailable. Default 5,000 ms.
+   */
+  connectTimeoutMs?: number;
+  /** Longest wait for a free pooled connection. Default 10,000 ms. */
+  acquireTimeoutMs?: number;
 }
 
-/** Key of the transaction-level advisory lock that orders appends. */
-const appendLockKey = 0x616e6e61; // "anna"
+/**
+ * First key of the transaction-level advisory lock that orders appends ("anna");
+ * the second key is derived from the schema (`appendLockKeys`), so that stores in
+ * different schemas of one database do not wait for each other.
+ */
+export const appendLockKey = 0x616e6e61;
+
+/** Key of the session-level advisory lock held while a store migrates ("annm"). */
+export const migrationLockKey = 0x616e6e6d;
+
+/** A signed 32-bit key derived from the schema name. */
+export function schemaLockKey(schema: string): number {
+  return createHash("sha256").update(schema).digest().readInt32BE(0);
+}
+
+/**
+ * The two keys of `pg_advisory_xact_lock(int, int)` that every append to `schema`
+ * takes: `select pg_advisory_xact_lock($1, $2)`.
+ */
+export function appendLockKeys(schema: string): readonly [number, number] {
+  return [appendLockKey, schemaLockKey(schema)];
+}
+
+/** Appends never leave their transaction idle for long: a stalled writer is cut off. */
+const idleInTransactionTimeoutMs = 30_000;
 
 const unavailableCodes = new Set([
   "ECONNREFUSED",
   "ECONNRESET",
   "ETIMEDOUT",
   "EPIPE",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
   "57P01", // admin_shutdown
   "57P02", // crash_shutdown
   "57P03", // cannot_connect_now
-  "08000",
-  "08003",
-  "08006",
-  "08001",
-  "08004",
+  "53300", // too_many_connections
 ]);
+
+const unavailableMessages =
+  /Connection terminated|Timeout acquiring a connection|connect ECONNREFUSED|terminating connection|not queryable|Connection ended|the database system is (starting up|shutting down|in recovery mode)/;
+
+function isUnavailableError(error: unknown, depth = 0): boolean {
+  if (error === null || typeof error !== "object" || depth > 4) return false;
+  const err = error as { code?: unknown; message?: unknown; name?: unknown; cause?: unknown; errors?: unknown };
+  if (typeof err.code === "string" && (unavailableCodes.has(err.code) || err.code.startsWith("08"))) return true;
+  if (err.name === "KnexTimeoutError") return true;
+  if (typeof err.message === "string" && unavailableMessages.test(err.message)) return true;
+  // Node reports a refused dual-stack connect as an AggregateError of the attempts.
+  if (Array.isArray(err.errors) && err.errors.some((inner) => isUnavailableError(inner, depth + 1))) return true;
+  return isUnavailableError(err.cause, depth + 1);
+}
+
+/**
+ * Knex prints every failed connection attempt and every lost pooled connection to
+ * the console; callers learn of them as `StoreUnavailableError` instead.
+ */
+function knexLog() {
+  return {
+    warn(message: unknown) {
+      if (typeof message === "string" && /^(Acquire connection error|Connection Error)/.test(message)) return;
+      console.warn(message);
+    },
+  };
+}
 
 /**
  * PostgreSQL: one pool for reads and writes. Appends serialise on an advisory lock
@@ -35,29 +94,53 @@ const unavailableCodes = new Set([
  */
 export function createPostgresDialect(options: PostgresOptions): Dialect {
   const schema = options.schema ?? "public";
+  const connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
+  const [lockKey, lockSchemaKey] = appendLockKeys(schema);
   const db = knexFactory({
     client: "pg",
-    connection: { connectionString: options.connectionString },
+    connection: {
+      connectionString: options.connectionString,
+      connectionTimeoutMillis: connectTimeoutMs,
+      keepAlive: true,
+      // A writer cut off mid-transaction (without its socket closing) would keep the
+      // append lock; the server ends such a session after this long.
+      idle_in_transaction_session_timeout: idleInTransactionTimeoutMs,
+    },
     searchPath: [schema],
     pool: { min: 0, max: options.poolSize ?? 10 },
-    acquireConnectionTimeout: 10_000,
+    acquireConnectionTimeout: options.acquireTimeoutMs ?? 10_000,
+    log: knexLog(),
   });
   return {
     kind: "postgres",
     name: "postgres",
     reader: db,
     writer: db,
+    schema,
     writeTransaction(work) {
       return db.transaction(async (trx) => {
-        await trx.raw("select pg_advisory_xact_lock(?)", [appendLockKey]);
+        await trx.raw("select pg_advisory_xact_lock(?, ?)", [lockKey, lockSchemaKey]);
         return work(trx);
       });
     },
+    async migrationGuard(migrate) {
+      // A connection of its own: the lock lives as long as the session, whatever
+      // the pool does meanwhile (and a pool of one connection still works).
+      const client = new pg.Client({ connectionString: options.connectionString, connectionTimeoutMillis: connectTimeoutMs });
+      client.on("error", () => undefined);
+      await client.connect();
+      try {
+        await client.query("select pg_advisory_lock($1)", [migrationLockKey]);
+        const found = await client.query("select 1 from pg_namespace where nspname = $1", [schema]);
+        if (found.rowCount === 0) await client.query(`create schema ${client.escapeIdentifier(schema)}`);
+        return await migrate();
+      } finally {
+        // Ending the session releases the lock too.
+        await client.end().catch(() => undefined);
+      }
+    },
     isUnavailable(error) {
-      const err = error as { code?: unknown; message?: unknown } | undefined;
-      if (typeof err?.code === "string" && unavailableCodes.has(err.code)) return true;
-      const message = typeof err?.message === "string" ? err.message : "";
-      return /Connection terminated|Timeout acquiring a connection|connect ECONNREFUSED|terminating connection/.test(message);
+      return isUnavailableError(error);
     },
     async close() {
       await db.destroy();

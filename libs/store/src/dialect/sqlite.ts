@@ -88,22 +88,31 @@ export function createSqliteDialect(options: SqliteOptions): Dialect {
   const writer = connect(resolved, 1);
   // better-sqlite3 runs each query synchronously, so more readers buy nothing.
   const reader = connect(resolved, resolved.driver === "better-sqlite3" ? 1 : 4);
+  let writeTurns: Promise<unknown> = Promise.resolve();
   return {
     kind: "sqlite",
     name: `sqlite (${resolved.driver})`,
     reader,
     writer,
-    async writeTransaction(work) {
-      // The writer pool holds one connection, so every statement below runs on it.
-      await beginImmediate(writer);
-      try {
-        const result = await work(writer);
-        await writer.raw("COMMIT");
-        return result;
-      } catch (error) {
-        await writer.raw("ROLLBACK").catch(() => undefined);
-        throw error;
-      }
+    writeTransaction(work) {
+      // The writer pool holds one connection, so every statement below runs on
+      // it: transactions of this process take turns, never interleave.
+      const turn = writeTurns.then(async () => {
+        await beginImmediate(writer);
+        try {
+          const result = await work(writer);
+          await writer.raw("COMMIT");
+          return result;
+        } catch (error) {
+          await writer.raw("ROLLBACK").catch(() => undefined);
+          throw error;
+        }
+      });
+      writeTurns = turn.catch(() => undefined);
+      return turn;
+    },
+    migrationGuard(migrate) {
+      return migrate();
     },
     isUnavailable(error) {
       const code = (error as { code?: unknown } | undefined)?.code;

@@ -1,10 +1,12 @@
 import type { Knex } from "knex";
 import type { Dialect } from "../dialect/dialect.js";
 import { eventsMigration } from "./001-events.js";
+import { checkpointsMigration } from "./002-checkpoints.js";
+import { snapshotsProjectionsMigration } from "./003-snapshots-projections.js";
 import type { Migration } from "./migration.js";
 
 /** Every migration, oldest first. Append new ones; never edit a released one. */
-export const migrations: readonly Migration[] = [eventsMigration];
+export const migrations: readonly Migration[] = [eventsMigration, checkpointsMigration, snapshotsProjectionsMigration];
 
 function migrationSource(kind: Dialect["kind"]): Knex.MigrationSource<Migration> {
   return {
@@ -19,5 +21,7 @@ function migrationSource(kind: Dialect["kind"]): Knex.MigrationSource<Migration>
 
 /** Brings the database to the latest schema (knex keeps track in `knex_migrations`). */
 export async function migrateToLatest(dialect: Dialect): Promise<void> {
-  await dialect.writer.migrate.latest({ migrationSource: migrationSource(dialect.kind) });
+  await dialect.migrationGuard(() =>
+    dialect.writer.migrate.latest({ migrationSource: migrationSource(dialect.kind), ...(dialect.schema ? { schemaName: dialect.schema } : {}) }),
+  );
 }

@@ -15,9 +15,3 @@ export async function getStream(db: Knex, stream: string): Promise<StreamInfo | 
   const row: StreamRow | undefined = await db("streams").select("stream", "last_revision", "last_position").where("stream", stream).first();
   return row ? toStreamInfo(row) : undefined;
 }
-
-/** The heads of `streams` that exist. */
-export async function getStreams(db: Knex, streams: readonly string[]): Promise<Map<string, StreamInfo>> {
-  const rows: StreamRow[] = await db("streams").select("stream", "last_revision", "last_position").whereIn("stream", streams);
-  return new Map(rows.map((row) => [row.stream, toStreamInfo(row)]));
-}

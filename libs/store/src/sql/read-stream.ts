@@ -1,21 +1,14 @@
 import type { Knex } from "knex";
 import type { Direction, RecordedEvent } from "../event-store.js";
-import { eventColumns, toRecordedEvent, type EventRow } from "./rows.js";
+import { selectEvents } from "./select-events.js";
 
 /** One page of a stream, from `revision` inclusive, in `direction`. */
-export async function readStreamPage(
-  db: Knex,
-  stream: string,
-  revision: number,
-  direction: Direction,
-  limit: number,
-): Promise<RecordedEvent[]> {
+export function readStreamPage(db: Knex, stream: string, revision: number, direction: Direction, limit: number): Promise<RecordedEvent[]> {
   const forwards = direction === "forwards";
-  const rows: EventRow[] = await db("events")
-    .select(eventColumns)
+  const page = db("events")
     .where("stream", stream)
     .andWhere("revision", forwards ? ">=" : "<=", revision)
     .orderBy("revision", forwards ? "asc" : "desc")
     .limit(limit);
-  return rows.map(toRecordedEvent);
+  return selectEvents(db, page, { column: "revision", descending: !forwards });
 }

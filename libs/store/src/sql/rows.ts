@@ -32,6 +32,22 @@ export function toRecordedEvent(row: EventRow): RecordedEvent {
   };
 }
 
+/** The same as `toRecordedEvent`, for a row read as an array of `eventColumns` values. */
+export function toRecordedEventFromValues(values: readonly unknown[]): RecordedEvent {
+  const metadata = values[7] as string | null;
+  return {
+    id: values[3] as string,
+    type: values[4] as string,
+    data: values[5] as Uint8Array,
+    contentType: (values[6] as string | null) ?? defaultContentType,
+    metadata: metadata === null ? noMetadata : (JSON.parse(metadata) as Record<string, string>),
+    stream: values[1] as string,
+    revision: Number(values[2]),
+    position: Number(values[0]),
+    recordedAt: Number(values[8]),
+  };
+}
+
 export function toEventRow(event: RecordedEvent): EventRow {
   return {
     position: event.position,

@@ -2,6 +2,8 @@ import { randomUUID } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { InvalidInputError, LimitExceededError, WrongExpectedRevisionError } from "../errors.js";
 import type { EventStore, ProposedEvent, RecordedEvent } from "../event-store.js";
+import { describeFacilitiesConformance } from "./conformance-facilities.js";
+import { describeSubscriptionConformance } from "./subscription-conformance.js";
 
 /** A fresh, empty store per test, and a way to open a second one on the same database. */
 export interface StoreFixture {
@@ -153,6 +155,23 @@ export function describeEventStoreConformance(name: string, factory: StoreFixtur
         await store.appendToStream("y", events(1));
         expect(await store.getStream("x")).toEqual({ stream: "x", lastRevision: 2, lastPosition: 3 });
         expect(await store.getStream("y")).toEqual({ stream: "y", lastRevision: 0, lastPosition: 4 });
+      });
+
+      it("lists streams in name order with their heads, by prefix and page by page", async () => {
+        await store.appendToStream("order-2", events(2));
+        await store.appendToStream("account-b", events(1));
+        await store.appendToStream("account-a", events(3));
+        await store.appendToStream("account_x", events(1));
+        await store.appendToStream("order-1", events(1));
+        const names = (list: Array<{ stream: string }>) => list.map((info) => info.stream);
+        expect(names(await store.listStreams())).toEqual(["account-a", "account-b", "account_x", "order-1", "order-2"]);
+        expect(await store.listStreams({ prefix: "account-", limit: 1 })).toEqual([{ stream: "account-a", lastRevision: 2, lastPosition: 6 }]);
+        expect(names(await store.listStreams({ prefix: "account-", after: "account-a" }))).toEqual(["account-b"]);
+        // "_" and "%" are literal characters of a prefix, not patterns.
+        expect(names(await store.listStreams({ prefix: "account_" }))).toEqual(["account_x"]);
+        expect(names(await store.listStreams({ prefix: "ACCOUNT" }))).toEqual([]);
+        expect(names(await store.listStreams({ after: "order-1", limit: 10 }))).toEqual(["order-2"]);
+        await expect(store.listStreams({ limit: 0 })).rejects.toBeInstanceOf(InvalidInputError);
       });
 
       it("keeps what it acknowledged across a reopen", async () => {
@@ -325,6 +344,9 @@ export function describeEventStoreConformance(name: string, factory: StoreFixtur
         expect(heard).toEqual([1, 2, 3, 4, 5]);
       });
     });
+
+    describeFacilitiesConformance(() => store);
+    describeSubscriptionConformance(() => store, another);
 
     describe("validation", () => {
       const refused = async (promise: Promise<unknown>, kind: unknown, field: string) => {

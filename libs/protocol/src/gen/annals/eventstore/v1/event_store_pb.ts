@@ -6,13 +6,15 @@ import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegen
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Direction, ExpectedRevision, ProposedEvent, RecordedEvent } from "./event_pb.js";
 import { file_annals_eventstore_v1_event } from "./event_pb.js";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file annals/eventstore/v1/event_store.proto.
  */
 export const file_annals_eventstore_v1_event_store: GenFile = /*@__PURE__*/
-  fileDesc("CiZhbm5hbHMvZXZlbnRzdG9yZS92MS9ldmVudF9zdG9yZS5wcm90bxIUYW5uYWxzLmV2ZW50c3RvcmUudjEilwEKDUFwcGVuZFJlcXVlc3QSDgoGc3RyZWFtGAEgASgJEjMKBmV2ZW50cxgCIAMoCzIjLmFubmFscy5ldmVudHN0b3JlLnYxLlByb3Bvc2VkRXZlbnQSQQoRZXhwZWN0ZWRfcmV2aXNpb24YAyABKAsyJi5hbm5hbHMuZXZlbnRzdG9yZS52MS5FeHBlY3RlZFJldmlzaW9uIjQKDkFwcGVuZFJlc3BvbnNlEhAKCHJldmlzaW9uGAEgASgEEhAKCHBvc2l0aW9uGAIgASgEIpICChFSZWFkU3RyZWFtUmVxdWVzdBIOCgZzdHJlYW0YASABKAkSMgoJZGlyZWN0aW9uGAIgASgOMh8uYW5uYWxzLmV2ZW50c3RvcmUudjEuRGlyZWN0aW9uEj4KBXN0YXJ0GAMgASgLMi0uYW5uYWxzLmV2ZW50c3RvcmUudjEuUmVhZFN0cmVhbVJlcXVlc3QuU3RhcnRIABI6CgNlbmQYBCABKAsyKy5hbm5hbHMuZXZlbnRzdG9yZS52MS5SZWFkU3RyZWFtUmVxdWVzdC5FbmRIABISCghyZXZpc2lvbhgFIAEoBEgAEhEKCW1heF9jb3VudBgGIAEoBBoHCgVTdGFydBoFCgNFbmRCBgoEZnJvbSJJChJSZWFkU3RyZWFtUmVzcG9uc2USMwoGZXZlbnRzGAEgAygLMiMuYW5uYWxzLmV2ZW50c3RvcmUudjEuUmVjb3JkZWRFdmVudCL5AQoOUmVhZEFsbFJlcXVlc3QSMgoJZGlyZWN0aW9uGAEgASgOMh8uYW5uYWxzLmV2ZW50c3RvcmUudjEuRGlyZWN0aW9uEjsKBXN0YXJ0GAIgASgLMiouYW5uYWxzLmV2ZW50c3RvcmUudjEuUmVhZEFsbFJlcXVlc3QuU3RhcnRIABI3CgNlbmQYAyABKAsyKC5hbm5hbHMuZXZlbnRzdG9yZS52MS5SZWFkQWxsUmVxdWVzdC5FbmRIABISCghwb3NpdGlvbhgEIAEoBEgAEhEKCW1heF9jb3VudBgFIAEoBBoHCgVTdGFydBoFCgNFbmRCBgoEZnJvbSJGCg9SZWFkQWxsUmVzcG9uc2USMwoGZXZlbnRzGAEgAygLMiMuYW5uYWxzLmV2ZW50c3RvcmUudjEuUmVjb3JkZWRFdmVudCIiChBHZXRTdHJlYW1SZXF1ZXN0Eg4KBnN0cmVhbRgBIAEoCSJmChFHZXRTdHJlYW1SZXNwb25zZRIOCgZleGlzdHMYASABKAgSFQoNbGFzdF9yZXZpc2lvbhgCIAEoBBIVCg1sYXN0X3Bvc2l0aW9uGAMgASgEEhMKC2V2ZW50X2NvdW50GAQgASgEMvwCCgpFdmVudFN0b3JlElMKBkFwcGVuZBIjLmFubmFscy5ldmVudHN0b3JlLnYxLkFwcGVuZFJlcXVlc3QaJC5hbm5hbHMuZXZlbnRzdG9yZS52MS5BcHBlbmRSZXNwb25zZRJhCgpSZWFkU3RyZWFtEicuYW5uYWxzLmV2ZW50c3RvcmUudjEuUmVhZFN0cmVhbVJlcXVlc3QaKC5hbm5hbHMuZXZlbnRzdG9yZS52MS5SZWFkU3RyZWFtUmVzcG9uc2UwARJYCgdSZWFkQWxsEiQuYW5uYWxzLmV2ZW50c3RvcmUudjEuUmVhZEFsbFJlcXVlc3QaJS5hbm5hbHMuZXZlbnRzdG9yZS52MS5SZWFkQWxsUmVzcG9uc2UwARJcCglHZXRTdHJlYW0SJi5hbm5hbHMuZXZlbnRzdG9yZS52MS5HZXRTdHJlYW1SZXF1ZXN0GicuYW5uYWxzLmV2ZW50c3RvcmUudjEuR2V0U3RyZWFtUmVzcG9uc2ViBnByb3RvMw", [file_annals_eventstore_v1_event]);
+  fileDesc("CiZhbm5hbHMvZXZlbnRzdG9yZS92MS9ldmVudF9zdG9yZS5wcm90bxIUYW5uYWxzLmV2ZW50c3RvcmUudjEilwEKDUFwcGVuZFJlcXVlc3QSDgoGc3RyZWFtGAEgASgJEjMKBmV2ZW50cxgCIAMoCzIjLmFubmFscy5ldmVudHN0b3JlLnYxLlByb3Bvc2VkRXZlbnQSQQoRZXhwZWN0ZWRfcmV2aXNpb24YAyABKAsyJi5hbm5hbHMuZXZlbnRzdG9yZS52MS5FeHBlY3RlZFJldmlzaW9uIjQKDkFwcGVuZFJlc3BvbnNlEhAKCHJldmlzaW9uGAEgASgEEhAKCHBvc2l0aW9uGAIgASgEIpICChFSZWFkU3RyZWFtUmVxdWVzdBIOCgZzdHJlYW0YASABKAkSMgoJZGlyZWN0aW9uGAIgASgOMh8uYW5uYWxzLmV2ZW50c3RvcmUudjEuRGlyZWN0aW9uEj4KBXN0YXJ0GAMgASgLMi0uYW5uYWxzLmV2ZW50c3RvcmUudjEuUmVhZFN0cmVhbVJlcXVlc3QuU3RhcnRIABI6CgNlbmQYBCABKAsyKy5hbm5hbHMuZXZlbnRzdG9yZS52MS5SZWFkU3RyZWFtUmVxdWVzdC5FbmRIABISCghyZXZpc2lvbhgFIAEoBEgAEhEKCW1heF9jb3VudBgGIAEoBBoHCgVTdGFydBoFCgNFbmRCBgoEZnJvbSJJChJSZWFkU3RyZWFtUmVzcG9uc2USMwoGZXZlbnRzGAEgAygLMiMuYW5uYWxzLmV2ZW50c3RvcmUudjEuUmVjb3JkZWRFdmVudCL5AQoOUmVhZEFsbFJlcXVlc3QSMgoJZGlyZWN0aW9uGAEgASgOMh8uYW5uYWxzLmV2ZW50c3RvcmUudjEuRGlyZWN0aW9uEjsKBXN0YXJ0GAIgASgLMiouYW5uYWxzLmV2ZW50c3RvcmUudjEuUmVhZEFsbFJlcXVlc3QuU3RhcnRIABI3CgNlbmQYAyABKAsyKC5hbm5hbHMuZXZlbnRzdG9yZS52MS5SZWFkQWxsUmVxdWVzdC5FbmRIABISCghwb3NpdGlvbhgEIAEoBEgAEhEKCW1heF9jb3VudBgFIAEoBBoHCgVTdGFydBoFCgNFbmRCBgoEZnJvbSJGCg9SZWFkQWxsUmVzcG9uc2USMwoGZXZlbnRzGAEgAygLMiMuYW5uYWxzLmV2ZW50c3RvcmUudjEuUmVjb3JkZWRFdmVudCIiChBHZXRTdHJlYW1SZXF1ZXN0Eg4KBnN0cmVhbRgBIAEoCSJmChFHZXRTdHJlYW1SZXNwb25zZRIOCgZleGlzdHMYASABKAgSFQoNbGFzdF9yZXZpc2lvbhgCIAEoBBIVCg1sYXN0X3Bvc2l0aW9uGAMgASgEEhMKC2V2ZW50X2NvdW50GAQgASgEIksKEkxpc3RTdHJlYW1zUmVxdWVzdBIOCgZwcmVmaXgYASABKAkSEQoJcGFnZV9zaXplGAIgASgNEhIKCnBhZ2VfdG9rZW4YAyABKAkiZAoTTGlzdFN0cmVhbXNSZXNwb25zZRI0CgdzdHJlYW1zGAEgAygLMiMuYW5uYWxzLmV2ZW50c3RvcmUudjEuU3RyZWFtU3VtbWFyeRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiYgoNU3RyZWFtU3VtbWFyeRIOCgZzdHJlYW0YASABKAkSFQoNbGFzdF9yZXZpc2lvbhgCIAEoBBIVCg1sYXN0X3Bvc2l0aW9uGAMgASgEEhMKC2V2ZW50X2NvdW50GAQgASgEIkoKElN1YnNjcmlwdGlvbkZpbHRlchIbChNldmVudF90eXBlX3ByZWZpeGVzGAEgAygJEhcKD3N0cmVhbV9wcmVmaXhlcxgCIAMoCSLCAwoQU3Vic2NyaWJlUmVxdWVzdBIQCgZzdHJlYW0YASABKAlIABISCghjYXRlZ29yeRgCIAEoCUgAEjkKA2FsbBgDIAEoCzIqLmFubmFscy5ldmVudHN0b3JlLnYxLlN1YnNjcmliZVJlcXVlc3QuQWxsSAASPQoFc3RhcnQYBCABKAsyLC5hbm5hbHMuZXZlbnRzdG9yZS52MS5TdWJzY3JpYmVSZXF1ZXN0LlN0YXJ0SAESOQoDZW5kGAUgASgLMiouYW5uYWxzLmV2ZW50c3RvcmUudjEuU3Vic2NyaWJlUmVxdWVzdC5FbmRIARIYCg5hZnRlcl9yZXZpc2lvbhgGIAEoBEgBEhgKDmFmdGVyX3Bvc2l0aW9uGAcgASgESAESOAoGZmlsdGVyGAggASgLMiguYW5uYWxzLmV2ZW50c3RvcmUudjEuU3Vic2NyaXB0aW9uRmlsdGVyEh8KF2NoZWNrcG9pbnRfZXZlcnlfZXZlbnRzGAkgASgNEhsKE2NoZWNrcG9pbnRfZXZlcnlfbXMYCiABKA0aBQoDQWxsGgcKBVN0YXJ0GgUKA0VuZEIICgZ0YXJnZXRCBgoEZnJvbSL6AwoRU3Vic2NyaWJlUmVzcG9uc2USQAoGZXZlbnRzGAEgASgLMi4uYW5uYWxzLmV2ZW50c3RvcmUudjEuU3Vic2NyaWJlUmVzcG9uc2UuRXZlbnRzSAASRQoJY2F1Z2h0X3VwGAIgASgLMjAuYW5uYWxzLmV2ZW50c3RvcmUudjEuU3Vic2NyaWJlUmVzcG9uc2UuQ2F1Z2h0VXBIABJICgpjaGVja3BvaW50GAMgASgLMjIuYW5uYWxzLmV2ZW50c3RvcmUudjEuU3Vic2NyaWJlUmVzcG9uc2UuQ2hlY2twb2ludEgAEkkKC2ZlbGxfYmVoaW5kGAQgASgLMjIuYW5uYWxzLmV2ZW50c3RvcmUudjEuU3Vic2NyaWJlUmVzcG9uc2UuRmVsbEJlaGluZEgAGj0KBkV2ZW50cxIzCgZldmVudHMYASADKAsyIy5hbm5hbHMuZXZlbnRzdG9yZS52MS5SZWNvcmRlZEV2ZW50GkAKCENhdWdodFVwEhAKCHBvc2l0aW9uGAEgASgEEhUKCHJldmlzaW9uGAIgASgESACIAQFCCwoJX3JldmlzaW9uGh4KCkNoZWNrcG9pbnQSEAoIcG9zaXRpb24YASABKAQaHgoKRmVsbEJlaGluZBIQCghwb3NpdGlvbhgBIAEoBEIGCgRraW5kIjYKFFNldENoZWNrcG9pbnRSZXF1ZXN0EgwKBG5hbWUYASABKAkSEAoIcG9zaXRpb24YAiABKAQiFwoVU2V0Q2hlY2twb2ludFJlc3BvbnNlIiQKFEdldENoZWNrcG9pbnRSZXF1ZXN0EgwKBG5hbWUYASABKAkiaQoVR2V0Q2hlY2twb2ludFJlc3BvbnNlEg4KBmV4aXN0cxgBIAEoCBIQCghwb3NpdGlvbhgCIAEoBBIuCgp1cGRhdGVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcDKUBgoKRXZlbnRTdG9yZRJTCgZBcHBlbmQSIy5hbm5hbHMuZXZlbnRzdG9yZS52MS5BcHBlbmRSZXF1ZXN0GiQuYW5uYWxzLmV2ZW50c3RvcmUudjEuQXBwZW5kUmVzcG9uc2USYQoKUmVhZFN0cmVhbRInLmFubmFscy5ldmVudHN0b3JlLnYxLlJlYWRTdHJlYW1SZXF1ZXN0GiguYW5uYWxzLmV2ZW50c3RvcmUudjEuUmVhZFN0cmVhbVJlc3BvbnNlMAESWAoHUmVhZEFsbBIkLmFubmFscy5ldmVudHN0b3JlLnYxLlJlYWRBbGxSZXF1ZXN0GiUuYW5uYWxzLmV2ZW50c3RvcmUudjEuUmVhZEFsbFJlc3BvbnNlMAESXAoJR2V0U3RyZWFtEiYuYW5uYWxzLmV2ZW50c3RvcmUudjEuR2V0U3RyZWFtUmVxdWVzdBonLmFubmFscy5ldmVudHN0b3JlLnYxLkdldFN0cmVhbVJlc3BvbnNlEmIKC0xpc3RTdHJlYW1zEiguYW5uYWxzLmV2ZW50c3RvcmUudjEuTGlzdFN0cmVhbXNSZXF1ZXN0GikuYW5uYWxzLmV2ZW50c3RvcmUudjEuTGlzdFN0cmVhbXNSZXNwb25zZRJeCglTdWJzY3JpYmUSJi5hbm5hbHMuZXZlbnRzdG9yZS52MS5TdWJzY3JpYmVSZXF1ZXN0GicuYW5uYWxzLmV2ZW50c3RvcmUudjEuU3Vic2NyaWJlUmVzcG9uc2UwARJoCg1TZXRDaGVja3BvaW50EiouYW5uYWxzLmV2ZW50c3RvcmUudjEuU2V0Q2hlY2twb2ludFJlcXVlc3QaKy5hbm5hbHMuZXZlbnRzdG9yZS52MS5TZXRDaGVja3BvaW50UmVzcG9uc2USaAoNR2V0Q2hlY2twb2ludBIqLmFubmFscy5ldmVudHN0b3JlLnYxLkdldENoZWNrcG9pbnRSZXF1ZXN0GisuYW5uYWxzLmV2ZW50c3RvcmUudjEuR2V0Q2hlY2twb2ludFJlc3BvbnNlYgZwcm90bzM", [file_annals_eventstore_v1_event, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message annals.eventstore.v1.AppendRequest
@@ -320,6 +322,487 @@ export const GetStreamResponseSchema: GenMessage<GetStreamResponse> = /*@__PURE_
   messageDesc(file_annals_eventstore_v1_event_store, 7);
 
 /**
+ * @generated from message annals.eventstore.v1.ListStreamsRequest
+ */
+export type ListStreamsRequest = Message<"annals.eventstore.v1.ListStreamsRequest"> & {
+  /**
+   * Only streams whose name starts with this (case-sensitive). Empty: all.
+   *
+   * @generated from field: string prefix = 1;
+   */
+  prefix: string;
+
+  /**
+   * Most streams in one page; 0 means the default (100). At most 1,000.
+   *
+   * @generated from field: uint32 page_size = 2;
+   */
+  pageSize: number;
+
+  /**
+   * `next_page_token` of the previous page; empty for the first page.
+   *
+   * @generated from field: string page_token = 3;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message annals.eventstore.v1.ListStreamsRequest.
+ * Use `create(ListStreamsRequestSchema)` to create a new message.
+ */
+export const ListStreamsRequestSchema: GenMessage<ListStreamsRequest> = /*@__PURE__*/
+  messageDesc(file_annals_eventstore_v1_event_store, 8);
+
+/**
+ * @generated from message annals.eventstore.v1.ListStreamsResponse
+ */
+export type ListStreamsResponse = Message<"annals.eventstore.v1.ListStreamsResponse"> & {
+  /**
+   * Streams in ascending name order.
+   *
+   * @generated from field: repeated annals.eventstore.v1.StreamSummary streams = 1;
+   */
+  streams: StreamSummary[];
+
+  /**
+   * Pass it as `page_token` to get the next page; empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message annals.eventstore.v1.ListStreamsResponse.
+ * Use `create(ListStreamsResponseSchema)` to create a new message.
+ */
+export const ListStreamsResponseSchema: GenMessage<ListStreamsResponse> = /*@__PURE__*/
+  messageDesc(file_annals_eventstore_v1_event_store, 9);
+
+/**
+ * One stream's state.
+ *
+ * @generated from message annals.eventstore.v1.StreamSummary
+ */
+export type StreamSummary = Message<"annals.eventstore.v1.StreamSummary"> & {
+  /**
+   * @generated from field: string stream = 1;
+   */
+  stream: string;
+
+  /**
+   * The last revision.
+   *
+   * @generated from field: uint64 last_revision = 2;
+   */
+  lastRevision: bigint;
+
+  /**
+   * The global position of the stream's last event.
+   *
+   * @generated from field: uint64 last_position = 3;
+   */
+  lastPosition: bigint;
+
+  /**
+   * Number of events in the stream.
+   *
+   * @generated from field: uint64 event_count = 4;
+   */
+  eventCount: bigint;
+};
+
+/**
+ * Describes the message annals.eventstore.v1.StreamSummary.
+ * Use `create(StreamSummarySchema)` to create a new message.
+ */
+export const StreamSummarySchema: GenMessage<StreamSummary> = /*@__PURE__*/
+  messageDesc(file_annals_eventstore_v1_event_store, 10);
+
+/**
+ * Narrows a subscription. An event passes when its type starts with one of
+ * `event_type_prefixes` (any type when empty) and its stream name starts with
+ * one of `stream_prefixes` (any stream when empty). Prefixes are case-sensitive.
+ *
+ * @generated from message annals.eventstore.v1.SubscriptionFilter
+ */
+export type SubscriptionFilter = Message<"annals.eventstore.v1.SubscriptionFilter"> & {
+  /**
+   * @generated from field: repeated string event_type_prefixes = 1;
+   */
+  eventTypePrefixes: string[];
+
+  /**
+   * @generated from field: repeated string stream_prefixes = 2;
+   */
+  streamPrefixes: string[];
+};
+
+/**
+ * Describes the message annals.eventstore.v1.SubscriptionFilter.
+ * Use `create(SubscriptionFilterSchema)` to create a new message.
+ */
+export const SubscriptionFilterSchema: GenMessage<SubscriptionFilter> = /*@__PURE__*/
+  messageDesc(file_annals_eventstore_v1_event_store, 11);
+
+/**
+ * @generated from message annals.eventstore.v1.SubscribeRequest
+ */
+export type SubscribeRequest = Message<"annals.eventstore.v1.SubscribeRequest"> & {
+  /**
+   * What to follow. Required.
+   *
+   * @generated from oneof annals.eventstore.v1.SubscribeRequest.target
+   */
+  target: {
+    /**
+     * One stream.
+     *
+     * @generated from field: string stream = 1;
+     */
+    value: string;
+    case: "stream";
+  } | {
+    /**
+     * Every stream whose name starts with this prefix, e.g. "account-".
+     *
+     * @generated from field: string category = 2;
+     */
+    value: string;
+    case: "category";
+  } | {
+    /**
+     * The global log.
+     *
+     * @generated from field: annals.eventstore.v1.SubscribeRequest.All all = 3;
+     */
+    value: SubscribeRequest_All;
+    case: "all";
+  } | { case: undefined; value?: undefined };
+
+  /**
+   * Where to start, exclusive. Unset: the start.
+   *
+   * @generated from oneof annals.eventstore.v1.SubscribeRequest.from
+   */
+  from: {
+    /**
+     * @generated from field: annals.eventstore.v1.SubscribeRequest.Start start = 4;
+     */
+    value: SubscribeRequest_Start;
+    case: "start";
+  } | {
+    /**
+     * Only what is committed after the subscription started.
+     *
+     * @generated from field: annals.eventstore.v1.SubscribeRequest.End end = 5;
+     */
+    value: SubscribeRequest_End;
+    case: "end";
+  } | {
+    /**
+     * After this revision; stream targets only.
+     *
+     * @generated from field: uint64 after_revision = 6;
+     */
+    value: bigint;
+    case: "afterRevision";
+  } | {
+    /**
+     * After this global position; category and $all targets only.
+     *
+     * @generated from field: uint64 after_position = 7;
+     */
+    value: bigint;
+    case: "afterPosition";
+  } | { case: undefined; value?: undefined };
+
+  /**
+   * Narrows the subscription; unset: every event of the target.
+   *
+   * @generated from field: annals.eventstore.v1.SubscriptionFilter filter = 8;
+   */
+  filter?: SubscriptionFilter | undefined;
+
+  /**
+   * Category and $all: send a checkpoint once this many positions have been
+   * scanned without an event to deliver. 0 means the default (1,000).
+   *
+   * @generated from field: uint32 checkpoint_every_events = 9;
+   */
+  checkpointEveryEvents: number;
+
+  /**
+   * ... or once this long has passed, ms. 0 means the default (1,000).
+   *
+   * @generated from field: uint32 checkpoint_every_ms = 10;
+   */
+  checkpointEveryMs: number;
+};
+
+/**
+ * Describes the message annals.eventstore.v1.SubscribeRequest.
+ * Use `create(SubscribeRequestSchema)` to create a new message.
+ */
+export const SubscribeRequestSchema: GenMessage<SubscribeRequest> = /*@__PURE__*/
+  messageDesc(file_annals_eventstore_v1_event_store, 12);
+
+/**
+ * @generated from message annals.eventstore.v1.SubscribeRequest.All
+ */
+export type SubscribeRequest_All = Message<"annals.eventstore.v1.SubscribeRequest.All"> & {
+};
+
+/**
+ * Describes the message annals.eventstore.v1.SubscribeRequest.All.
+ * Use `create(SubscribeRequest_AllSchema)` to create a new message.
+ */
+export const SubscribeRequest_AllSchema: GenMessage<SubscribeRequest_All> = /*@__PURE__*/
+  messageDesc(file_annals_eventstore_v1_event_store, 12, 0);
+
+/**
+ * @generated from message annals.eventstore.v1.SubscribeRequest.Start
+ */
+export type SubscribeRequest_Start = Message<"annals.eventstore.v1.SubscribeRequest.Start"> & {
+};
+
+/**
+ * Describes the message annals.eventstore.v1.SubscribeRequest.Start.
+ * Use `create(SubscribeRequest_StartSchema)` to create a new message.
+ */
+export const SubscribeRequest_StartSchema: GenMessage<SubscribeRequest_Start> = /*@__PURE__*/
+  messageDesc(file_annals_eventstore_v1_event_store, 12, 1);
+
+/**
+ * @generated from message annals.eventstore.v1.SubscribeRequest.End
+ */
+export type SubscribeRequest_End = Message<"annals.eventstore.v1.SubscribeRequest.End"> & {
+};
+
+/**
+ * Describes the message annals.eventstore.v1.SubscribeRequest.End.
+ * Use `create(SubscribeRequest_EndSchema)` to create a new message.
+ */
+export const SubscribeRequest_EndSchema: GenMessage<SubscribeRequest_End> = /*@__PURE__*/
+  messageDesc(file_annals_eventstore_v1_event_store, 12, 2);
+
+/**
+ * @generated from message annals.eventstore.v1.SubscribeResponse
+ */
+export type SubscribeResponse = Message<"annals.eventstore.v1.SubscribeResponse"> & {
+  /**
+   * @generated from oneof annals.eventstore.v1.SubscribeResponse.kind
+   */
+  kind: {
+    /**
+     * @generated from field: annals.eventstore.v1.SubscribeResponse.Events events = 1;
+     */
+    value: SubscribeResponse_Events;
+    case: "events";
+  } | {
+    /**
+     * @generated from field: annals.eventstore.v1.SubscribeResponse.CaughtUp caught_up = 2;
+     */
+    value: SubscribeResponse_CaughtUp;
+    case: "caughtUp";
+  } | {
+    /**
+     * @generated from field: annals.eventstore.v1.SubscribeResponse.Checkpoint checkpoint = 3;
+     */
+    value: SubscribeResponse_Checkpoint;
+    case: "checkpoint";
+  } | {
+    /**
+     * @generated from field: annals.eventstore.v1.SubscribeResponse.FellBehind fell_behind = 4;
+     */
+    value: SubscribeResponse_FellBehind;
+    case: "fellBehind";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message annals.eventstore.v1.SubscribeResponse.
+ * Use `create(SubscribeResponseSchema)` to create a new message.
+ */
+export const SubscribeResponseSchema: GenMessage<SubscribeResponse> = /*@__PURE__*/
+  messageDesc(file_annals_eventstore_v1_event_store, 13);
+
+/**
+ * Events of the target, in position order.
+ *
+ * @generated from message annals.eventstore.v1.SubscribeResponse.Events
+ */
+export type SubscribeResponse_Events = Message<"annals.eventstore.v1.SubscribeResponse.Events"> & {
+  /**
+   * @generated from field: repeated annals.eventstore.v1.RecordedEvent events = 1;
+   */
+  events: RecordedEvent[];
+};
+
+/**
+ * Describes the message annals.eventstore.v1.SubscribeResponse.Events.
+ * Use `create(SubscribeResponse_EventsSchema)` to create a new message.
+ */
+export const SubscribeResponse_EventsSchema: GenMessage<SubscribeResponse_Events> = /*@__PURE__*/
+  messageDesc(file_annals_eventstore_v1_event_store, 13, 0);
+
+/**
+ * Sent once: the history is delivered; what follows is live.
+ *
+ * @generated from message annals.eventstore.v1.SubscribeResponse.CaughtUp
+ */
+export type SubscribeResponse_CaughtUp = Message<"annals.eventstore.v1.SubscribeResponse.CaughtUp"> & {
+  /**
+   * The global position where the history ended.
+   *
+   * @generated from field: uint64 position = 1;
+   */
+  position: bigint;
+
+  /**
+   * Stream targets: the stream's revision at that point; unset when the
+   * stream had no event.
+   *
+   * @generated from field: optional uint64 revision = 2;
+   */
+  revision?: bigint | undefined;
+};
+
+/**
+ * Describes the message annals.eventstore.v1.SubscribeResponse.CaughtUp.
+ * Use `create(SubscribeResponse_CaughtUpSchema)` to create a new message.
+ */
+export const SubscribeResponse_CaughtUpSchema: GenMessage<SubscribeResponse_CaughtUp> = /*@__PURE__*/
+  messageDesc(file_annals_eventstore_v1_event_store, 13, 1);
+
+/**
+ * Every position up to this one has been scanned and nothing more matched:
+ * a consumer may store it and resume after it.
+ *
+ * @generated from message annals.eventstore.v1.SubscribeResponse.Checkpoint
+ */
+export type SubscribeResponse_Checkpoint = Message<"annals.eventstore.v1.SubscribeResponse.Checkpoint"> & {
+  /**
+   * @generated from field: uint64 position = 1;
+   */
+  position: bigint;
+};
+
+/**
+ * Describes the message annals.eventstore.v1.SubscribeResponse.Checkpoint.
+ * Use `create(SubscribeResponse_CheckpointSchema)` to create a new message.
+ */
+export const SubscribeResponse_CheckpointSchema: GenMessage<SubscribeResponse_Checkpoint> = /*@__PURE__*/
+  messageDesc(file_annals_eventstore_v1_event_store, 13, 2);
+
+/**
+ * The subscriber read more slowly than events arrived: the server stopped
+ * buffering live events for it and serves it from the database again, after
+ * `position`. Nothing is lost or repeated.
+ *
+ * @generated from message annals.eventstore.v1.SubscribeResponse.FellBehind
+ */
+export type SubscribeResponse_FellBehind = Message<"annals.eventstore.v1.SubscribeResponse.FellBehind"> & {
+  /**
+   * @generated from field: uint64 position = 1;
+   */
+  position: bigint;
+};
+
+/**
+ * Describes the message annals.eventstore.v1.SubscribeResponse.FellBehind.
+ * Use `create(SubscribeResponse_FellBehindSchema)` to create a new message.
+ */
+export const SubscribeResponse_FellBehindSchema: GenMessage<SubscribeResponse_FellBehind> = /*@__PURE__*/
+  messageDesc(file_annals_eventstore_v1_event_store, 13, 3);
+
+/**
+ * @generated from message annals.eventstore.v1.SetCheckpointRequest
+ */
+export type SetCheckpointRequest = Message<"annals.eventstore.v1.SetCheckpointRequest"> & {
+  /**
+   * 1 to 256 characters, e.g. "balances-read-model".
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * @generated from field: uint64 position = 2;
+   */
+  position: bigint;
+};
+
+/**
+ * Describes the message annals.eventstore.v1.SetCheckpointRequest.
+ * Use `create(SetCheckpointRequestSchema)` to create a new message.
+ */
+export const SetCheckpointRequestSchema: GenMessage<SetCheckpointRequest> = /*@__PURE__*/
+  messageDesc(file_annals_eventstore_v1_event_store, 14);
+
+/**
+ * @generated from message annals.eventstore.v1.SetCheckpointResponse
+ */
+export type SetCheckpointResponse = Message<"annals.eventstore.v1.SetCheckpointResponse"> & {
+};
+
+/**
+ * Describes the message annals.eventstore.v1.SetCheckpointResponse.
+ * Use `create(SetCheckpointResponseSchema)` to create a new message.
+ */
+export const SetCheckpointResponseSchema: GenMessage<SetCheckpointResponse> = /*@__PURE__*/
+  messageDesc(file_annals_eventstore_v1_event_store, 15);
+
+/**
+ * @generated from message annals.eventstore.v1.GetCheckpointRequest
+ */
+export type GetCheckpointRequest = Message<"annals.eventstore.v1.GetCheckpointRequest"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message annals.eventstore.v1.GetCheckpointRequest.
+ * Use `create(GetCheckpointRequestSchema)` to create a new message.
+ */
+export const GetCheckpointRequestSchema: GenMessage<GetCheckpointRequest> = /*@__PURE__*/
+  messageDesc(file_annals_eventstore_v1_event_store, 16);
+
+/**
+ * @generated from message annals.eventstore.v1.GetCheckpointResponse
+ */
+export type GetCheckpointResponse = Message<"annals.eventstore.v1.GetCheckpointResponse"> & {
+  /**
+   * False when no checkpoint of that name was ever set.
+   *
+   * @generated from field: bool exists = 1;
+   */
+  exists: boolean;
+
+  /**
+   * @generated from field: uint64 position = 2;
+   */
+  position: bigint;
+
+  /**
+   * When it was last set.
+   *
+   * @generated from field: google.protobuf.Timestamp updated_at = 3;
+   */
+  updatedAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message annals.eventstore.v1.GetCheckpointResponse.
+ * Use `create(GetCheckpointResponseSchema)` to create a new message.
+ */
+export const GetCheckpointResponseSchema: GenMessage<GetCheckpointResponse> = /*@__PURE__*/
+  messageDesc(file_annals_eventstore_v1_event_store, 17);
+
+/**
  * The generic event store: streams of immutable events and the global log ($all).
  *
  * @generated from service annals.eventstore.v1.EventStore
@@ -364,6 +847,48 @@ export const EventStore: GenService<{
     methodKind: "unary";
     input: typeof GetStreamRequestSchema;
     output: typeof GetStreamResponseSchema;
+  },
+  /**
+   * Lists streams in name order with their event counts, a page at a time.
+   *
+   * @generated from rpc annals.eventstore.v1.EventStore.ListStreams
+   */
+  listStreams: {
+    methodKind: "unary";
+    input: typeof ListStreamsRequestSchema;
+    output: typeof ListStreamsResponseSchema;
+  },
+  /**
+   * Follows one stream, a category or $all: replays the history after the start
+   * (exclusive) in batches, says once that it has caught up, then pushes events
+   * as they are committed. It never ends by itself.
+   *
+   * @generated from rpc annals.eventstore.v1.EventStore.Subscribe
+   */
+  subscribe: {
+    methodKind: "server_streaming";
+    input: typeof SubscribeRequestSchema;
+    output: typeof SubscribeResponseSchema;
+  },
+  /**
+   * Stores a named checkpoint, e.g. the last position a consumer has processed.
+   *
+   * @generated from rpc annals.eventstore.v1.EventStore.SetCheckpoint
+   */
+  setCheckpoint: {
+    methodKind: "unary";
+    input: typeof SetCheckpointRequestSchema;
+    output: typeof SetCheckpointResponseSchema;
+  },
+  /**
+   * Reads a named checkpoint.
+   *
+   * @generated from rpc annals.eventstore.v1.EventStore.GetCheckpoint
+   */
+  getCheckpoint: {
+    methodKind: "unary";
+    input: typeof GetCheckpointRequestSchema;
+    output: typeof GetCheckpointResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_annals_eventstore_v1_event_store, 0);

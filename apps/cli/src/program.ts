@@ -1,0 +1,40 @@
+import { Command, Option } from "commander";
+import { defaultUrl } from "./client.js";
+import { appendCommand } from "./commands/append.js";
+import { exportCommand } from "./commands/export.js";
+import { importCommand } from "./commands/import.js";
+import { readCommand } from "./commands/read.js";
+import { serveCommand } from "./commands/serve.js";
+import { streamsCommand } from "./commands/streams.js";
+import { tailCommand } from "./commands/tail.js";
+
+/** Options every command accepts. */
+export interface GlobalOptions {
+  /** The server, e.g. `http://127.0.0.1:50051`. */
+  url: string;
+}
+
+/** The `annals` command and its subcommands. Usage errors throw (`exitOverride`) rather than exit. */
+export function createProgram(): Command {
+  const program = new Command("annals")
+    .description("Annals, an event store served over gRPC: run it, and drive it from a terminal")
+    .version("0.1.0")
+    .exitOverride()
+    // One line, like every other error: "annals: unknown option '--x'".
+    .configureOutput({ outputError: (message, write) => write(`annals: ${message.replace(/^error: /, "")}`) })
+    .addOption(new Option("--url <url>", "the server's address").env("ANNALS_URL").default(defaultUrl));
+  serveCommand(program);
+  appendCommand(program);
+  readCommand(program);
+  tailCommand(program);
+  streamsCommand(program);
+  exportCommand(program);
+  importCommand(program);
+  program.addHelpText(
+    "after",
+    `
+Exit codes: 0 done, 1 the call or the work failed, 2 the command line or its input is wrong.
+Run \`annals <command> --help\` for a command's options.`,
+  );
+  return program;
+}

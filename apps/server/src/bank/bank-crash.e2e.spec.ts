@@ -1,0 +1,86 @@
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Decimal } from "decimal.js";
+import { afterAll, describe, expect, it } from "vitest";
+import type { Account } from "@annals/protocol/bank";
+import { startServerProcess, type ServerProcess } from "../testing/server-process.js";
+import { bankClient, collect, randomAmount, seededRandom, waitForProjection } from "./testing/bank-fixture.js";
+
+interface Issued {
+  accountId: string;
+  commandId: string;
+  amount: string;
+  acknowledged: boolean;
+}
+
+describe("bank accounts across a server killed with SIGKILL (SQLite)", () => {
+  const folder = mkdtempSync(join(tmpdir(), "annals-bank-crash-"));
+  const db = join(folder, "annals.db");
+  const processes: ServerProcess[] = [];
+  afterAll(() => {
+    for (const server of processes) server.child.kill("SIGKILL");
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  it("every deposit, re-sent after the crash with its command id, is applied exactly once; the read model neither double-counts nor skips", async () => {
+    const accounts = Array.from({ length: 6 }, (_, index) => `CRASH-${index}`);
+    const server = await startServerProcess(["--port", "0", "--db", db]);
+    processes.push(server);
+    const client = bankClient(server.url);
+    for (const accountId of accounts) await client.openAccount(accountId, "0");
+    const issued: Issued[] = [];
+    const random = seededRandom(9);
+    let stop = false;
+    const writers = Array.from({ length: 12 }, () =>
+      (async () => {
+        while (!stop) {
+          const command: Issued = { accountId: accounts[Math.floor(random() * accounts.length)]!, commandId: randomUUID(), amount: randomAmount(random, 20), acknowledged: false };
+          issued.push(command);
+          try {
+            await client.deposit(command.accountId, command.amount, { commandId: command.commandId });
+            command.acknowledged = true;
+          } catch {
+            return;
+          }
+        }
+      })(),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    server.child.kill("SIGKILL");
+    stop = true;
+    await Promise.all(writers);
+    client.close();
+    expect(issued.filter((command) => command.acknowledged).length).toBeGreaterThan(30);
+
+    const restarted = await startServerProcess(["--port", "0", "--db", db]);
+    processes.push(restarted);
+    const again = bankClient(restarted.url);
+    try {
+      // The client does not know whether the unacknowledged ones were applied: it sends them again.
+      for (const command of issued.filter((candidate) => !candidate.acknowledged)) {
+        await again.deposit(command.accountId, command.amount, { commandId: command.commandId });
+      }
+      const aggregates: Account[] = [];
+      let last = 0n;
+      for (const accountId of accounts) {
+        const mine = issued.filter((command) => command.accountId === accountId);
+        const total = mine.reduce((sum, command) => sum.plus(command.amount), new Decimal(0));
+        const account = await again.getAccount(accountId);
+        expect({ accountId, balance: account.balance, version: account.version }).toEqual({ accountId, balance: total.toFixed(2), version: BigInt(mine.length + 1) });
+        const history = await collect(again.getHistory(accountId));
+        expect(history.slice(1).map((entry) => entry.metadata["command_id"]).sort()).toEqual(mine.map((command) => command.commandId).sort());
+        for (const entry of history) last = entry.position > last ? entry.position : last;
+        aggregates.push(account);
+      }
+      await waitForProjection(again, last);
+      const rows = (await again.listAccounts({ pageSize: 100 })).accounts;
+      expect(rows).toEqual(aggregates);
+    } finally {
+      again.close();
+      restarted.child.kill("SIGTERM");
+      await restarted.exited;
+    }
+  });
+});

@@ -1,0 +1,55 @@
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { describe, expect, it } from "vitest";
+import type { RecordedEvent } from "@annals/store";
+import { ReadAllResponseSchema, SubscribeResponseSchema, SubscribeResponse_EventsSchema } from "@annals/protocol";
+import { eventsMessage } from "./event-batches.js";
+import { toWireEvent } from "./wire.js";
+
+function recorded(overrides: Partial<RecordedEvent> = {}): RecordedEvent {
+  return {
+    id: "7b0e3f59-9f4c-4b7e-8a53-0e1d9a3c2f10",
+    type: "annals.bank.v1.MoneyDeposited",
+    data: Uint8Array.from([8, 1, 18, 3, 49, 46, 48]),
+    contentType: "application/protobuf",
+    metadata: {},
+    stream: "account-1",
+    revision: 3,
+    position: 42,
+    recordedAt: 1_764_000_000_123,
+    ...overrides,
+  };
+}
+
+const cases: Array<[string, RecordedEvent]> = [
+  ["a small protobuf event", recorded()],
+  ["revision 0, empty data, a whole second", recorded({ revision: 0, data: new Uint8Array(0), recordedAt: 1_764_000_000_000 })],
+  ["metadata, JSON, non-ASCII text", recorded({ contentType: "application/json", metadata: { actor: "ada", "corrélation": "c-1 ✓", empty: "" }, stream: "compte-é-😀" })],
+  ["positions and revisions past 2^32, a large payload", recorded({ revision: 2 ** 40 + 7, position: 2 ** 52 + 1, data: new Uint8Array(70_000).fill(7) })],
+  ["time zero and before the first second", recorded({ recordedAt: 0 })],
+  ["milliseconds only", recorded({ recordedAt: 999 })],
+];
+
+describe("event codec", () => {
+  it.each(cases)("writes the bytes toBinary writes: %s", (_, event) => {
+    const reflective = toBinary(ReadAllResponseSchema, create(ReadAllResponseSchema, { events: [toWireEvent(event), toWireEvent(event)] }));
+    const fast = toBinary(ReadAllResponseSchema, eventsMessage(ReadAllResponseSchema, [event, event], true));
+    expect(Buffer.from(fast).equals(Buffer.from(reflective))).toBe(true);
+  });
+
+  it("round-trips a batch inside a SubscribeResponse", () => {
+    const events = cases.map(([, event]) => event);
+    const response = create(SubscribeResponseSchema, { kind: { case: "events", value: eventsMessage(SubscribeResponse_EventsSchema, events, true) } });
+    const decoded = fromBinary(SubscribeResponseSchema, toBinary(SubscribeResponseSchema, response));
+    expect(decoded.kind.case).toBe("events");
+    const wire = decoded.kind.case === "events" ? decoded.kind.value.events : [];
+    expect(wire.map((event) => [event.stream, event.revision, event.position, event.metadata])).toEqual(
+      events.map((event) => [event.stream, BigInt(event.revision), BigInt(event.position), event.metadata]),
+    );
+  });
+
+  it("gives JSON calls ordinary messages", () => {
+    const message = eventsMessage(ReadAllResponseSchema, [recorded()], false);
+    expect(message.events).toHaveLength(1);
+    expect(message.$unknown).toBeUndefined();
+  });
+});

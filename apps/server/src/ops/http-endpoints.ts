@@ -1,0 +1,46 @@
+import type { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { Registry } from "prom-client";
+import type { HealthMonitor } from "./health.js";
+
+/** The Node handler shape Connect's adapter takes as its `fallback`. */
+type NodeHandler = ReturnType<typeof connectNodeAdapter>;
+type Response = Parameters<NodeHandler>[1];
+
+export interface HttpEndpointsOptions {
+  /** Serves `GET /metrics` from this registry; no metrics endpoint when absent. */
+  metrics?: Registry;
+  health: HealthMonitor;
+}
+
+function send(response: Response, status: number, contentType: string, body: string) {
+  response.writeHead(status, { "content-type": contentType, "cache-control": "no-store" });
+  response.end(body);
+}
+
+/**
+ * Plain HTTP endpoints next to the RPCs, for tools that do not speak gRPC:
+ * - `GET /metrics`: Prometheus text
+ * - `GET /healthz`: 200 while the process runs (liveness)
+ * - `GET /readyz`: 200 SERVING or 503 NOT_SERVING, as grpc.health.v1 tells (readiness)
+ * Anything else: 404.
+ */
+export function createHttpEndpoints(options: HttpEndpointsOptions): NodeHandler {
+  return (request, response) => {
+    const path = (request.url ?? "/").split("?")[0];
+    const read = request.method === "GET" || request.method === "HEAD";
+    if (read && path === "/metrics" && options.metrics) {
+      const registry = options.metrics;
+      registry.metrics().then(
+        (text) => send(response, 200, registry.contentType, text),
+        (error: unknown) => send(response, 500, "text/plain; charset=utf-8", `metrics failed: ${String(error)}\n`),
+      );
+      return;
+    }
+    if (read && path === "/healthz") return send(response, 200, "text/plain; charset=utf-8", "ok\n");
+    if (read && path === "/readyz") {
+      const serving = options.health.serving;
+      return send(response, serving ? 200 : 503, "text/plain; charset=utf-8", serving ? "SERVING\n" : "NOT_SERVING\n");
+    }
+    send(response, 404, "text/plain; charset=utf-8", "not found\n");
+  };
+}

@@ -1,0 +1,242 @@
+import { fromBinary, type MessageInitShape, type Registry } from "@bufbuild/protobuf";
+import { Code, type Client } from "@connectrpc/connect";
+import {
+  SubscribeResponse_CaughtUpSchema,
+  SubscribeResponse_CheckpointSchema,
+  SubscribeResponse_FellBehindSchema,
+  type SubscribeRequestSchema,
+} from "@annals/protocol";
+import { AnnalsError, fromCallError } from "./errors.js";
+import { decodeEventList } from "./event-decoder.js";
+import type { ResolvedEvent } from "./events.js";
+import type { EventStoreViews } from "./wire-views.js";
+
+/** What to follow: one stream, a category (stream-name prefix) or `$all`. */
+export type SubscriptionTarget =
+  | { stream: string; category?: never; all?: never }
+  | { category: string; stream?: never; all?: never }
+  | { all: true; stream?: never; category?: never };
+
+export interface ReconnectOptions {
+  /** First wait before resubscribing, ms; doubles per failed attempt. Default 50. */
+  minDelayMs?: number;
+  /** Longest wait, ms. Default 2,000. */
+  maxDelayMs?: number;
+  /** Failed attempts in a row before giving up. Default: never give up. */
+  maxAttempts?: number;
+}
+
+export type SubscribeOptions = SubscriptionTarget & {
+  /**
+   * Where to start, exclusive: `start` (default), `end` (only what is committed
+   * from now on), or after a revision (stream targets) or a position (category
+   * and `$all`).
+   */
+  from?: "start" | "end" | { after: bigint | number };
+  /** Category and `$all`: only events whose type / stream starts with one of these. */
+  filter?: { eventTypePrefixes?: readonly string[]; streamPrefixes?: readonly string[] };
+  /** Ends the subscription; the loop then ends without an error. */
+  signal?: AbortSignal;
+  /**
+   * Called, in order with the events, when the server has scanned up to
+   * `position` with nothing more to deliver (category and `$all`): store it to
+   * resume after it. The next event waits for the returned promise.
+   */
+  onCheckpoint?: (position: bigint) => void | Promise<void>;
+  /** Called when the server stopped buffering live events for this slow reader and serves it from the database again. */
+  onFellBehind?: (position: bigint) => void;
+  /** Called before each attempt to resubscribe after a transient failure. */
+  onReconnect?: (error: AnnalsError, attempt: number) => void;
+  /** Resubscribe after a transient failure (server restart, connection reset). Default on; `false` to fail instead. */
+  reconnect?: boolean | ReconnectOptions;
+  /** Category and `$all`: a checkpoint after this many positions scanned without an event. Default: the server's (1,000). */
+  checkpointEveryEvents?: number;
+  /** ... or after this long, ms. Default: the server's (1,000). */
+  checkpointEveryMs?: number;
+};
+
+/**
+ * A live subscription: `for await` yields its events, exactly once and in
+ * order, across reconnections. Leaving the loop ends it.
+ */
+export interface Subscription extends AsyncIterable<ResolvedEvent> {
+  /**
+   * Resolves once, with the global position where the history ended and live
+   * events began; rejects when the subscription fails or ends before that.
+   */
+  readonly caughtUp: Promise<bigint>;
+  /** True once `caughtUp` has resolved. */
+  readonly isCaughtUp: boolean;
+  /** The last position delivered or checkpointed (category and `$all`): resume after it. */
+  readonly position: bigint | undefined;
+  /** Stream targets: the last revision delivered. */
+  readonly revision: bigint | undefined;
+  /** Ends the subscription. */
+  close(): void;
+}
+
+/** Failures worth a new attempt: the server went away or the connection broke. */
+const transientCodes = new Set([Code.Unavailable, Code.Internal, Code.Unknown, Code.Aborted, Code.DeadlineExceeded, Code.Canceled]);
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+/** Follows a target through the `Subscribe` call, resubscribing after transient failures from where it stopped. */
+export function createSubscription(views: Client<typeof EventStoreViews>, registry: Registry | undefined, options: SubscribeOptions): Subscription {
+  const stop = new AbortController();
+  const userSignal = options.signal;
+  const onUserAbort = () => stop.abort();
+  if (userSignal?.aborted) stop.abort();
+  else userSignal?.addEventListener("abort", onUserAbort, { once: true });
+
+  const reconnect: ReconnectOptions | undefined = options.reconnect === false ? undefined : options.reconnect === true ? {} : (options.reconnect ?? {});
+  const minDelayMs = reconnect?.minDelayMs ?? 50;
+  const maxDelayMs = reconnect?.maxDelayMs ?? 2_000;
+  const maxAttempts = reconnect?.maxAttempts ?? Number.POSITIVE_INFINITY;
+  const streamTarget = options.stream !== undefined;
+
+  let position: bigint | undefined;
+  let revision: bigint | undefined;
+  let isCaughtUp = false;
+  let settleCaughtUp: { resolve(position: bigint): void; reject(error: unknown): void };
+  const caughtUp = new Promise<bigint>((resolve, reject) => {
+    settleCaughtUp = { resolve, reject };
+  });
+  // Nobody has to await it: a failure also surfaces through the loop.
+  caughtUp.catch(() => undefined);
+
+  function request(): MessageInitShape<typeof SubscribeRequestSchema> {
+    const target = options.stream !== undefined
+      ? { case: "stream" as const, value: options.stream }
+      : options.category !== undefined
+        ? { case: "category" as const, value: options.category }
+        : { case: "all" as const, value: {} };
+    let from: MessageInitShape<typeof SubscribeRequestSchema>["from"];
+    const start = options.from ?? "start";
+    if (streamTarget && revision !== undefined) from = { case: "afterRevision", value: revision };
+    else if (!streamTarget && position !== undefined) from = { case: "afterPosition", value: position };
+    // A stream that had no event when the subscription caught up: everything after is new.
+    else if (isCaughtUp) from = { case: "start", value: {} };
+    else if (start === "start" || start === "end") from = { case: start, value: {} };
+    else from = { case: streamTarget ? "afterRevision" : "afterPosition", value: BigInt(start.after) };
+    return {
+      target,
+      from,
+      filter: options.filter ? { eventTypePrefixes: [...(options.filter.eventTypePrefixes ?? [])], streamPrefixes: [...(options.filter.streamPrefixes ?? [])] } : undefined,
+      checkpointEveryEvents: options.checkpointEveryEvents ?? 0,
+      checkpointEveryMs: options.checkpointEveryMs ?? 0,
+    };
+  }
+
+  /** True for an event this subscription has not delivered yet (a resubscription starts exactly after the last one; this is a guard). */
+  function isNew(event: ResolvedEvent): boolean {
+    if (streamTarget) return revision === undefined || event.revision > revision;
+    return position === undefined || event.position > position;
+  }
+
+  function advance(to: bigint): void {
+    if (position === undefined || to > position) position = to;
+  }
+
+  /** Follows the target: one Subscribe call after another, each after the last position delivered. */
+  async function* run(): AsyncGenerator<ResolvedEvent> {
+    let failures = 0;
+    try {
+      while (!stop.signal.aborted) {
+        const call = new AbortController();
+        const endCall = () => call.abort();
+        stop.signal.addEventListener("abort", endCall, { once: true });
+        try {
+          for await (const response of views.subscribe(request(), { signal: call.signal })) {
+            failures = 0;
+            const kind = response.kind;
+            switch (kind.case) {
+              case "events":
+                for (const event of decodeEventList(kind.value, registry)) {
+                  if (!isNew(event)) continue;
+                  advance(event.position);
+                  if (streamTarget) revision = event.revision;
+                  yield event;
+                }
+                break;
+              case "caughtUp": {
+                const caught = fromBinary(SubscribeResponse_CaughtUpSchema, kind.value);
+                advance(caught.position);
+                if (streamTarget && caught.revision !== undefined && (revision === undefined || caught.revision > revision)) revision = caught.revision;
+                if (!isCaughtUp) {
+                  isCaughtUp = true;
+                  settleCaughtUp.resolve(caught.position);
+                }
+                break;
+              }
+              case "checkpoint": {
+                const checkpoint = fromBinary(SubscribeResponse_CheckpointSchema, kind.value);
+                advance(checkpoint.position);
+                await options.onCheckpoint?.(checkpoint.position);
+                break;
+              }
+              case "fellBehind":
+                options.onFellBehind?.(fromBinary(SubscribeResponse_FellBehindSchema, kind.value).position);
+                break;
+            }
+          }
+          if (stop.signal.aborted) return;
+          // A subscription never ends by itself: the server went away between two messages.
+          throw new AnnalsError("the subscription ended unexpectedly", Code.Unavailable);
+        } catch (error) {
+          if (stop.signal.aborted) return;
+          const failure = fromCallError(error) as AnnalsError;
+          failures += 1;
+          if (reconnect === undefined || !transientCodes.has(failure.code) || failures > maxAttempts) throw failure;
+          options.onReconnect?.(failure, failures);
+          await sleep(Math.min(maxDelayMs, minDelayMs * 2 ** (failures - 1)), stop.signal);
+        } finally {
+          stop.signal.removeEventListener("abort", endCall);
+          call.abort();
+        }
+      }
+    } catch (error) {
+      settleCaughtUp.reject(error);
+      throw error;
+    } finally {
+      if (!isCaughtUp) settleCaughtUp.reject(new AnnalsError("the subscription ended before it caught up", Code.Canceled));
+      userSignal?.removeEventListener("abort", onUserAbort);
+      stop.abort();
+    }
+  }
+
+  const events = run();
+  const iterator: AsyncIterator<ResolvedEvent> = {
+    next: () => events.next(),
+    // Ends the call first: a generator's own return() would wait for the next message.
+    return: async () => {
+      stop.abort();
+      return events.return(undefined);
+    },
+  };
+  return {
+    [Symbol.asyncIterator]: () => iterator,
+    caughtUp,
+    get isCaughtUp() {
+      return isCaughtUp;
+    },
+    get position() {
+      return position;
+    },
+    get revision() {
+      return revision;
+    },
+    close() {
+      stop.abort();
+    },
+  };
+}

@@ -1,0 +1,15 @@
+import { randomUUID } from "node:crypto";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { AppendRequestSchema } from "@annals/protocol";
+import { eventType, payload } from "../fixtures.js";
+
+/** An encoded AppendRequest of `events` fresh events to `stream`, expected revision `any`. */
+export function appendRequestBytes(stream: string, events: number): Uint8Array {
+  return toBinary(
+    AppendRequestSchema,
+    create(AppendRequestSchema, {
+      stream,
+      events: Array.from({ length: events }, () => ({ id: randomUUID(), type: eventType, data: payload })),
+    }),
+  );
+}
