@@ -7,7 +7,7 @@ import tseslint from "typescript-eslint";
  * of storage or transport; protocol depends on nothing but @bufbuild/protobuf.
  */
 export default tseslint.config(
-  { ignores: ["**/node_modules/**", "**/gen/**", "**/dist/**", ".nx/**", "tools/bench/results/**"] },
+  { ignores: ["**/node_modules/**", "**/gen/**", "**/dist/**", ".nx/**", "data/**", "tools/bench/results/**"] },
   ...tseslint.configs.recommended,
   {
     files: ["**/*.ts", "**/*.js"],

@@ -33,6 +33,8 @@ export interface ServerConfig {
   healthProbeTimeoutMs: number;
   /** Snapshot a bank account every this many events; 0 turns snapshots off. */
   snapshotEvery: number;
+  /** Answer unary gRPC calls straight on the HTTP/2 stream, past the Connect adapter. */
+  grpcFastPath: boolean;
 }
 
 type Kind = "integer" | "string" | "boolean" | readonly string[];
@@ -65,6 +67,7 @@ export const settings: readonly Setting[] = [
   { key: "healthProbeIntervalMs", flag: "health-probe-interval-ms", env: "ANNALS_HEALTH_PROBE_INTERVAL_MS", kind: "integer", default: 5_000, min: 100, max: 600_000, description: "interval between database health probes" },
   { key: "healthProbeTimeoutMs", flag: "health-probe-timeout-ms", env: "ANNALS_HEALTH_PROBE_TIMEOUT_MS", kind: "integer", default: 2_000, min: 10, max: 600_000, description: "a slower database probe reports NOT_SERVING" },
   { key: "snapshotEvery", flag: "snapshot-every", env: "ANNALS_SNAPSHOT_EVERY", kind: "integer", default: 100, min: 0, max: 1_000_000, description: "snapshot a bank account every this many events (0: never); 100 measured by npm run bench:snapshots" },
+  { key: "grpcFastPath", flag: "grpc-fast-path", env: "ANNALS_GRPC_FAST_PATH", kind: "boolean", default: true, description: "answer unary gRPC calls (binary, uncompressed) straight on the HTTP/2 stream; false sends every call through the Connect adapter" },
 ];
 
 export class ConfigError extends Error {

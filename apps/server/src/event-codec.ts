@@ -56,14 +56,26 @@ function timestampSize(ms: number): number {
   return (seconds === 0 ? 0 : 1 + varintSize(seconds)) + (nanos === 0 ? 0 : 1 + varintSize(nanos));
 }
 
+/** Byte lengths of an event's strings, measured once for its size and its writing. */
+interface Lengths {
+  id: number;
+  type: number;
+  contentType: number;
+  stream: number;
+}
+
+function lengthsOf(event: RecordedEvent): Lengths {
+  return { id: utf8Length(event.id), type: utf8Length(event.type), contentType: utf8Length(event.contentType), stream: utf8Length(event.stream) };
+}
+
 /** The encoded size of one event's fields (without its own tag and length). */
-export function encodedEventSize(event: RecordedEvent): number {
+export function encodedEventSize(event: RecordedEvent, lengths: Lengths = lengthsOf(event)): number {
   let size =
-    fieldSize(utf8Length(event.id)) +
-    fieldSize(utf8Length(event.type)) +
+    fieldSize(lengths.id) +
+    fieldSize(lengths.type) +
     fieldSize(event.data.byteLength) +
-    fieldSize(utf8Length(event.contentType)) +
-    fieldSize(utf8Length(event.stream)) +
+    fieldSize(lengths.contentType) +
+    fieldSize(lengths.stream) +
     (event.revision === 0 ? 0 : 1 + varintSize(event.revision)) +
     (event.position === 0 ? 0 : 1 + varintSize(event.position));
   for (const key in event.metadata) {
@@ -90,12 +102,13 @@ class Writer {
     this.offset = offset;
   }
 
-  string(tag: number, text: string, always = false): void {
-    const length = utf8Length(text);
+  /** A string field of `length` UTF-8 bytes; an empty one is left out unless `always`. */
+  string(tag: number, text: string, length = utf8Length(text), always = false): void {
     if (length === 0 && !always) return;
     this.bytes[this.offset++] = tag;
     this.varint(length);
     if (length === text.length) {
+      // ASCII: as many bytes as characters.
       const bytes = this.bytes;
       let offset = this.offset;
       for (let index = 0; index < length; index += 1) bytes[offset++] = text.charCodeAt(index);
@@ -105,25 +118,25 @@ class Writer {
     }
   }
 
-  event(event: RecordedEvent, size: number): void {
+  event(event: RecordedEvent, size: number, lengths: Lengths): void {
     this.varint(size);
-    this.string(tagId, event.id);
-    this.string(tagType, event.type);
+    this.string(tagId, event.id, lengths.id);
+    this.string(tagType, event.type, lengths.type);
     if (event.data.byteLength > 0) {
       this.bytes[this.offset++] = tagData;
       this.varint(event.data.byteLength);
       this.bytes.set(event.data, this.offset);
       this.offset += event.data.byteLength;
     }
-    this.string(tagContentType, event.contentType);
+    this.string(tagContentType, event.contentType, lengths.contentType);
     for (const key in event.metadata) {
       const value = event.metadata[key]!;
       this.bytes[this.offset++] = tagMetadata;
       this.varint(entrySize(key, value));
-      this.string(tagKey, key, true);
-      this.string(tagValue, value, true);
+      this.string(tagKey, key, utf8Length(key), true);
+      this.string(tagValue, value, utf8Length(value), true);
     }
-    this.string(tagStream, event.stream);
+    this.string(tagStream, event.stream, lengths.stream);
     if (event.revision !== 0) {
       this.bytes[this.offset++] = tagRevision;
       this.varint(event.revision);
@@ -153,9 +166,13 @@ class Writer {
  */
 export function encodeEvents(events: readonly RecordedEvent[]): Uint8Array[] {
   const sizes = new Array<number>(events.length);
+  const lengths = new Array<Lengths>(events.length);
   let total = 0;
   for (let index = 0; index < events.length; index += 1) {
-    const size = encodedEventSize(events[index]!);
+    const event = events[index]!;
+    const measured = lengthsOf(event);
+    const size = encodedEventSize(event, measured);
+    lengths[index] = measured;
     sizes[index] = size;
     total += varintSize(size) + size;
   }
@@ -163,7 +180,7 @@ export function encodeEvents(events: readonly RecordedEvent[]): Uint8Array[] {
   const values = new Array<Uint8Array>(events.length);
   for (let index = 0; index < events.length; index += 1) {
     const start = writer.offset;
-    writer.event(events[index]!, sizes[index]!);
+    writer.event(events[index]!, sizes[index]!, lengths[index]!);
     values[index] = writer.bytes.subarray(start, writer.offset);
   }
   return values;

@@ -1,12 +1,15 @@
 import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
+import { installStreamHandler, type StreamHandler } from "./fast-grpc/fast-grpc.js";
 
 type Handler = (request: http.IncomingMessage | http2.Http2ServerRequest, response: http.ServerResponse | http2.Http2ServerResponse) => void;
 
 export interface DualListenerOptions {
   /** Interval of HTTP/2 keepalive pings on idle connections, ms. Default 30,000. */
   keepAliveMs?: number;
+  /** Sees each HTTP/2 stream before the request handler; the streams it declines go on to `handler`. */
+  http2Streams?: StreamHandler;
 }
 
 export interface DualListener {
@@ -27,6 +30,7 @@ export function createDualListener(handler: Handler, options: DualListenerOption
   // Session memory above the largest accepted message, so an oversized one is refused
   // with RESOURCE_EXHAUSTED instead of the whole connection being reset.
   const h2 = http2.createServer({ settings: { maxConcurrentStreams: 1_000 }, maxSessionMemory: 64 }, handler);
+  if (options.http2Streams) installStreamHandler(h2, options.http2Streams);
   const h1 = http.createServer(handler as http.RequestListener);
   h1.keepAliveTimeout = 5_000;
   const sessions = new Set<http2.ServerHttp2Session>();

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { AddressInfo } from "node:net";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { ConnectRouter } from "@connectrpc/connect";
@@ -7,6 +8,8 @@ import { AccountService } from "@annals/protocol/bank";
 import { startBank, type BankOptions } from "./bank/bank.js";
 import { errorMapping } from "./error-mapping.js";
 import { createDualListener } from "./listener.js";
+import { createFastGrpc } from "./fast-grpc/fast-grpc.js";
+import { recordUnaryMethods } from "./fast-grpc/unary-methods.js";
 import type { Logger } from "./logger.js";
 import { createEventStoreService } from "./services/event-store-service.js";
 import { withRequestId } from "./ops/request-id.js";
@@ -32,6 +35,8 @@ export interface AnnalsServerOptions {
   healthProbeTimeoutMs?: number;
   /** The bank account service: snapshots, projection polling, command retries. */
   bank?: BankOptions;
+  /** Answer unary gRPC calls straight on the HTTP/2 stream, past the Connect adapter. Default true. */
+  grpcFastPath?: boolean;
 }
 
 export interface AnnalsServer {
@@ -50,6 +55,8 @@ export interface AnnalsServer {
 export async function startServer(options: AnnalsServerOptions): Promise<AnnalsServer> {
   const { store, logger } = options;
   const shutdown = new AbortController();
+  // Every call in flight listens to this signal.
+  setMaxListeners(0, shutdown.signal);
   const ops = createServerOps({
     store,
     logger,
@@ -58,23 +65,27 @@ export async function startServer(options: AnnalsServerOptions): Promise<AnnalsS
     healthProbeTimeoutMs: options.healthProbeTimeoutMs,
   });
   const bank = await startBank({ ...options.bank, store, logger });
-  const routes = (router: ConnectRouter) => {
+  const recorded = recordUnaryMethods((router: ConnectRouter) => {
     router.service(EventStore, createEventStoreService({ store, metrics: ops.metrics.subscriptions, shutdownSignal: shutdown.signal }));
     router.service(AccountService, bank.service);
     // Last: health and reflection report on every service registered above.
     ops.routes(router);
-  };
+  });
+  const interceptors = [...ops.interceptors, errorMapping((error) => logger.error({ err: error }, "unexpected error"))];
+  const readMaxBytes = options.readMaxBytes ?? 16 * 1024 * 1024;
   const handler = connectNodeAdapter({
-    routes,
-    interceptors: [...ops.interceptors, errorMapping((error) => logger.error({ err: error }, "unexpected error"))],
+    routes: recorded.routes,
+    interceptors,
     fallback: ops.fallback,
-    readMaxBytes: options.readMaxBytes ?? 16 * 1024 * 1024,
+    readMaxBytes,
     // Zero revisions and empty fields stay visible to JSON clients.
     jsonOptions: { alwaysEmitImplicit: true },
     shutdownSignal: shutdown.signal,
   });
   await ops.start();
-  const listener = createDualListener(withRequestId(handler));
+  const http2Streams =
+    (options.grpcFastPath ?? true) ? createFastGrpc({ methods: recorded.methods, interceptors, readMaxBytes, shutdownSignal: shutdown.signal }) : undefined;
+  const listener = createDualListener(withRequestId(handler), { http2Streams });
   await new Promise<void>((resolve, reject) => {
     listener.tcp.once("error", reject);
     listener.tcp.listen(options.port ?? 50051, options.host ?? "0.0.0.0", () => {

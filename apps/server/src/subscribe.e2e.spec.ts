@@ -1,5 +1,8 @@
 import { randomUUID } from "node:crypto";
+import { createClient } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EventStore } from "@annals/protocol";
 import { Code, createAnnalsClient, type AnnalsClient, type ResolvedEvent, type Subscription } from "@annals/sdk";
 import { startTestServer, type TestServer } from "./testing/test-server.js";
 
@@ -133,6 +136,34 @@ describe.each(["grpc", "connect"] as const)("Subscribe over %s against a real se
     expect(checkpoint?.position).toBe(42n);
     expect(Math.abs(checkpoint!.updatedAt.getTime() - Date.now())).toBeLessThan(60_000);
     await expect(client.setCheckpoint("", 1)).rejects.toMatchObject({ code: Code.InvalidArgument, field: "name" });
+  });
+});
+
+describe("Subscribe for a JSON client (Connect protocol over HTTP/1.1)", () => {
+  it("answers ordinary JSON messages: events, then caught_up, then live events", async () => {
+    const server = await startTestServer();
+    try {
+      const stream = `json-${randomUUID()}`;
+      await server.store.appendToStream(stream, [{ type: "test.Json", data: new TextEncoder().encode("{}"), metadata: { actor: "ada" } }]);
+      const transport = createConnectTransport({ baseUrl: server.url, httpVersion: "1.1", useBinaryFormat: false });
+      const controller = new AbortController();
+      const kinds: string[] = [];
+      const events: Array<{ stream: string; revision: bigint; metadata: Record<string, string> }> = [];
+      for await (const response of createClient(EventStore, transport).subscribe({ target: { case: "stream", value: stream } }, { signal: controller.signal })) {
+        kinds.push(response.kind.case ?? "none");
+        if (response.kind.case === "events") events.push(...response.kind.value.events);
+        if (response.kind.case === "caughtUp") await server.store.appendToStream(stream, [{ type: "test.Json", data: new Uint8Array([1]) }]);
+        if (events.length === 2) break;
+      }
+      controller.abort();
+      expect(kinds).toEqual(["events", "caughtUp", "events"]);
+      expect(events.map((event) => [event.stream, event.revision, event.metadata])).toEqual([
+        [stream, 0n, { actor: "ada" }],
+        [stream, 1n, {}],
+      ]);
+    } finally {
+      await server.stop();
+    }
   });
 });
 

@@ -80,8 +80,17 @@ export function fromWireDirection(direction: WireDirection): "forwards" | "backw
   }
 }
 
-/** Groups events into response batches of at most `maxBytes` of payload (at least one event each). */
-export function* batchesOf(events: readonly RecordedEvent[], maxBytes: number): Generator<RecordedEvent[]> {
+/**
+ * Groups events into response batches of at most `maxBytes` of payload (at least
+ * one event each). Events that fit in one batch come back as the same array.
+ */
+export function* batchesOf(events: readonly RecordedEvent[], maxBytes: number): Generator<readonly RecordedEvent[]> {
+  let total = 0;
+  for (const event of events) total += event.data.byteLength + 128;
+  if (total <= maxBytes) {
+    if (events.length > 0) yield events;
+    return;
+  }
   let batch: RecordedEvent[] = [];
   let bytes = 0;
   for (const event of events) {

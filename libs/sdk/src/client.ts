@@ -1,13 +1,14 @@
 import type { Registry } from "@bufbuild/protobuf";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
-import { compressionGzip, createConnectTransport, createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import { compressionGzip, createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { Direction, EventStore } from "@annals/protocol";
 import { fromCallError } from "./errors.js";
 import { toWireEvent, type EventInput, type ResolvedEvent } from "./events.js";
 import { decodeEvents } from "./event-decoder.js";
 import { createSubscription, type SubscribeOptions, type Subscription } from "./subscription.js";
 import { EventStoreViews } from "./wire-views.js";
+import { WindowedSessionManager, type ReceiveWindow } from "./session-manager.js";
 import { toWireExpected, type ExpectedRevision } from "./expected-revision.js";
 
 export interface AnnalsClientOptions {
@@ -19,6 +20,11 @@ export interface AnnalsClientOptions {
   registry?: Registry;
   /** Interval of HTTP/2 keepalive pings, ms. Default 15,000. */
   pingIntervalMs?: number;
+  /**
+   * How far responses may run ahead of the reader, bytes. Default 1 MiB per
+   * call and 4 MiB for the connection (Node's own default is 64 KiB).
+   */
+  receiveWindow?: Partial<ReceiveWindow>;
   /** Client interceptors (auth headers, tracing...). */
   interceptors?: Interceptor[];
   /**
@@ -154,9 +160,10 @@ async function* flatten(
 
 /** A typed client of the Annals event store. */
 export function createAnnalsClient(options: AnnalsClientOptions): AnnalsClient {
-  const sessionManager = new Http2SessionManager(
+  const sessionManager = new WindowedSessionManager(
     options.baseUrl,
     { pingIntervalMs: options.pingIntervalMs ?? 15_000, pingTimeoutMs: 10_000 },
+    { streamBytes: options.receiveWindow?.streamBytes ?? 1024 * 1024, connectionBytes: options.receiveWindow?.connectionBytes ?? 4 * 1024 * 1024 },
     // Room for the largest messages the server accepts (node's default is 10 MB per session).
     { maxSessionMemory: 64 },
   );

@@ -14,6 +14,7 @@ export {
 export { protoEvent, isEventOf, type EventInput, type EventOptions, type RawEvent, type ResolvedEvent, type TypedEvent } from "./events.js";
 export type { ExpectedRevision } from "./expected-revision.js";
 export type { ReconnectOptions, SubscribeOptions, Subscription, SubscriptionTarget } from "./subscription.js";
+export type { ReceiveWindow } from "./session-manager.js";
 export { AnnalsError, WrongExpectedRevisionError, isWrongExpectedRevisionError } from "./errors.js";
 export {
   createBankClient,

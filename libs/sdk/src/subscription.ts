@@ -33,7 +33,10 @@ export type SubscribeOptions = SubscriptionTarget & {
    * and `$all`).
    */
   from?: "start" | "end" | { after: bigint | number };
-  /** Category and `$all`: only events whose type / stream starts with one of these. */
+  /**
+   * Only events whose type starts with one of `eventTypePrefixes` (when given)
+   * and whose stream name starts with one of `streamPrefixes` (when given).
+   */
   filter?: { eventTypePrefixes?: readonly string[]; streamPrefixes?: readonly string[] };
   /** Ends the subscription; the loop then ends without an error. */
   signal?: AbortSignal;
@@ -62,7 +65,8 @@ export type SubscribeOptions = SubscriptionTarget & {
 export interface Subscription extends AsyncIterable<ResolvedEvent> {
   /**
    * Resolves once, with the global position where the history ended and live
-   * events began; rejects when the subscription fails or ends before that.
+   * events began; rejects when the subscription fails or ends before that. It
+   * settles while the subscription is being read (`for await`).
    */
   readonly caughtUp: Promise<bigint>;
   /** True once `caughtUp` has resolved. */
@@ -75,7 +79,11 @@ export interface Subscription extends AsyncIterable<ResolvedEvent> {
   close(): void;
 }
 
-/** Failures worth a new attempt: the server went away or the connection broke. */
+/**
+ * Failures worth a new attempt: the server went away, restarted or cut the
+ * connection (a reset stream surfaces as INTERNAL or CANCELED). A refused request
+ * (INVALID_ARGUMENT...) ends the subscription with its error.
+ */
 const transientCodes = new Set([Code.Unavailable, Code.Internal, Code.Unknown, Code.Aborted, Code.DeadlineExceeded, Code.Canceled]);
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -1,7 +1,7 @@
 import { create, createFileRegistry, type Message } from "@bufbuild/protobuf";
 import type { GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { FieldDescriptorProto_Label, FieldDescriptorProto_Type, FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
-import { EventStore, ReadAllRequestSchema, ReadStreamRequestSchema, SubscribeRequestSchema } from "@annals/protocol";
+import { EventStore, type ReadAllRequestSchema, type ReadStreamRequestSchema, type SubscribeRequestSchema } from "@annals/protocol";
 
 /**
  * Views of the streaming responses that leave each event undecoded: a field

@@ -70,6 +70,22 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
   const closing = new AbortController();
   await guard(dialect, () => migrateToLatest(dialect));
 
+  // Commits by other processes on the same database (PostgreSQL) wake subscriptions,
+  // which then read the new events from the database.
+  const stopListening = dialect.commitChannel
+    ? await guard(dialect, () =>
+        dialect.commitChannel!.listen(
+          (position) => notifier.wake(position),
+          () => {
+            headPosition(dialect.reader).then(
+              (head) => notifier.wake(head),
+              () => undefined,
+            );
+          },
+        ),
+      )
+    : undefined;
+
   const writes = createWriteQueue(dialect, {
     maxBatchEvents: options.maxBatchEvents,
     onCommit(recorded) {
@@ -211,6 +227,7 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
     async close() {
       closing.abort();
       await writes.drain();
+      await stopListening?.();
       notifier.clear();
       await dialect.close();
     },

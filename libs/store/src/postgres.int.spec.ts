@@ -156,11 +156,28 @@ describe("postgres backend", () => {
       expect(stream.map((e) => e.position)).toEqual(Array.from({ length: rounds }, (_, index) => index + 1));
     });
 
-    it("a $all reader polling from position 1 sees every one of 50,000 events from 8 concurrent writers once, in order, with no gap", async () => {
+    it("a $all subscriber from the start and a reader polling from position 1 see every one of 50,000 events from 8 concurrent writers once, in order, with no gap", async () => {
       const schema = await scratch();
       const writers = await Promise.all(Array.from({ length: 8 }, () => open(schema)));
       const reader = await open(schema, { pageSize: 2_000 });
       const total = 50_000;
+      // A $all subscriber on a ninth instance, from the start: woken by the writers'
+      // NOTIFYs, it must receive every event once, in position order.
+      const subscriberStore = await open(schema);
+      const subscription = subscriberStore.subscribe({ target: { kind: "all" }, from: "start" });
+      const subscribed: number[] = [];
+      const following = (async () => {
+        const timer = setTimeout(() => subscription.close(), 60_000);
+        try {
+          for await (const message of subscription) {
+            if (message.kind === "events") for (const recorded of message.events) subscribed.push(recorded.position);
+            if (subscribed.length >= total) break;
+          }
+        } finally {
+          clearTimeout(timer);
+          subscription.close();
+        }
+      })();
       const loopsPerWriter = 2;
       const perLoop = total / writers.length / loopsPerWriter;
       const batchSizes = [1, 150, 7, 400, 3, 250, 25, 500];
@@ -212,9 +229,11 @@ describe("postgres backend", () => {
         if (got === 0) await sleep(1);
       }
       await writes;
+      await following;
 
       expect(writeError).toBeUndefined();
       expect(violation).toBeUndefined();
+      expect(subscribed).toEqual(Array.from({ length: total }, (_, index) => index + 1));
       expect(seen).toHaveLength(total);
       expect(pollsWhileWriting).toBeGreaterThan(20);
       expect(new Set(seen.map((e) => e.id))).toEqual(written);
@@ -232,6 +251,42 @@ describe("postgres backend", () => {
         return recorded.revision !== expected;
       });
       expect(outOfOrder).toEqual([]);
+    });
+  });
+
+  describe("fan-out between store instances (LISTEN/NOTIFY)", () => {
+    it("wakes a live subscription with what another instance committed, with no append of its own, in order", async () => {
+      const schema = await scratch();
+      const writer = await open(schema);
+      const reader = await open(schema);
+      const subscription = reader.subscribe({ target: { kind: "all" }, from: "end" });
+      const iterator = subscription[Symbol.asyncIterator]();
+      for (let next = await iterator.next(); !next.done && next.value.kind !== "caught-up"; next = await iterator.next()) {
+        // history is empty: wait for the caught-up marker
+      }
+      const latencies: number[] = [];
+      const received: number[] = [];
+      try {
+        for (let round = 0; round < 100; round += 1) {
+          const started = performance.now();
+          const { position } = await writer.appendToStream(`fan-${round % 4}`, events(1));
+          while (!received.includes(position)) {
+            const next = await Promise.race([iterator.next(), sleep(5_000).then(() => undefined)]);
+            if (next === undefined) throw new Error(`position ${position} did not reach the other instance within 5 s`);
+            if (next.done) throw new Error("the subscription ended");
+            if (next.value.kind === "events") received.push(...next.value.events.map((event) => event.position));
+          }
+          latencies.push(performance.now() - started);
+        }
+      } finally {
+        subscription.close();
+      }
+      expect(received).toEqual(Array.from({ length: 100 }, (_, index) => index + 1));
+      latencies.sort((a, b) => a - b);
+      const p50 = latencies[49]!;
+      const p99 = latencies[98]!;
+      console.log(`LISTEN/NOTIFY fan-out, append acknowledged on one instance → event on another: p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`);
+      expect(p99).toBeLessThan(1_000);
     });
   });
 

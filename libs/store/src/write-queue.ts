@@ -53,13 +53,16 @@ export function createWriteQueue(dialect: Dialect, options: WriteQueueOptions): 
     const recordedAt = Math.max(Date.now(), lastRecordedAt);
     let outcome;
     try {
-      outcome = await dialect.writeTransaction((trx) =>
-        appendBatch(
+      outcome = await dialect.writeTransaction(async (trx) => {
+        const result = await appendBatch(
           trx,
           batch.map((pending) => pending.command),
           recordedAt,
-        ),
-      );
+        );
+        const last = result.recorded[result.recorded.length - 1];
+        if (last && dialect.commitChannel) await dialect.commitChannel.announce(trx, last.position);
+        return result;
+      });
     } catch (error) {
       const failure = dialect.isUnavailable(error)
         ? new StoreUnavailableError(`database unavailable: ${(error as Error).message}`, { cause: error })
@@ -77,7 +80,15 @@ export function createWriteQueue(dialect: Dialect, options: WriteQueueOptions): 
   }
 
   async function run(): Promise<void> {
-    while (queue.length > 0) await commitBatch(takeBatch());
+    // The first append of a burst waits one turn too, so that the requests already
+    // decoded behind it join its transaction instead of the next one.
+    await new Promise((resolve) => setImmediate(resolve));
+    while (queue.length > 0) {
+      await commitBatch(takeBatch());
+      // Let the callers just answered, and requests waiting on the network, queue
+      // again before the next batch is taken: steady, full transactions.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     running = undefined;
   }
 

@@ -144,7 +144,8 @@ export function formatReport(report: Report): string {
       });
     out.push(table(["benchmark", "median", "min–max", "unit", "p50 / p99 ms", "server CPU ms/call", "ratio vs reference: median (min–max) of per-round ratios"], rows, new Set([1, 2, 4, 5])));
   }
-  out.push("", "Driver comparison (SQLite drivers, same run)", comparisonTable(report.driverComparison, "better-sqlite3", "sqlite3", "events/s"));
+  const drivers = report.driverComparison.filter((c) => c.leftValue !== undefined || c.rightValue !== undefined);
+  if (drivers.length > 0) out.push("", "Driver comparison (SQLite drivers, same run)", comparisonTable(drivers, "better-sqlite3", "sqlite3", "events/s"));
   if (report.peerComparison.some((c) => c.rightValue !== undefined)) {
     out.push("", "Annals vs Emmett (same workload, same engine)", comparisonTable(report.peerComparison, "Annals", "Emmett", "events/s"));
   }

@@ -1,4 +1,6 @@
+import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { ESLint } from "eslint";
 import { beforeAll, describe, expect, it } from "vitest";
 
@@ -8,7 +10,9 @@ const root = fileURLToPath(new URL("../../../", import.meta.url));
 // it were a file of the named project; nothing is written to disk.
 describe("lint enforces the dependency direction", () => {
   let eslint: ESLint;
-  beforeAll(() => {
+  beforeAll(async () => {
+    // The rule reads Nx's cached project graph; a fresh clone has none until Nx computes it.
+    await promisify(execFile)(`${root}node_modules/.bin/nx`, ["show", "projects"], { cwd: root });
     eslint = new ESLint({ cwd: root });
   });
 

@@ -16,10 +16,14 @@ const acceptable = /^[\x21-\x7e]{1,128}$/;
  */
 export function withRequestId(handler: NodeHandler): NodeHandler {
   return (request, response) => {
-    const given = request.headers[requestIdHeader];
-    const id = typeof given === "string" && acceptable.test(given) ? given : randomUUID();
+    const id = requestIdFor(request.headers[requestIdHeader]);
     request.headers[requestIdHeader] = id;
     response.setHeader(requestIdHeader, id);
     handler(request, response);
   };
+}
+
+/** The id of a request whose `x-request-id` header is `given`: that value when sensible, else a fresh UUID. */
+export function requestIdFor(given: string | string[] | undefined): string {
+  return typeof given === "string" && acceptable.test(given) ? given : randomUUID();
 }

@@ -1,6 +1,13 @@
 import { create } from "@bufbuild/protobuf";
 import type { HandlerContext } from "@connectrpc/connect";
-import { InvalidInputError, StoreUnavailableError, type EventStore as Store, type SubscribeOptions, type SubscriptionMessage } from "@annals/store";
+import {
+  InvalidInputError,
+  StoreUnavailableError,
+  type EventStore as Store,
+  type RecordedEvent,
+  type SubscribeOptions,
+  type SubscriptionMessage,
+} from "@annals/store";
 import {
   SubscribeResponseSchema,
   SubscribeResponse_EventsSchema,
@@ -77,6 +84,23 @@ function marker(message: Exclude<SubscriptionMessage, { kind: "events" }>): Subs
 }
 
 /**
+ * Responses by the events they carry. Live, every subscriber of `$all` gets the
+ * same array of events from a commit (see the store's subscription): the
+ * response is built, and its events encoded, once for all of them.
+ */
+const responses = { binary: new WeakMap<readonly RecordedEvent[], SubscribeResponse>(), json: new WeakMap<readonly RecordedEvent[], SubscribeResponse>() };
+
+function eventsResponse(events: readonly RecordedEvent[], binary: boolean): SubscribeResponse {
+  const cache = binary ? responses.binary : responses.json;
+  let response = cache.get(events);
+  if (response === undefined) {
+    response = create(SubscribeResponseSchema, { kind: { case: "events", value: eventsMessage(SubscribeResponse_EventsSchema, events, binary) } });
+    cache.set(events, response);
+  }
+  return response;
+}
+
+/**
  * The Subscribe call: the store's subscription, batched by bytes. Connect pulls
  * the next response only once the previous one is written (HTTP/2 flow
  * control), so a slow client slows the subscription down instead of piling up
@@ -96,9 +120,7 @@ export async function* subscribe(request: SubscribeRequest, context: HandlerCont
         yield marker(message);
         continue;
       }
-      for (const batch of batchesOf(message.events, options.maxBatchBytes)) {
-        yield create(SubscribeResponseSchema, { kind: { case: "events", value: eventsMessage(SubscribeResponse_EventsSchema, batch, binary) } });
-      }
+      for (const batch of batchesOf(message.events, options.maxBatchBytes)) yield eventsResponse(batch, binary);
       tracker?.delivered(message.events[message.events.length - 1]!.position);
     }
   } finally {

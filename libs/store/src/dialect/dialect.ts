@@ -1,4 +1,5 @@
 import type { Knex } from "knex";
+import type { CommitChannel } from "./commit-channel.js";
 
 /** What differs between the SQL backends; everything else is shared knex code. */
 export interface Dialect {
@@ -23,6 +24,8 @@ export interface Dialect {
    * do not race (PostgreSQL: creates the schema when missing, under a lock).
    */
   migrationGuard<T>(migrate: () => Promise<T>): Promise<T>;
+  /** How other processes' commits are heard (PostgreSQL); absent for SQLite. */
+  readonly commitChannel?: CommitChannel;
   /** True when the error means the database is unreachable (not a bug, not bad input). */
   isUnavailable(error: unknown): boolean;
   close(): Promise<void>;

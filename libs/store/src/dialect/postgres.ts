@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import knexFactory from "knex";
 import pg from "pg";
 import type { Dialect } from "./dialect.js";
+import { createPostgresCommitChannel } from "./postgres-commit-channel.js";
 
 export interface PostgresOptions {
   /** A `postgres://` connection string. */
@@ -117,6 +118,7 @@ export function createPostgresDialect(options: PostgresOptions): Dialect {
     reader: db,
     writer: db,
     schema,
+    commitChannel: createPostgresCommitChannel({ connectionString: options.connectionString, schema, connectTimeoutMs }),
     writeTransaction(work) {
       return db.transaction(async (trx) => {
         await trx.raw("select pg_advisory_xact_lock(?, ?)", [lockKey, lockSchemaKey]);

@@ -1,30 +1,9 @@
 import type { Knex } from "knex";
-import { WrongExpectedRevisionError } from "../errors.js";
-import type { AppendResult, ExpectedRevision, RecordedEvent, StreamInfo } from "../event-store.js";
-import type { ValidEvent } from "../validation.js";
+import { appendBatchBetterSqlite, usesBetterSqlite } from "./append-batch-sqlite.js";
+import { planBatch, type AppendCommand, type BatchOutcome, type BatchState, type HeadRow } from "./append-plan.js";
 import { chunk, toEventRow, type EventRow } from "./rows.js";
 
-/** One caller's append, validated, waiting in the write queue. */
-export interface AppendCommand {
-  stream: string;
-  events: readonly ValidEvent[];
-  expected: ExpectedRevision;
-}
-
-export interface BatchOutcome {
-  /** One answer per command, in order: its result or why it was refused. */
-  results: Array<AppendResult | WrongExpectedRevisionError>;
-  /** What the transaction stores, in position order. */
-  recorded: RecordedEvent[];
-  /** The commit time given to the recorded events. */
-  recordedAt: number;
-}
-
-interface StoredEvent {
-  stream: string;
-  revision: number;
-  position: number;
-}
+export { expectationHolds, type AppendCommand, type BatchOutcome } from "./append-plan.js";
 
 // SQLite caps bound variables and compound selects; PostgreSQL caps bind parameters at 65535.
 const rowsPerInsert = 400;
@@ -33,38 +12,6 @@ const keysPerLookup = 500;
 const rowsPerStatement = 5_000;
 const bytesPerStatement = 16 * 1024 * 1024;
 
-export function expectationHolds(expected: ExpectedRevision, actual: number | undefined): boolean {
-  switch (expected) {
-    case "any":
-      return true;
-    case "no_stream":
-      return actual === undefined;
-    case "stream_exists":
-      return actual !== undefined;
-    default:
-      return actual === expected;
-  }
-}
-
-/**
- * An append whose event ids are already stored: a retry that must answer the
- * original result (all ids, in order, at contiguous revisions of the same stream,
- * consistent with the expectation), or a conflict. `undefined` when none is stored.
- */
-function replayOf(command: AppendCommand, stored: Map<string, StoredEvent>, actual: number | undefined): AppendResult | WrongExpectedRevisionError | undefined {
-  const found = command.events.map((event) => stored.get(event.id));
-  const first = found[0];
-  if (found.every((entry) => entry === undefined)) return undefined;
-  const conflict = (detail: string) => new WrongExpectedRevisionError(command.stream, command.expected, actual, detail);
-  if (first === undefined || found.some((entry) => entry === undefined)) return conflict("some of the event ids are already stored");
-  const contiguous = found.every((entry, index) => entry!.stream === command.stream && entry!.revision === first.revision + index);
-  if (!contiguous) return conflict("the event ids are already stored at other revisions or in another stream");
-  const before = first.revision === 0 ? undefined : first.revision - 1;
-  if (!expectationHolds(command.expected, before)) return conflict("the event ids were stored under another expectation");
-  const last = found[found.length - 1]!;
-  return { revision: last.revision, position: last.position };
-}
-
 interface LookupRow {
   kind: "head" | "event" | "last";
   stream: string | null;
@@ -72,19 +19,6 @@ interface LookupRow {
   position: number | string | null;
   id: string | null;
   recorded_at: number | string | null;
-}
-
-/** What an append batch must know before it writes, read under the write lock. */
-interface BatchState {
-  /** The heads of the batch's streams that exist. */
-  heads: Map<string, StreamInfo>;
-  /** The batch's event ids that are already stored. */
-  stored: Map<string, StoredEvent>;
-  /**
-   * The last committed event's position and commit time (zeros when the log is
-   * empty): the true head, even when other processes write to the same database.
-   */
-  last: { position: number; recordedAt: number };
 }
 
 /**
@@ -122,13 +56,6 @@ async function lookUp(trx: Knex, streams: readonly string[], ids: readonly strin
     }
   }
   return state;
-}
-
-/** A `streams` row: a stream's new head. */
-interface HeadRow {
-  stream: string;
-  last_revision: number;
-  last_position: number;
 }
 
 const eventInsertColumns = "position, stream, revision, id, type, content_type, metadata, recorded_at";
@@ -218,42 +145,14 @@ async function write(trx: Knex, rows: readonly EventRow[], headRows: readonly He
  * command does not affect the others. Must run inside `Dialect.writeTransaction`.
  */
 export async function appendBatch(trx: Knex, commands: readonly AppendCommand[], now: number): Promise<BatchOutcome> {
+  if (usesBetterSqlite(trx)) return appendBatchBetterSqlite(trx, commands, now);
   const streams = [...new Set(commands.map((command) => command.stream))];
-  const { heads, stored, last } = await lookUp(
+  const state = await lookUp(
     trx,
     streams,
     commands.flatMap((command) => command.events.map((event) => event.id)),
   );
-  let position = last.position;
-  // Commit times never go backwards along the global order, even when another
-  // process (another clock, or one that waited longer for the lock) wrote last.
-  const recordedAt = Math.max(now, last.recordedAt);
-  const recorded: RecordedEvent[] = [];
-  const touched = new Set<string>();
-
-  const results = commands.map((command) => {
-    const actual = heads.get(command.stream)?.lastRevision;
-    const replay = replayOf(command, stored, actual);
-    if (replay !== undefined) return replay;
-    if (!expectationHolds(command.expected, actual)) {
-      return new WrongExpectedRevisionError(command.stream, command.expected, actual);
-    }
-    let revision = actual ?? -1;
-    for (const event of command.events) {
-      revision += 1;
-      position += 1;
-      recorded.push({ ...event, stream: command.stream, revision, position, recordedAt });
-      stored.set(event.id, { stream: command.stream, revision, position });
-    }
-    heads.set(command.stream, { stream: command.stream, lastRevision: revision, lastPosition: position });
-    touched.add(command.stream);
-    return { revision, position };
-  });
-
-  const headRows = [...touched].map((stream): HeadRow => {
-    const head = heads.get(stream)!;
-    return { stream, last_revision: head.lastRevision, last_position: head.lastPosition };
-  });
+  const { results, recorded, recordedAt, headRows } = planBatch(commands, state, now);
   if (recorded.length > 0) await write(trx, recorded.map(toEventRow), headRows);
   return { results, recorded, recordedAt };
 }

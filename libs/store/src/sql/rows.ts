@@ -48,6 +48,12 @@ export function toRecordedEventFromValues(values: readonly unknown[]): RecordedE
   };
 }
 
+/** The `metadata` column's value: `null` when there is none. */
+export function metadataText(metadata: Record<string, string>): string | null {
+  for (const _key in metadata) return JSON.stringify(metadata);
+  return null;
+}
+
 export function toEventRow(event: RecordedEvent): EventRow {
   return {
     position: event.position,
@@ -57,7 +63,7 @@ export function toEventRow(event: RecordedEvent): EventRow {
     type: event.type,
     data: event.data,
     content_type: event.contentType === defaultContentType ? null : event.contentType,
-    metadata: Object.keys(event.metadata).length === 0 ? null : JSON.stringify(event.metadata),
+    metadata: metadataText(event.metadata),
     recorded_at: event.recordedAt,
   };
 }

@@ -115,17 +115,18 @@ function validateStart(from: SubscriptionStart, target: SubscriptionTarget): Sub
  * notifier, with neither gap nor duplicate at the switch, and back again
  * whenever the live path cannot vouch for continuity.
  *
- * - The subscription listens to commits from the start. Before each database
- *   read it empties its buffer; a commit is then either visible to the read
- *   (it committed before) or in the buffer (it was notified after), or both,
- *   and positions at or below the scan are dropped as duplicates.
- * - The head position is read before each page and bounds it, so "scanned up
- *   to the head" is exact: positions are committed in order (invariant 4).
+ * - The subscription listens to commits from the start. It empties its buffer,
+ *   then reads the head position, which bounds the pages that follow: a commit
+ *   is then either at or below that head (visible to the reads) or in the
+ *   buffer (notified after), or both; positions at or below the scan are
+ *   dropped as duplicates. "Scanned up to the head" is exact because positions
+ *   are committed in order (invariant 4). The head is read again, after
+ *   emptying the buffer again, only when the scan reaches it.
  * - Live, a notice must continue the scan at `scanned + 1`. Anything else (a
  *   commit made by another process, a position-only wake-up, an overflowed
  *   buffer) sends the subscription back to the database from `scanned`.
  * - It is pulled: nothing is read or buffered beyond what the consumer takes,
- *   except live notices, bounded by `maxLiveBuffer`.
+ *   except live notices, bounded by `maxLiveBuffer` and `maxLiveBufferBytes`.
  */
 export function createSubscription(source: SubscriptionSource, gauge: SubscriptionGauge, options: SubscribeOptions): Subscription {
   const target = options.target;
@@ -174,137 +175,140 @@ export function createSubscription(source: SubscriptionSource, gauge: Subscripti
     gauge.active += 1;
     stopListening = source.notifier.listen((notice) => buffer.push(notice));
     try {
-      yield* follow();
+      /** Every position up to this one has been considered. */
+      let scanned = 0;
+      /** Stream targets: the last revision delivered (or passed by `end`). */
+      let revision = -1;
+      /** The last position the consumer was told of (an event, a checkpoint...). */
+      let reported = 0;
+      let reportedAt = Date.now();
+      let caughtUp = false;
+      let live = false;
+
+      if (from === "end") {
+        scanned = await read(() => source.headPosition());
+        if (selector.stream !== undefined) revision = await read(() => source.streamRevisionAt(selector.stream!, scanned));
+      } else if (from !== "start") {
+        if ("afterPosition" in from) scanned = from.afterPosition;
+        else revision = from.afterRevision;
+      }
+      reported = scanned;
+
+      const report = (at: number) => {
+        reported = at;
+        reportedAt = Date.now();
+      };
+      const checkpointDue = () =>
+        checkpoints && scanned > reported && (scanned - reported >= checkpointEveryEvents || Date.now() - reportedAt >= checkpointEveryMs);
+
+      /** The head as last read: positions up to it are committed, so pages up to it need no new look. */
+      let head = -1;
+      while (!stop.signal.aborted) {
+        if (!live) {
+          if (scanned >= head) {
+            // Reaching the end takes a fresh head, and the buffer emptied before it is read.
+            buffer.reset();
+            head = await read(() => source.headPosition());
+          }
+          let page: RecordedEvent[];
+          if (selector.stream !== undefined) {
+            page = await read(() => source.readStreamAfter(selector, revision, head, pageSize));
+            if (page.length < pageSize) scanned = Math.max(scanned, head);
+          } else {
+            const upTo = Math.min(head, scanned + pageSize);
+            page = upTo > scanned ? await read(() => source.readPositionRange(selector, scanned, upTo, pageSize)) : [];
+            scanned = page.length === pageSize ? page[page.length - 1]!.position : Math.max(scanned, upTo);
+          }
+          if (stop.signal.aborted) return;
+          const last = page[page.length - 1];
+          if (last !== undefined) {
+            revision = last.revision;
+            report(last.position);
+            yield { kind: "events", events: page };
+          }
+          if (scanned >= head && page.length < pageSize && !buffer.overflowed) {
+            live = true;
+            if (!caughtUp) {
+              caughtUp = true;
+              report(scanned);
+              yield selector.stream !== undefined ? { kind: "caught-up", position: scanned, revision } : { kind: "caught-up", position: scanned };
+              continue;
+            }
+          }
+          if (checkpointDue()) {
+            report(scanned);
+            yield { kind: "checkpoint", position: scanned };
+          }
+          continue;
+        }
+
+        if (buffer.overflowed) {
+          live = false;
+          report(scanned);
+          yield { kind: "fell-behind", position: scanned };
+          continue;
+        }
+        const notices = buffer.take();
+        if (notices.length === 0) {
+          const waitMs = checkpoints && scanned > reported ? reportedAt + checkpointEveryMs - Date.now() : undefined;
+          await buffer.wait(stop.signal, waitMs);
+          if (checkpointDue()) {
+            report(scanned);
+            yield { kind: "checkpoint", position: scanned };
+          }
+          continue;
+        }
+        // A commit whose events all go to this subscriber is passed on as the same
+        // array: every subscriber of `$all` gets the one array, which the server encodes once.
+        const parts: (readonly RecordedEvent[])[] = [];
+        for (const notice of notices) {
+          if (notice.position <= scanned) continue;
+          const events = notice.events;
+          if (events === undefined) {
+            live = false;
+            break;
+          }
+          let index = 0;
+          while (events[index]!.position <= scanned) index += 1;
+          if (events[index]!.position !== scanned + 1) {
+            // Committed elsewhere, or a gap: the database knows what happened in between.
+            live = false;
+            break;
+          }
+          const first = index;
+          const selected: RecordedEvent[] = [];
+          for (; index < events.length; index += 1) {
+            const event = events[index]!;
+            if (selects(selector, event)) selected.push(event);
+          }
+          if (selected.length === events.length && first === 0) parts.push(events);
+          else if (selected.length > 0) parts.push(selected);
+          scanned = notice.position;
+        }
+        const batch = parts.length === 1 ? parts[0]! : parts.flat();
+        const last = batch[batch.length - 1];
+        if (last !== undefined) {
+          revision = last.revision;
+          report(last.position);
+          yield { kind: "events", events: batch };
+        }
+        if (checkpointDue()) {
+          report(scanned);
+          yield { kind: "checkpoint", position: scanned };
+        }
+      }
+    } catch (error) {
+      // A read that fails because the subscription was closed under it is no error.
+      if (!stop.signal.aborted) throw error;
     } finally {
       release();
     }
   }
 
-  async function* follow(): AsyncGenerator<SubscriptionMessage> {
-
-    /** Every position up to this one has been considered. */
-    let scanned = 0;
-    /** Stream targets: the last revision delivered (or passed by `end`). */
-    let revision = -1;
-    /** The last position the consumer was told of (an event, a checkpoint...). */
-    let reported = 0;
-    let reportedAt = Date.now();
-    let caughtUp = false;
-    let live = false;
-
-    if (from === "end") {
-      scanned = await read(() => source.headPosition());
-      if (selector.stream !== undefined) revision = await read(() => source.streamRevisionAt(selector.stream!, scanned));
-    } else if (from !== "start") {
-      if ("afterPosition" in from) scanned = from.afterPosition;
-      else revision = from.afterRevision;
-    }
-    reported = scanned;
-
-    const report = (at: number) => {
-      reported = at;
-      reportedAt = Date.now();
-    };
-    const checkpointDue = () =>
-      checkpoints && scanned > reported && (scanned - reported >= checkpointEveryEvents || Date.now() - reportedAt >= checkpointEveryMs);
-
-    while (!stop.signal.aborted) {
-      if (!live) {
-        buffer.reset();
-        const head = await read(() => source.headPosition());
-        let page: RecordedEvent[];
-        if (selector.stream !== undefined) {
-          page = await read(() => source.readStreamAfter(selector, revision, head, pageSize));
-          if (page.length < pageSize) scanned = Math.max(scanned, head);
-        } else {
-          const upTo = Math.min(head, scanned + pageSize);
-          page = upTo > scanned ? await read(() => source.readPositionRange(selector, scanned, upTo, pageSize)) : [];
-          scanned = page.length === pageSize ? page[page.length - 1]!.position : Math.max(scanned, upTo);
-        }
-        if (stop.signal.aborted) return;
-        const last = page[page.length - 1];
-        if (last !== undefined) {
-          revision = last.revision;
-          report(last.position);
-          yield { kind: "events", events: page };
-        }
-        if (scanned >= head && page.length < pageSize && !buffer.overflowed) {
-          live = true;
-          if (!caughtUp) {
-            caughtUp = true;
-            report(scanned);
-            yield selector.stream !== undefined ? { kind: "caught-up", position: scanned, revision } : { kind: "caught-up", position: scanned };
-            continue;
-          }
-        }
-        if (checkpointDue()) {
-          report(scanned);
-          yield { kind: "checkpoint", position: scanned };
-        }
-        continue;
-      }
-
-      if (buffer.overflowed) {
-        live = false;
-        report(scanned);
-        yield { kind: "fell-behind", position: scanned };
-        continue;
-      }
-      const notices = buffer.take();
-      if (notices.length === 0) {
-        const waitMs = checkpoints && scanned > reported ? reportedAt + checkpointEveryMs - Date.now() : undefined;
-        await buffer.wait(stop.signal, waitMs);
-        if (checkpointDue()) {
-          report(scanned);
-          yield { kind: "checkpoint", position: scanned };
-        }
-        continue;
-      }
-      const batch: RecordedEvent[] = [];
-      for (const notice of notices) {
-        if (notice.position <= scanned) continue;
-        const events = notice.events;
-        if (events === undefined) {
-          live = false;
-          break;
-        }
-        let index = 0;
-        while (events[index]!.position <= scanned) index += 1;
-        if (events[index]!.position !== scanned + 1) {
-          // Committed elsewhere, or a gap: the database knows what happened in between.
-          live = false;
-          break;
-        }
-        for (; index < events.length; index += 1) {
-          const event = events[index]!;
-          if (selects(selector, event)) batch.push(event);
-        }
-        scanned = notice.position;
-      }
-      const last = batch[batch.length - 1];
-      if (last !== undefined) {
-        revision = last.revision;
-        report(last.position);
-        yield { kind: "events", events: batch };
-      }
-      if (checkpointDue()) {
-        report(scanned);
-        yield { kind: "checkpoint", position: scanned };
-      }
-    }
-  }
-
   const generator = messages();
   const iterator: AsyncIterator<SubscriptionMessage> = {
-    async next() {
-      try {
-        return await generator.next();
-      } catch (error) {
-        // A read that fails because the subscription was closed under it is no error.
-        if (stop.signal.aborted) return { done: true, value: undefined };
-        throw error;
-      }
-    },
+    next: () => generator.next(),
+    // Ends the subscription first: the generator's own return() would wait for its next message.
     async return() {
       stop.abort();
       await generator.return(undefined);

@@ -65,7 +65,7 @@ function memoryLog(pageSize = 4) {
     },
     /** Commits without telling: another process did it. */
     commitElsewhere(stream: string, count: number) {
-      record(stream, count);
+      return record(stream, count);
     },
     wake() {
       notifier.wake(events.length);
@@ -154,6 +154,24 @@ describe("subscription", () => {
     expect(kinds(messages)).not.toContain("fell-behind");
     expect(messages.at(-1)).toEqual({ kind: "caught-up", position: 9 });
     expect(delivered(messages)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it("bounds its live buffer in payload bytes as well as in events", async () => {
+    const log = memoryLog();
+    const gauge = createSubscriptionGauge();
+    const subscription = createSubscription(log.source, gauge, { target: { kind: "all" }, maxLiveBufferBytes: 1_000 });
+    const iterator = subscription[Symbol.asyncIterator]();
+    expect((await iterator.next()).value).toEqual({ kind: "caught-up", position: 0 });
+    const big = (stream: string) => {
+      const [event] = log.commitElsewhere(stream, 1);
+      log.source.notifier.publish([{ ...event!, data: new Uint8Array(600) }]);
+    };
+    big("a");
+    expect(gauge.buffered).toBe(1);
+    big("b"); // 1,200 bytes: over the bound
+    expect(gauge.buffered).toBe(0);
+    expect((await iterator.next()).value).toEqual({ kind: "fell-behind", position: 0 });
+    subscription.close();
   });
 
   it("counts checkpoints from the last report, not from the start of each read", async () => {

@@ -86,6 +86,33 @@ export function describeSubscriptionConformance(current: () => EventStore, anoth
       }
     });
 
+    it("delivers events as stored: binary data, empty data, metadata, content type", async () => {
+      const store = current();
+      const binary = Uint8Array.from({ length: 256 }, (_, index) => index);
+      await store.appendToStream("exact-1", [
+        { id: randomUUID(), type: "t.Binary", data: binary },
+        { id: randomUUID(), type: "t.Empty", data: new Uint8Array(0), metadata: { actor: "ada" } },
+        { id: randomUUID(), type: "t.Json", data: encoder.encode('{"a":1}'), contentType: "application/json" },
+      ]);
+      const history = await take(subscribe(), caughtUp);
+      const live = subscribe({ from: { afterPosition: 3 } });
+      await store.appendToStream("exact-2", [{ id: randomUUID(), type: "t.Binary", data: binary, metadata: { "correlation-id": "c-1" } }]);
+      const { events } = await take(live, (_, events) => events.length >= 1);
+      for (const [event, data] of [
+        [history.events[0]!, binary],
+        [history.events[1]!, new Uint8Array(0)],
+        [events[0]!, binary],
+      ] as const) {
+        expect(Buffer.from(event.data).equals(Buffer.from(data))).toBe(true);
+      }
+      expect(history.events.map((event) => [event.type, event.contentType, event.metadata])).toEqual([
+        ["t.Binary", "application/protobuf", {}],
+        ["t.Empty", "application/protobuf", { actor: "ada" }],
+        ["t.Json", "application/json", {}],
+      ]);
+      expect(events[0]!.metadata).toEqual({ "correlation-id": "c-1" });
+    });
+
     it("follows one stream after a revision, or from its end", async () => {
       const store = current();
       await store.appendToStream("s-1", proposed(3));

@@ -2,7 +2,8 @@
  * A server for the transport benchmarks, run as a child process:
  *   h2-echo       bare `node:http2`, answers each gRPC call with the bytes it got (the floor)
  *   connect-echo  `connectNodeAdapter` on `http2.createServer`, echo service (the transport limit)
- *   annals <db> <driver>  the Annals server (`startServer`) on a SQLite store at <db>
+ *   annals <db> <driver> [fast-off]  the Annals server (`startServer`) on a SQLite store at <db>;
+ *                 `fast-off` sends every gRPC call through the Connect adapter (no fast unary path)
  * It tells its parent the port, answers `cpu` with its `process.cpuUsage()`, and exits on `stop`.
  */
 import http2 from "node:http2";
@@ -50,7 +51,7 @@ function connectEcho(): http2.Http2Server {
 }
 
 async function main(): Promise<() => Promise<void>> {
-  const [kind, database, driver] = process.argv.slice(2);
+  const [kind, database, driver, fastPath] = process.argv.slice(2);
   if (kind === "h2-echo" || kind === "connect-echo") {
     const server = kind === "h2-echo" ? h2Echo() : connectEcho();
     const sessions = new Set<http2.ServerHttp2Session>();
@@ -67,7 +68,7 @@ async function main(): Promise<() => Promise<void>> {
   if (kind === "annals" && database) {
     const sqliteDriver = driver === "sqlite3" ? "sqlite3" : "better-sqlite3";
     const store = await openEventStore({ database, sqliteDriver, sqliteSynchronous: "FULL" });
-    const server = await startServer({ store, logger: createLogger({ level: "silent", pretty: false }), port: 0, host: "127.0.0.1", shutdownGraceMs: 1_000 });
+    const server = await startServer({ store, logger: createLogger({ level: "silent", pretty: false }), port: 0, host: "127.0.0.1", shutdownGraceMs: 1_000, grpcFastPath: fastPath !== "fast-off" });
     send({ type: "ready", port: server.port });
     return () => server.close();
   }

@@ -9,6 +9,8 @@ import { appendRequestBytes } from "./append-requests.js";
 
 export const serverIds = (driver: SqliteDriver) => ({
   single: `server.${driver}.single-64-in-flight`,
+  /** The same, with every gRPC call through the Connect adapter (`grpcFastPath: false`). */
+  singleFastOff: `server.${driver}.single-64-in-flight.fast-path-off`,
   batch: `server.${driver}.batch100`,
 });
 
@@ -22,22 +24,26 @@ function appendFrames(prefix: string, calls: number, events: number, streams: nu
 /** Appends through the real server (`startServer`, SQLite with `driver`, synchronous FULL). */
 export function serverAppendBenchmarks(config: BenchConfig, scratch: Scratch, driver: SqliteDriver): Benchmark[] {
   const ids = serverIds(driver);
-  return [
+  const single = (fastPath: boolean) =>
     grpcBenchmark({
-      id: ids.single,
+      id: fastPath ? ids.single : ids.singleFastOff,
       group: transportGroup,
-      title: `Annals server (${driver}): single-event Append, ${config.inFlight} in flight, ${config.inFlight} streams`,
+      title: `Annals server (${driver}): single-event Append, ${config.inFlight} in flight, ${config.inFlight} streams, fast gRPC path ${fastPath ? "on" : "off"}`,
       unit: "calls/s",
       reference: transportIds.connect,
       server: "annals",
-      serverArgs: () => [scratch.file(`server-single-${driver}`), driver],
+      serverArgs: () => [scratch.file(`server-single-${driver}${fastPath ? "" : "-fast-off"}`), driver, ...(fastPath ? [] : ["fast-off"])],
       path: appendPath,
       frames: appendFrames("single", config.serverSingleCalls, 1, config.inFlight),
       opsPerCall: 1,
       inFlight: config.inFlight,
       minCalls: 2 * config.inFlight,
       timeoutMs: 120_000,
-    }),
+    });
+  return [
+    // Off and on in one run: only the better-sqlite3 server gets the pair.
+    ...(driver === "better-sqlite3" ? [single(false)] : []),
+    single(true),
     grpcBenchmark({
       id: ids.batch,
       group: transportGroup,

@@ -44,9 +44,10 @@ export async function waitUntilIdle(server: ServerProcess, timeoutMs = 180_000):
 /**
  * Writes `count` events, in streams of `perStream`, into a database with the
  * store's schema: rows exactly as the store writes them (contiguous positions,
- * revisions from 0, stream heads), inserted in bulk with prepared statements,
- * which is some fifty times faster than appending a million events one append
- * at a time. The store opens the file first, so its migrations run.
+ * revisions from 0, stream heads), inserted in bulk with prepared statements:
+ * about four times faster here than appending them through the store in appends
+ * of 10,000 (20 s against 80 s for a million). The store opens the file first,
+ * so its migrations run.
  */
 export async function writeEvents(file: string, count: number, perStream = 1_000): Promise<void> {
   const store = await openStore(file, "better-sqlite3");

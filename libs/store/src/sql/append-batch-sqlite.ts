@@ -1,0 +1,119 @@
+import type { Knex } from "knex";
+import { defaultContentType } from "../validation.js";
+import { planBatch, type AppendCommand, type BatchOutcome, type BatchState } from "./append-plan.js";
+import { metadataText } from "./rows.js";
+
+/** The part of a better-sqlite3 prepared statement used here. */
+interface Statement {
+  run(...parameters: unknown[]): unknown;
+  get(...parameters: unknown[]): unknown;
+  all(...parameters: unknown[]): unknown[];
+  raw(raw: boolean): Statement;
+}
+
+/** The part of a better-sqlite3 `Database` (knex's connection object) used here. */
+interface Database {
+  prepare(sql: string): Statement;
+}
+
+interface PooledClient {
+  driverName?: string;
+  acquireConnection(): Promise<unknown>;
+  releaseConnection(connection: unknown): Promise<unknown>;
+}
+
+interface Statements {
+  heads: Statement;
+  stored: Statement;
+  last: Statement;
+  insertEvent: Statement;
+  upsertHead: Statement;
+}
+
+// Prepared once per connection; a connection knex replaces gets its own.
+const prepared = new WeakMap<Database, Statements>();
+
+function statementsOf(db: Database): Statements {
+  let statements = prepared.get(db);
+  if (statements === undefined) {
+    // The key lists arrive as one JSON array each: no cap on bound variables, one statement.
+    statements = {
+      heads: db.prepare("select stream, last_revision, last_position from streams where stream in (select value from json_each(?))").raw(true),
+      stored: db.prepare("select id, stream, revision, position from events where id in (select value from json_each(?))").raw(true),
+      last: db.prepare("select position, recorded_at from events order by position desc limit 1").raw(true),
+      insertEvent: db.prepare(
+        "insert into events (position, stream, revision, id, type, data, content_type, metadata, recorded_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      ),
+      upsertHead: db.prepare(
+        "insert into streams (stream, last_revision, last_position) values (?, ?, ?) " +
+          "on conflict (stream) do update set last_revision = excluded.last_revision, last_position = excluded.last_position",
+      ),
+    };
+    prepared.set(db, statements);
+  }
+  return statements;
+}
+
+/** True when `trx` runs on better-sqlite3, whose connection `appendBatchBetterSqlite` can drive directly. */
+export function usesBetterSqlite(trx: Knex): boolean {
+  return (trx.client as PooledClient).driverName === "better-sqlite3";
+}
+
+function lookUp(statements: Statements, commands: readonly AppendCommand[]): BatchState {
+  const streams = new Set<string>();
+  const ids: string[] = [];
+  for (const command of commands) {
+    streams.add(command.stream);
+    for (const event of command.events) ids.push(event.id);
+  }
+  const state: BatchState = { heads: new Map(), stored: new Map(), last: { position: 0, recordedAt: 0 } };
+  for (const [stream, lastRevision, lastPosition] of statements.heads.all(JSON.stringify([...streams])) as Array<[string, number, number]>) {
+    state.heads.set(stream, { stream, lastRevision: Number(lastRevision), lastPosition: Number(lastPosition) });
+  }
+  if (ids.length > 0) {
+    for (const row of statements.stored.all(JSON.stringify(ids)) as Array<[string, string, number, number]>) {
+      state.stored.set(row[0], { stream: row[1], revision: Number(row[2]), position: Number(row[3]) });
+    }
+  }
+  const last = statements.last.get() as [number, number] | undefined;
+  if (last !== undefined) state.last = { position: Number(last[0]), recordedAt: Number(last[1]) };
+  return state;
+}
+
+/** The batch on the connection itself, synchronously: prepared statements, one row per `run`. */
+function applyBatch(db: Database, commands: readonly AppendCommand[], now: number): BatchOutcome {
+  const statements = statementsOf(db);
+  const { results, recorded, recordedAt, headRows } = planBatch(commands, lookUp(statements, commands), now);
+  const { insertEvent, upsertHead } = statements;
+  for (const event of recorded) {
+    insertEvent.run(
+      event.position,
+      event.stream,
+      event.revision,
+      event.id,
+      event.type,
+      event.data,
+      event.contentType === defaultContentType ? null : event.contentType,
+      metadataText(event.metadata),
+      recordedAt,
+    );
+  }
+  for (const head of headRows) upsertHead.run(head.stream, head.last_revision, head.last_position);
+  return { results, recorded, recordedAt };
+}
+
+/**
+ * `appendBatch` for better-sqlite3: the same rules (`planBatch`) and the same
+ * rows, without building queries. Runs inside `Dialect.writeTransaction`, whose
+ * transaction is open on the writer pool's single connection: the batch borrows
+ * that connection from knex's pool for its synchronous run and gives it back.
+ */
+export async function appendBatchBetterSqlite(trx: Knex, commands: readonly AppendCommand[], now: number): Promise<BatchOutcome> {
+  const client = trx.client as PooledClient;
+  const connection = await client.acquireConnection();
+  try {
+    return applyBatch(connection as Database, commands, now);
+  } finally {
+    await client.releaseConnection(connection);
+  }
+}

@@ -1,0 +1,138 @@
+import { WrongExpectedRevisionError } from "../errors.js";
+import type { AppendResult, ExpectedRevision, RecordedEvent, StreamInfo } from "../event-store.js";
+import type { ValidEvent } from "../validation.js";
+
+/** One caller's append, validated, waiting in the write queue. */
+export interface AppendCommand {
+  stream: string;
+  events: readonly ValidEvent[];
+  expected: ExpectedRevision;
+}
+
+export interface BatchOutcome {
+  /** One answer per command, in order: its result or why it was refused. */
+  results: Array<AppendResult | WrongExpectedRevisionError>;
+  /** What the transaction stores, in position order. */
+  recorded: RecordedEvent[];
+  /** The commit time given to the recorded events. */
+  recordedAt: number;
+}
+
+export interface StoredEvent {
+  stream: string;
+  revision: number;
+  position: number;
+}
+
+/** What an append batch must know before it writes, read under the write lock. */
+export interface BatchState {
+  /** The heads of the batch's streams that exist. */
+  heads: Map<string, StreamInfo>;
+  /** The batch's event ids that are already stored. */
+  stored: Map<string, StoredEvent>;
+  /**
+   * The last committed event's position and commit time (zeros when the log is
+   * empty): the true head, even when other processes write to the same database.
+   */
+  last: { position: number; recordedAt: number };
+}
+
+/** A `streams` row: a stream's new head. */
+export interface HeadRow {
+  stream: string;
+  last_revision: number;
+  last_position: number;
+}
+
+/** What a batch writes and answers, decided from its `BatchState`. */
+export interface BatchPlan extends BatchOutcome {
+  /** The new heads of the streams that received events. */
+  headRows: HeadRow[];
+}
+
+export function expectationHolds(expected: ExpectedRevision, actual: number | undefined): boolean {
+  switch (expected) {
+    case "any":
+      return true;
+    case "no_stream":
+      return actual === undefined;
+    case "stream_exists":
+      return actual !== undefined;
+    default:
+      return actual === expected;
+  }
+}
+
+/**
+ * An append whose event ids are already stored: a retry that must answer the
+ * original result (all ids, in order, at contiguous revisions of the same stream,
+ * consistent with the expectation), or a conflict. `undefined` when none is stored.
+ */
+function replayOf(command: AppendCommand, stored: Map<string, StoredEvent>, actual: number | undefined): AppendResult | WrongExpectedRevisionError | undefined {
+  if (stored.size === 0) return undefined;
+  const found = command.events.map((event) => stored.get(event.id));
+  const first = found[0];
+  if (found.every((entry) => entry === undefined)) return undefined;
+  const conflict = (detail: string) => new WrongExpectedRevisionError(command.stream, command.expected, actual, detail);
+  if (first === undefined || found.some((entry) => entry === undefined)) return conflict("some of the event ids are already stored");
+  const contiguous = found.every((entry, index) => entry!.stream === command.stream && entry!.revision === first.revision + index);
+  if (!contiguous) return conflict("the event ids are already stored at other revisions or in another stream");
+  const before = first.revision === 0 ? undefined : first.revision - 1;
+  if (!expectationHolds(command.expected, before)) return conflict("the event ids were stored under another expectation");
+  const last = found[found.length - 1]!;
+  return { revision: last.revision, position: last.position };
+}
+
+/**
+ * The rules of a group commit, shared by every write path: each command keeps its
+ * own idempotency and expected-revision check and its own answer; accepted events
+ * get contiguous revisions in their stream and the next positions of the log; all
+ * share one commit time that never goes back before the last committed event's.
+ * Updates `state` (heads, stored ids) as the commands are applied, in order.
+ */
+export function planBatch(commands: readonly AppendCommand[], state: BatchState, now: number): BatchPlan {
+  const { heads, stored, last } = state;
+  let position = last.position;
+  // Commit times never go backwards along the global order, even when another
+  // process (another clock, or one that waited longer for the lock) wrote last.
+  const recordedAt = Math.max(now, last.recordedAt);
+  const recorded: RecordedEvent[] = [];
+  const touched = new Set<string>();
+
+  const results = commands.map((command) => {
+    const stream = command.stream;
+    const actual = heads.get(stream)?.lastRevision;
+    const replay = replayOf(command, stored, actual);
+    if (replay !== undefined) return replay;
+    if (!expectationHolds(command.expected, actual)) {
+      return new WrongExpectedRevisionError(stream, command.expected, actual);
+    }
+    let revision = actual ?? -1;
+    for (const event of command.events) {
+      revision += 1;
+      position += 1;
+      recorded.push({
+        id: event.id,
+        type: event.type,
+        data: event.data,
+        contentType: event.contentType,
+        metadata: event.metadata,
+        stream,
+        revision,
+        position,
+        recordedAt,
+      });
+      stored.set(event.id, { stream, revision, position });
+    }
+    heads.set(stream, { stream, lastRevision: revision, lastPosition: position });
+    touched.add(stream);
+    return { revision, position };
+  });
+
+  const headRows: HeadRow[] = [];
+  for (const stream of touched) {
+    const head = heads.get(stream)!;
+    headRows.push({ stream, last_revision: head.lastRevision, last_position: head.lastPosition });
+  }
+  return { results, recorded, recordedAt, headRows };
+}
