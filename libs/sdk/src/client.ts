@@ -29,8 +29,8 @@ export interface AnnalsClientOptions {
   interceptors?: Interceptor[];
   /**
    * Let the server gzip its responses: worth it on a slow link; on a local
-   * network it costs both sides more CPU than it saves (replays run about a third
-   * slower). Default false.
+   * network it costs both sides more CPU than it saves (replays ran 20 to 40 %
+   * slower with it here). Default false.
    */
   compressResponses?: boolean;
 }
@@ -120,6 +120,13 @@ export interface AnnalsClient {
   close(): void;
 }
 
+/** A read's inclusive start on the wire: `start`, `end`, or an exact revision / position. */
+function wireFrom<Exact extends "revision" | "position">(from: "start" | "end" | bigint | number | undefined, exact: Exact) {
+  if (from === undefined) return { case: undefined };
+  if (from === "start" || from === "end") return { case: from, value: {} };
+  return { case: exact, value: BigInt(from) };
+}
+
 function wireDirection(direction: "forwards" | "backwards" | undefined): Direction {
   return direction === "backwards" ? Direction.BACKWARDS : Direction.FORWARDS;
 }
@@ -203,12 +210,7 @@ export function createAnnalsClient(options: AnnalsClientOptions): AnnalsClient {
             {
               stream,
               direction: wireDirection(readOptions.direction),
-              from:
-                from === undefined
-                  ? { case: undefined }
-                  : from === "start" || from === "end"
-                    ? { case: from, value: {} }
-                    : { case: "revision", value: BigInt(from) },
+              from: wireFrom(from, "revision"),
               maxCount: BigInt(readOptions.maxCount ?? 0),
             },
             { signal },
@@ -225,12 +227,7 @@ export function createAnnalsClient(options: AnnalsClientOptions): AnnalsClient {
           views.readAll(
             {
               direction: wireDirection(readOptions.direction),
-              from:
-                from === undefined
-                  ? { case: undefined }
-                  : from === "start" || from === "end"
-                    ? { case: from, value: {} }
-                    : { case: "position", value: BigInt(from) },
+              from: wireFrom(from, "position"),
               maxCount: BigInt(readOptions.maxCount ?? 0),
             },
             { signal },

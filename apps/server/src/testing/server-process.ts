@@ -27,7 +27,11 @@ export async function startServerProcess(args: string[], env: Record<string, str
   const exited = new Promise<number | string>((resolve) => child.once("exit", (code, signal) => resolve(code ?? signal ?? "unknown")));
   createInterface({ input: child.stderr! }).on("line", (line) => lines.push(line));
   const ready = new Promise<{ url: string; port: number }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server not ready in 20 s:\n${lines.join("\n")}`)), 20_000);
+    const timer = setTimeout(() => {
+      // Leave nothing running behind a failed start.
+      child.kill("SIGKILL");
+      reject(new Error(`server not ready in 20 s:\n${lines.join("\n")}`));
+    }, 20_000);
     createInterface({ input: child.stdout! }).on("line", (line) => {
       lines.push(line);
       try {

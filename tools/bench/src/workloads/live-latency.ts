@@ -1,12 +1,13 @@
 /**
- * Live latency: one client appends single events at a steady rate (1,000
- * events/s by default) while 100 subscribers follow `$all` live; each delivery's
- * latency is the time from the append's acknowledgement to the event reaching
- * the subscriber (0 when it arrived before the acknowledgement). The server runs
- * in its own process; appender and subscribers share this one, so times come
- * from one clock.
+ * Live latency: one client appends events at a steady rate (1,000 events/s, one
+ * per append, by default) while 100 subscribers follow `$all` live; each
+ * delivery's latency is the time from the append's acknowledgement to the event
+ * reaching the subscriber (0 when it arrived before the acknowledgement, as most
+ * do: the server writes the deliveries before the answer). The time from the
+ * append's sending is reported too. The server runs in its own process; appender
+ * and subscribers share this one, so times come from one clock.
  *
- *   npm run bench:live                                     (100 subscribers, 1,000 events/s, 3 rounds of 10 s)
+ *   npm run bench:live                                     (100 subscribers, 1,000 events/s, a warm-up and 3 rounds of 10 s)
  *   npm run bench:live -- --batch 10                       (the same events, 100 appends/s of 10)
  *   npm run bench:live -- --subscribers 10 --rate 500 --seconds 5 --rounds 2
  *   npm run bench:live -- --url http://127.0.0.1:50051      (a server already running)
@@ -42,6 +43,8 @@ export interface LiveRound extends Sample {
   beforeAck: number;
   /** Send → acknowledgement of the appends, ms. */
   appendLatenciesMs: number[];
+  /** Append sent → event delivered, ms: the acknowledged latency plus the append's own. */
+  fromSendMs: number[];
   /** The server's RSS at the end of the round, MiB, when it runs in a child process. */
   serverRssMiB?: number;
 }
@@ -52,6 +55,8 @@ async function startLiveBench(baseUrl: string, server: ServerProcess | undefined
   const appender = createAnnalsClient({ baseUrl });
   /** Acknowledgement time of each appended event, by id; deliveries that come first wait here. */
   const acked = new Map<string, number>();
+  const sentTimes = new Map<string, number>();
+  let fromSend: number[] = [];
   const early = new Map<string, number[]>();
   let latencies: number[] = [];
   let beforeAck = 0;
@@ -59,6 +64,8 @@ async function startLiveBench(baseUrl: string, server: ServerProcess | undefined
 
   const record = (id: string, receivedAt: number) => {
     if (!measuring) return;
+    const sentAt = sentTimes.get(id);
+    if (sentAt !== undefined) fromSend.push(receivedAt - sentAt);
     const ackedAt = acked.get(id);
     if (ackedAt !== undefined) {
       latencies.push(Math.max(0, receivedAt - ackedAt));
@@ -85,8 +92,10 @@ async function startLiveBench(baseUrl: string, server: ServerProcess | undefined
 
   async function round(): Promise<LiveRound> {
     latencies = [];
+    fromSend = [];
     beforeAck = 0;
     acked.clear();
+    sentTimes.clear();
     early.clear();
     measuring = true;
     const appendLatenciesMs: number[] = [];
@@ -102,6 +111,7 @@ async function startLiveBench(baseUrl: string, server: ServerProcess | undefined
       for (; sent < due; sent += 1) {
         const ids = Array.from({ length: options.batch }, () => randomUUID());
         const sentAt = performance.now();
+        for (const id of ids) sentTimes.set(id, sentAt);
         const append = appender.appendToStream(`live-${sent % 100}`, ids.map((id) => ({ id, type: eventType, data: payload }))).then(() => {
           const ackedAt = performance.now();
           appendLatenciesMs.push(ackedAt - sentAt);
@@ -132,6 +142,7 @@ async function startLiveBench(baseUrl: string, server: ServerProcess | undefined
       failures: expected - latencies.length,
       beforeAck,
       appendLatenciesMs,
+      fromSendMs: fromSend,
       ...(server ? { serverRssMiB: rssMiB(server.pid) } : {}),
     };
   }
@@ -203,6 +214,8 @@ async function main(): Promise<void> {
         `in appends of ${options.batch}, rounds of ${options.seconds} s\n`,
     );
     const fixed = (value: number) => value.toFixed(2);
+    // A first round warms the server and this process up; it is not reported.
+    await bench.round();
     for (let index = 0; index < Number(values.rounds); index += 1) {
       const result = await bench.round();
       const latencies = result.latenciesMs!;
@@ -210,6 +223,7 @@ async function main(): Promise<void> {
         `round ${index + 1}: ${latencies.length.toLocaleString("en-US")} deliveries (${result.failures} missing), ` +
           `latency p50 ${fixed(percentile(latencies, 50))} ms, p99 ${fixed(percentile(latencies, 99))} ms, max ${fixed(percentile(latencies, 100))} ms; ` +
           `${result.beforeAck.toLocaleString("en-US")} arrived before the ack; ` +
+          `from the append's send: p50 ${fixed(percentile(result.fromSendMs, 50))} ms, p99 ${fixed(percentile(result.fromSendMs, 99))} ms; ` +
           `append p50 ${fixed(percentile(result.appendLatenciesMs, 50))} ms, p99 ${fixed(percentile(result.appendLatenciesMs, 99))} ms; ` +
           `${result.serverRssMiB === undefined ? "" : `server RSS ${result.serverRssMiB.toFixed(0)} MiB`}\n`,
       );

@@ -21,6 +21,8 @@ const group = "Replay of $all through the SDK over gRPC (server in its own proce
 
 /** One replay: the events read, how long it took, and the server's memory meanwhile. */
 export interface ReplayRound extends Sample {
+  /** CPU time this process (the client) spent, seconds. */
+  clientCpuSeconds: number;
   serverRssBeforeMiB: number;
   serverRssPeakMiB: number;
 }
@@ -30,6 +32,7 @@ async function replay(client: AnnalsClient, server: ServerProcess, how: "subscri
   const serverRssBeforeMiB = rssMiB(server.pid);
   const rss = sampleRss(server.pid);
   const cpuBefore = await server.cpuSeconds();
+  const clientCpuBefore = process.cpuUsage();
   const started = performance.now();
   let count = 0;
   if (how === "subscribe") {
@@ -45,9 +48,17 @@ async function replay(client: AnnalsClient, server: ServerProcess, how: "subscri
     }
   }
   const seconds = (performance.now() - started) / 1000;
+  const clientCpu = process.cpuUsage(clientCpuBefore);
   const serverRssPeakMiB = rss.stop();
   if (count !== events) throw new Error(`replayed ${count} events, expected ${events}`);
-  return { ops: count, seconds, serverCpuSeconds: (await server.cpuSeconds()) - cpuBefore, serverRssBeforeMiB, serverRssPeakMiB };
+  return {
+    ops: count,
+    seconds,
+    serverCpuSeconds: (await server.cpuSeconds()) - cpuBefore,
+    clientCpuSeconds: (clientCpu.user + clientCpu.system) / 1e6,
+    serverRssBeforeMiB,
+    serverRssPeakMiB,
+  };
 }
 
 /** A server on a database of `events` events, shared by the two benchmarks. */
@@ -107,11 +118,10 @@ async function main(): Promise<void> {
   const rounds = Number(values.rounds);
   const scratch = createScratch();
   try {
-    let loading = performance.now();
+    const loading = performance.now();
     const fixture = replayFixture(scratch, events);
     const { server, client } = await fixture.acquire();
     process.stdout.write(`${events.toLocaleString("en-US")} events written and the server idle in ${((performance.now() - loading) / 1000).toFixed(1)} s\n`);
-    loading = 0;
     // One warm-up round of each, then the measured ones, alternating.
     for (const how of ["subscribe", "readAll"] as const) await replay(client, server, how, Math.min(events, 100_000));
     const results: Record<string, ReplayRound[]> = { subscribe: [], readAll: [] };
@@ -121,7 +131,7 @@ async function main(): Promise<void> {
         results[how]!.push(result);
         process.stdout.write(
           `${how.padEnd(9)} round ${round + 1}: ${Math.round(result.ops / result.seconds).toLocaleString("en-US")} events/s ` +
-            `(${result.seconds.toFixed(2)} s; server CPU ${result.serverCpuSeconds!.toFixed(2)} s; ` +
+            `(${result.seconds.toFixed(2)} s; CPU: server ${result.serverCpuSeconds!.toFixed(2)} s, client ${result.clientCpuSeconds.toFixed(2)} s; ` +
             `server RSS ${result.serverRssBeforeMiB.toFixed(0)} MiB before, peak ${result.serverRssPeakMiB.toFixed(0)} MiB)\n`,
         );
       }

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import * as grpc from "@grpc/grpc-js";
-import { create, fromBinary, toBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
+import { create, type DescMessage } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { grpcJsMethod } from "../../../testing/grpc-js-method.js";
 import {
   DepositRequestSchema,
   DepositResponseSchema,
@@ -18,17 +19,8 @@ import {
 import { startBankServer, type BankDatabase, type BankDatabaseFactory, type BankServer } from "../bank-fixture.js";
 
 // A plain @grpc/grpc-js client: no Connect code at all, only protobuf-es for the bytes.
-function method<I extends DescMessage, O extends DescMessage>(name: string, input: I, output: O, responseStream = false) {
-  return {
-    path: `/annals.bank.v1.AccountService/${name}`,
-    requestStream: false,
-    responseStream,
-    requestSerialize: (message: MessageShape<I>) => Buffer.from(toBinary(input, message)),
-    requestDeserialize: (bytes: Buffer) => fromBinary(input, bytes),
-    responseSerialize: (message: MessageShape<O>) => Buffer.from(toBinary(output, message)),
-    responseDeserialize: (bytes: Buffer) => fromBinary(output, bytes),
-  };
-}
+const method = <I extends DescMessage, O extends DescMessage>(name: string, input: I, output: O, responseStream = false) =>
+  grpcJsMethod("annals.bank.v1.AccountService", name, input, output, responseStream);
 
 const definition = {
   OpenAccount: method("OpenAccount", OpenAccountRequestSchema, OpenAccountResponseSchema),
