@@ -266,7 +266,17 @@ export function createAnnalsClient(options: AnnalsClientOptions): AnnalsClient {
     },
 
     subscribe(subscribeOptions) {
-      return createSubscription(views, registry, subscribeOptions);
+      return createSubscription(views, registry, subscribeOptions, async (signal) => {
+        if (subscribeOptions.stream !== undefined) {
+          const state = await client.getStream({ stream: subscribeOptions.stream }, { signal });
+          return { revision: state.exists ? state.lastRevision : undefined };
+        }
+        for await (const page of views.readAll({ direction: Direction.BACKWARDS, maxCount: 1n }, { signal })) {
+          const [last] = decodeEvents(page.events, undefined);
+          if (last) return { position: last.position };
+        }
+        return { position: 0n };
+      });
     },
 
     async setCheckpoint(name, position, callOptions = {}) {

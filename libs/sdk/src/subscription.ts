@@ -99,7 +99,18 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /** Follows a target through the `Subscribe` call, resubscribing after transient failures from where it stopped. */
-export function createSubscription(views: Client<typeof EventStoreViews>, registry: Registry | undefined, options: SubscribeOptions): Subscription {
+/**
+ * Where "the end" is right now: the log's last position (`$all`, categories) or the
+ * stream's last revision (stream targets; `undefined` when it has no event yet).
+ */
+export type EndResolver = (signal: AbortSignal) => Promise<{ position?: bigint; revision?: bigint }>;
+
+export function createSubscription(
+  views: Client<typeof EventStoreViews>,
+  registry: Registry | undefined,
+  options: SubscribeOptions,
+  resolveEnd: EndResolver,
+): Subscription {
   const stop = new AbortController();
   const userSignal = options.signal;
   const onUserAbort = () => stop.abort();
@@ -115,6 +126,9 @@ export function createSubscription(views: Client<typeof EventStoreViews>, regist
   let position: bigint | undefined;
   let revision: bigint | undefined;
   let isCaughtUp = false;
+  // `from: "end"` is fixed to a position before the first call, so that a reconnect
+  // before the first caught-up cannot skip what was committed meanwhile.
+  let endResolved = false;
   let settleCaughtUp: { resolve(position: bigint): void; reject(error: unknown): void };
   const caughtUp = new Promise<bigint>((resolve, reject) => {
     settleCaughtUp = { resolve, reject };
@@ -133,7 +147,7 @@ export function createSubscription(views: Client<typeof EventStoreViews>, regist
     if (streamTarget && revision !== undefined) from = { case: "afterRevision", value: revision };
     else if (!streamTarget && position !== undefined) from = { case: "afterPosition", value: position };
     // A stream that had no event when the subscription caught up: everything after is new.
-    else if (isCaughtUp) from = { case: "start", value: {} };
+    else if (isCaughtUp || endResolved) from = { case: "start", value: {} };
     else if (start === "start" || start === "end") from = { case: start, value: {} };
     else from = { case: streamTarget ? "afterRevision" : "afterPosition", value: BigInt(start.after) };
     return {
@@ -164,6 +178,12 @@ export function createSubscription(views: Client<typeof EventStoreViews>, regist
         const endCall = () => call.abort();
         stop.signal.addEventListener("abort", endCall, { once: true });
         try {
+          if (options.from === "end" && !endResolved) {
+            const end = await resolveEnd(call.signal);
+            if (streamTarget) revision = end.revision;
+            else position = end.position ?? 0n;
+            endResolved = true;
+          }
           for await (const response of views.subscribe(request(), { signal: call.signal })) {
             failures = 0;
             const kind = response.kind;
