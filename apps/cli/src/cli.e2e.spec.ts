@@ -225,8 +225,8 @@ describe("the annals CLI against a real server", () => {
     const client = createAnnalsClient({ baseUrl: test.url });
     const before = await client.appendToStream(stream, [{ type: "test.Before", data: new Uint8Array() }]);
     // Explicit starting points: the tails show the same events however long they take to start.
-    const limited = annalsLive(["tail", stream, "--from", "1", "--json", "--limit", "2", "--poll-ms", "20"], test.url);
-    const all = annalsLive(["tail", "$all", "--from", String(before.position + 1n), "--poll-ms", "20"], test.url);
+    const limited = annalsLive(["tail", stream, "--from", "1", "--json", "--limit", "2"], test.url);
+    const all = annalsLive(["tail", "$all", "--from", String(before.position + 1n)], test.url);
     await client.appendToStream(stream, [{ type: "test.Live", data: new Uint8Array([1]) }]);
     await client.appendToStream(stream, [{ type: "test.Live", data: new Uint8Array([2]) }]);
     client.close();

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import type { AnnalsClient, ResolvedEvent } from "@annals/sdk";
 
 export interface FollowOptions {
@@ -6,36 +5,17 @@ export interface FollowOptions {
   stream?: string;
   /** First revision (stream) or position (global log) to show, inclusive. Default: only events appended from now on. */
   from?: bigint;
-  /** Pause between two looks for new events, ms. */
-  pollMs: number;
   signal: AbortSignal;
 }
 
 /**
  * Events of a stream or of the global log as they are appended, until `signal`
- * aborts: reads from a cursor, and when nothing new is there, waits `pollMs` and
- * reads again. Each event comes once, in order.
+ * aborts: a live subscription (history from `from`, then the live tail), which
+ * reconnects by itself after a server restart. Each event comes once, in order.
  */
-export async function* follow(client: AnnalsClient, options: FollowOptions): AsyncGenerator<ResolvedEvent> {
-  const { stream, signal } = options;
-  let cursor: bigint | undefined = options.from;
-  if (cursor === undefined) {
-    if (stream === undefined) {
-      cursor = 1n;
-      for await (const last of client.readAll({ direction: "backwards", maxCount: 1, signal })) cursor = last.position + 1n;
-    } else {
-      const state = await client.getStream(stream, { signal });
-      cursor = state ? state.lastRevision + 1n : 0n;
-    }
-  }
-  while (!signal.aborted) {
-    let seen = false;
-    const events: AsyncIterable<ResolvedEvent> = stream === undefined ? client.readAll({ fromPosition: cursor, signal }) : client.readStream(stream, { fromRevision: cursor, signal });
-    for await (const event of events) {
-      seen = true;
-      cursor = (stream === undefined ? event.position : event.revision) + 1n;
-      yield event;
-    }
-    if (!seen) await sleep(options.pollMs, undefined, { signal }).catch(() => undefined);
-  }
+export function follow(client: AnnalsClient, options: FollowOptions): AsyncIterable<ResolvedEvent> {
+  const { stream, from, signal } = options;
+  // The subscription's start is exclusive; `from` is inclusive.
+  const start = from === undefined ? ("end" as const) : stream === undefined ? (from <= 1n ? ("start" as const) : { after: from - 1n }) : from === 0n ? ("start" as const) : { after: from - 1n };
+  return stream === undefined ? client.subscribe({ all: true, from: start, signal }) : client.subscribe({ stream, from: start, signal });
 }

@@ -10,7 +10,6 @@ interface TailOptions extends GlobalOptions {
   from?: string;
   limit?: string;
   json?: boolean;
-  pollMs?: string;
 }
 
 export function tailCommand(program: Command): void {
@@ -21,13 +20,11 @@ export function tailCommand(program: Command): void {
     .option("--from <n>", "start at this revision (a stream) or position ($all), inclusive; default: new events only")
     .option("-n, --limit <n>", "stop after this many events")
     .option("--json", "one JSON object per line (NDJSON)")
-    .option("--poll-ms <ms>", "how often to look for new events", "200")
     .addHelpText("after", "\nRuns until interrupted (Ctrl-C), which exits 0.")
     .action(async (stream: string, _options: unknown, command: Command) => {
       const options = command.optsWithGlobals<TailOptions>();
       const from = options.from === undefined ? undefined : parseCount(options.from, "--from");
       const limit = options.limit === undefined ? undefined : parseCount(options.limit, "--limit");
-      const pollMs = Number(parseCount(options.pollMs ?? "200", "--poll-ms"));
       const printer = createEventPrinter(process.stdout, options.json === true, true);
       const stop = new AbortController();
       const interrupt = () => stop.abort();
@@ -37,7 +34,7 @@ export function tailCommand(program: Command): void {
         await withClient(options.url, async (client) => {
           if (limit === 0n) return;
           let shown = 0n;
-          const events = follow(client, { stream: stream === allStreams ? undefined : stream, from, pollMs, signal: stop.signal });
+          const events = follow(client, { stream: stream === allStreams ? undefined : stream, from, signal: stop.signal });
           try {
             for await (const event of events) {
               await printer.print(event);
