@@ -11,6 +11,7 @@ import {
 } from "@connectrpc/connect";
 import { parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { create, fromBinary, isMessage, toBinary, type DescMessage, type DescMethodUnary, type MessageShape } from "@bufbuild/protobuf";
+import { appendRequestTypeName, decodeAppendRequest } from "../append-request-codec.js";
 import { requestIdFor, requestIdHeader } from "../ops/request-id.js";
 import type { UnaryMethod, UnaryMethods } from "./unary-methods.js";
 
@@ -155,7 +156,8 @@ function decode(method: DescMethodUnary, body: Buffer): MessageShape<DescMessage
   if ((body[0]! & compressedFlag) === compressedFlag) throw new ConnectError("received compressed envelope, but do not know how to decompress", Code.Internal);
   let message: MessageShape<DescMessage>;
   try {
-    message = fromBinary(method.input, body.subarray(5, 5 + length));
+    const bytes = body.subarray(5, 5 + length);
+    message = (method.input.typeName === appendRequestTypeName ? decodeAppendRequest(bytes) : undefined) ?? fromBinary(method.input, bytes);
   } catch (error) {
     throw new ConnectError(`parse binary: ${error instanceof Error ? error.message : String(error)}`, Code.Internal);
   }

@@ -2,7 +2,8 @@
  * A server for the transport benchmarks, run as a child process:
  *   h2-echo       bare `node:http2`, answers each gRPC call with the bytes it got (the floor)
  *   connect-echo  `connectNodeAdapter` on `http2.createServer`, echo service (the transport limit)
- *   annals <db> <driver> [fast-off]  the Annals server (`startServer`) on a SQLite store at <db>;
+ *   annals <db> <driver> [fast-off]  the Annals server (`startServer`) on the store at <db>: a SQLite
+ *                 file, or a `postgres://…?schema=name` URL (passed through as is; <driver> then unused);
  *                 `fast-off` sends every gRPC call through the Connect adapter (no fast unary path)
  * It tells its parent the port, answers `cpu` with its `process.cpuUsage()`, and exits on `stop`.
  */

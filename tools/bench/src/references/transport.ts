@@ -18,7 +18,7 @@ function sameFrames(count: number): (round: number) => Buffer[] {
   return () => new Array<Buffer>(count).fill(frame);
 }
 
-export function transportBenchmarks(config: BenchConfig): Benchmark[] {
+export function transportBenchmarks(config: Pick<BenchConfig, "floorCalls" | "echoCalls" | "inFlight">): Benchmark[] {
   return [
     grpcBenchmark({
       id: transportIds.floor,

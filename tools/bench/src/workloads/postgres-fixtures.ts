@@ -26,12 +26,20 @@ export interface PostgresBenchConfig {
   instances: number;
   /** Events in the log that the `$all` catch-up reads. */
   catchUpEvents: number;
+  /** Over gRPC: calls per round (bare HTTP/2 echo, Connect echo, server single-event and 100-event appends). */
+  floorCalls: number;
+  echoCalls: number;
+  serverSingleCalls: number;
+  serverBatchCalls: number;
+  /** Calls in flight on the load generator's one HTTP/2 connection, single-event and 100-event appends. */
+  inFlight: number;
+  batchInFlight: number;
   /** The whole run stops (and cleans up) after this long, ms. */
   budgetMs: number;
 }
 
 export function postgresBenchConfig(quick: boolean): PostgresBenchConfig {
-  const shared = { quick, warmupRounds: 1, writers: 8, callers: 64, instances: 4 };
+  const shared = { quick, warmupRounds: 1, writers: 8, callers: 64, instances: 4, inFlight: 64, batchInFlight: 16 };
   return quick
     ? {
         ...shared,
@@ -44,6 +52,10 @@ export function postgresBenchConfig(quick: boolean): PostgresBenchConfig {
         sequentialAppends: 400,
         appendsPerCaller: 30,
         catchUpEvents: 100_000,
+        floorCalls: 10_000,
+        echoCalls: 3_000,
+        serverSingleCalls: 3_000,
+        serverBatchCalls: 150,
         budgetMs: 150_000,
       }
     : {
@@ -57,6 +69,10 @@ export function postgresBenchConfig(quick: boolean): PostgresBenchConfig {
         sequentialAppends: 2_000,
         appendsPerCaller: 150,
         catchUpEvents: 200_000,
+        floorCalls: 40_000,
+        echoCalls: 10_000,
+        serverSingleCalls: 10_000,
+        serverBatchCalls: 1_000,
         budgetMs: 600_000,
       };
 }
@@ -69,6 +85,8 @@ export interface PostgresScratch {
   schema(): Promise<ThrowawaySchema>;
   /** The store exactly as the server opens it, on `schema`. */
   openStore(schema: ThrowawaySchema, poolSize?: number): Promise<EventStore>;
+  /** The database URL naming `schema` (`?schema=`), as the server is given it. */
+  schemaUrl(schema: ThrowawaySchema): string;
   /** Plain knex on `schema` (no store logic), `poolSize` connections. */
   openRaw(schema: ThrowawaySchema, poolSize: number): Dialect;
   /** Closes what is still open and drops every schema. */
@@ -99,6 +117,9 @@ export function createPostgresScratch(url: string): PostgresScratch {
     },
     async openStore(schema, poolSize = 10) {
       return track(await openEventStore({ database: url, postgresSchema: schema.schema, postgresPoolSize: poolSize }));
+    },
+    schemaUrl(schema) {
+      return `${url}${url.includes("?") ? "&" : "?"}schema=${encodeURIComponent(schema.schema)}`;
     },
     openRaw(schema, poolSize) {
       return track(createPostgresDialect({ connectionString: url, schema: schema.schema, poolSize }));

@@ -2,7 +2,9 @@
  * Annals on PostgreSQL: `npm run bench:postgres` (full, a few minutes) or
  * `npm run bench:postgres -- --quick` (about a minute). `--db <url>` picks the
  * database (default `ANNALS_TEST_PG`, else postgres://postgres@127.0.0.1:5432/test);
- * every benchmark works in a throwaway schema, dropped at the end. `--only <text>`
+ * every benchmark works in a throwaway schema, dropped at the end. The last group runs,
+ * over gRPC in the same run, the bare HTTP/2 and Connect echoes and the Annals server
+ * on PostgreSQL (in its own process, on its own throwaway schema). `--only <text>`
  * runs the benchmarks whose id contains <text>. Results:
  * tools/bench/results/postgres-latest.json.
  */
@@ -10,11 +12,14 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { testPostgresUrl, withPostgresClient } from "@annals/store/testing-postgres";
+import { eventsPerBatch } from "../config.js";
 import { resultsDir } from "../fixtures.js";
 import { runBenchmark, type Benchmark, type BenchResult } from "../harness.js";
+import { transportIds } from "../references/transport.js";
 import { describeMachine } from "../report.js";
 import { createPostgresScratch, postgresBenchConfig, type PostgresBenchConfig } from "./postgres-fixtures.js";
 import { postgresRawBenchmarks, postgresRawIds } from "./postgres-raw.js";
+import { postgresServerBenchmarks, postgresServerIds } from "./postgres-server.js";
 import { postgresStoreBenchmarks, postgresStoreIds } from "./postgres-store.js";
 
 interface Target {
@@ -62,10 +67,24 @@ function targets(byId: Map<string, BenchResult>): Target[] {
     if (!usable(result)) return { name, goal, measured: "-", status: "SKIP" };
     return { name, goal, measured: `${integer(result.median)} events/s (min ${integer(result.min)})`, status: result.median >= atLeast ? "PASS" : "MISS" };
   };
+  const overGrpc = (name: string, id: string, share: number): Target => {
+    const result = byId.get(id);
+    const echo = byId.get(transportIds.connect);
+    const goal = `≥ ${(share * 100).toFixed(0)} % of ${transportIds.connect} (same run)`;
+    if (!usable(result) || !usable(echo)) return { name, goal, measured: "-", status: "SKIP" };
+    const value = result.median / echo.median;
+    return {
+      name,
+      goal,
+      measured: `${(value * 100).toFixed(0)} % (${integer(result.median)} vs ${integer(echo.median)} calls/s)`,
+      status: value >= share ? "PASS" : "MISS",
+    };
+  };
   return [
     ratio("single-event appends, 64 callers, vs one transaction per row", store.concurrent, raw.txPerRow, 5),
     rate("100-event appends, one caller", store.batch, 50_000),
     rate("$all catch-up", store.catchUp, 150_000),
+    overGrpc("end to end over gRPC: server on PostgreSQL, single-event Append, 64 in flight", postgresServerIds.single, 0.8),
   ];
 }
 
@@ -99,15 +118,18 @@ function formatReport(report: { date: string; quick: boolean; wallSeconds: numbe
     const rows = report.results
       .filter((result) => result.group === group)
       .map((result) => {
-        if (result.error) return [result.title, "error", "", result.unit, "", result.error.slice(0, 60)];
+        if (result.error) return [result.title, "error", "", result.unit, "", "", result.error.slice(0, 60)];
         const reference = result.reference ? byId.get(result.reference) : undefined;
         const ratio = usable(reference) ? `${(result.median / reference.median).toFixed(2)}× ${result.reference}` : "";
         const latency = result.p99Ms === undefined ? "" : `${ms(result.p50Ms)} / ${ms(result.p99Ms)}`;
         const failures = result.failures > 0 ? ` (${result.failures} failed)` : "";
-        return [result.title + failures, integer(result.median), `${integer(result.min)}–${integer(result.max)}`, result.unit, latency, ratio];
+        const cpu = result.cpuMsPerCall === undefined ? "" : result.cpuMsPerCall.toFixed(3);
+        return [result.title + failures, integer(result.median), `${integer(result.min)}–${integer(result.max)}`, result.unit, latency, cpu, ratio];
       });
-    out.push(table(["benchmark", "median", "min–max", "unit", "p50 / p99 ms", "ratio vs reference"], rows));
+    out.push(table(["benchmark", "median", "min–max", "unit", "p50 / p99 ms", "server CPU ms/call", "ratio vs reference"], rows));
   }
+  const batch = byId.get(postgresServerIds.batch);
+  if (usable(batch)) out.push(`(${postgresServerIds.batch}: ${integer(batch.median * eventsPerBatch)} events/s)`);
   out.push(
     "",
     "Cost of the advisory-lock ordering (lock + head read per transaction) against plain inserts",
@@ -156,7 +178,7 @@ async function main(): Promise<void> {
   budget.unref();
   process.once("SIGINT", () => abort("interrupted", 130));
 
-  const plan: Benchmark[] = [...postgresRawBenchmarks(config, scratch), ...postgresStoreBenchmarks(config, scratch)].filter(
+  const plan: Benchmark[] = [...postgresRawBenchmarks(config, scratch), ...postgresStoreBenchmarks(config, scratch), ...postgresServerBenchmarks(config, scratch)].filter(
     (benchmark) => values.only === undefined || benchmark.id.includes(values.only),
   );
   const results: BenchResult[] = [];

@@ -14,10 +14,10 @@ export const serverIds = (driver: SqliteDriver) => ({
   batch: `server.${driver}.batch100`,
 });
 
-const appendPath = "/annals.eventstore.v1.EventStore/Append";
+export const appendPath = "/annals.eventstore.v1.EventStore/Append";
 
 /** Unique events per call; call i goes to stream `prefix-(i mod streams)`. */
-function appendFrames(prefix: string, calls: number, events: number, streams: number): (round: number) => Buffer[] {
+export function appendFrames(prefix: string, calls: number, events: number, streams: number): (round: number) => Buffer[] {
   return (round) => Array.from({ length: calls }, (_, index) => grpcFrame(appendRequestBytes(`${prefix}-${round + 10}-${index % streams}`, events)));
 }
 
