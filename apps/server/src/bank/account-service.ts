@@ -7,7 +7,7 @@ import { auditContextFrom } from "./audit.js";
 import type { CommandHandler, CommandRequest } from "./command-handler.js";
 import { AccountNotFoundError, VersionOutOfRangeError } from "./errors.js";
 import { historyEntry } from "./history.js";
-import { decodeAccountPageToken, encodeAccountPageToken } from "./page-token.js";
+import { decodePageToken, encodePageToken } from "../page-token.js";
 import { accountsProjectionName, accountViewOfRow } from "./projection/accounts-projection.js";
 import { accountRowsPage, countAccountRows } from "./projection/accounts-table.js";
 import type { Projector } from "./projection/projector.js";
@@ -90,7 +90,7 @@ export function createAccountService(options: AccountServiceOptions): ServiceImp
 
     async listAccounts(request) {
       const pageSize = Math.min(request.pageSize === 0 ? defaultPageSize : request.pageSize, maxPageSize);
-      const after = decodeAccountPageToken(request.pageToken);
+      const after = decodePageToken(request.pageToken);
       // The checkpoint first: the rows read next are at least that recent.
       const checkpoint = await store.projections.checkpoint(accountsProjectionName);
       const rows = await store.projections.read((db) => accountRowsPage(db, after, pageSize + 1));
@@ -98,7 +98,7 @@ export function createAccountService(options: AccountServiceOptions): ServiceImp
       const more = rows.length > pageSize;
       return {
         accounts: page.map((row) => toWireAccount(accountViewOfRow(row), row.account_id)),
-        nextPageToken: more ? encodeAccountPageToken(page[page.length - 1]!.account_id) : "",
+        nextPageToken: more ? encodePageToken(page[page.length - 1]!.account_id) : "",
         checkpoint: BigInt(checkpoint),
       };
     },

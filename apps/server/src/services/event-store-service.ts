@@ -5,7 +5,7 @@ import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { batchesOf, fromWireDirection, fromWireEvent, fromWireExpectedRevision, toSafeNumber } from "../wire.js";
 import { eventsMessage, isBinaryCall } from "../event-batches.js";
 import { subscribe } from "./subscribe.js";
-import { decodePageToken, encodePageToken } from "./page-token.js";
+import { decodePageToken, encodePageToken } from "../page-token.js";
 import type { SubscriptionMetrics } from "../ops/metrics.js";
 
 /** ListStreams page size when the request leaves it at 0, and the most it grants. */

@@ -1,0 +1,17 @@
+import { InvalidInputError } from "@annals/store";
+
+/**
+ * Page tokens of the paginated RPCs (ListStreams, ListAccounts): the last key of the
+ * previous page, base64url encoded so that clients treat it as opaque.
+ */
+export function encodePageToken(lastKey: string): string {
+  return Buffer.from(lastKey, "utf8").toString("base64url");
+}
+
+/** The key a token resumes after; `undefined` for the empty token (first page). */
+export function decodePageToken(token: string): string | undefined {
+  if (token === "") return undefined;
+  const key = /^[A-Za-z0-9_-]+$/.test(token) ? Buffer.from(token, "base64url").toString("utf8") : "";
+  if (key.length === 0 || encodePageToken(key) !== token) throw new InvalidInputError("page_token", "is not a token this server issued");
+  return key;
+}
