@@ -55,7 +55,7 @@ function random(seed: number): () => number {
   };
 }
 
-const texts = ["", "a", "account-1", "7B0E3F59-9F4C-4B7E-8A53-0E1D9A3C2F10", "annals.bank.v1.MoneyDeposited", "compte-é-😀", "\uFEFFbom", "x".repeat(64), "y".repeat(65), "é".repeat(40), "\u0000\u001f", "__proto__"];
+const texts = ["", "a", "cart-1", "7B0E3F59-9F4C-4B7E-8A53-0E1D9A3C2F10", "shop.v1.ItemAdded", "compte-é-😀", "\uFEFFbom", "x".repeat(64), "y".repeat(65), "é".repeat(40), "\u0000\u001f", "__proto__"];
 
 function pick<T>(next: () => number, items: readonly T[]): T {
   return items[Math.floor(next() * items.length)]!;
@@ -97,7 +97,7 @@ describe("decodeAppendRequest", () => {
 
   it.each<[string, MessageInitShape<typeof AppendRequestSchema>]>([
     ["an empty request", {}],
-    ["a typical append", { stream: "account-1", events: [{ id: "7b0e3f59-9f4c-4b7e-8a53-0e1d9a3c2f10", type: "annals.bank.v1.MoneyDeposited", data: Uint8Array.from([8, 1]) }] }],
+    ["a typical append", { stream: "cart-1", events: [{ id: "7b0e3f59-9f4c-4b7e-8a53-0e1d9a3c2f10", type: "shop.v1.ItemAdded", data: Uint8Array.from([8, 1]) }] }],
     ["an event with every field empty", { stream: "s", events: [{}] }],
     ["metadata and JSON", { stream: "s", events: [{ id: "", type: "t", contentType: "application/json", metadata: { actor: "ada", "corrélation": "c-1 ✓", empty: "", "": "no key" } }] }],
     ["each expected revision", { stream: "s", expectedRevision: { kind: { case: "noStream", value: {} } } }],
@@ -193,7 +193,7 @@ describe("decodeAppendRequest", () => {
     expect(expectSame(invalidLong)).toBe(false);
     const bom = new BinaryWriter().tag(1, WireType.LengthDelimited).bytes(Uint8Array.from([0xef, 0xbb, 0xbf, 0x61])).finish();
     expectSame(bom);
-    const whole = encode({ stream: "account-1", events: [{ id: "x", type: "t", data: new Uint8Array(300).fill(3), metadata: { a: "b" } }], expectedRevision: { kind: { case: "exact", value: 300n } } });
+    const whole = encode({ stream: "cart-1", events: [{ id: "x", type: "t", data: new Uint8Array(300).fill(3), metadata: { a: "b" } }], expectedRevision: { kind: { case: "exact", value: 300n } } });
     for (let length = 0; length < whole.length; length += 1) expectSame(whole.subarray(0, length));
     const next = random(11);
     for (let round = 0; round < 2_000; round += 1) {

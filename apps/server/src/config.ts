@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { defaultLimits } from "@annals/store";
 
 /** Every server setting, in one place. */
 export interface ServerConfig {
@@ -31,8 +32,6 @@ export interface ServerConfig {
   healthProbeIntervalMs: number;
   /** A database probe slower than this marks the server NOT_SERVING, ms. */
   healthProbeTimeoutMs: number;
-  /** Snapshot a bank account every this many events; 0 turns snapshots off. */
-  snapshotEvery: number;
   /** Answer unary gRPC calls straight on the HTTP/2 stream, past the Connect adapter. */
   grpcFastPath: boolean;
 }
@@ -59,14 +58,13 @@ export const settings: readonly Setting[] = [
   { key: "sqliteSynchronous", flag: "sqlite-synchronous", env: "ANNALS_SQLITE_SYNCHRONOUS", kind: ["FULL", "NORMAL"], default: "FULL", description: "FULL survives power loss, NORMAL only a process crash" },
   { key: "pgPoolSize", flag: "pg-pool-size", env: "ANNALS_PG_POOL_SIZE", kind: "integer", default: 10, min: 1, max: 1000, description: "PostgreSQL connections in the pool" },
   { key: "logLevel", flag: "log-level", env: "ANNALS_LOG_LEVEL", kind: ["fatal", "error", "warn", "info", "debug", "trace", "silent"], default: "info", description: "log level" },
-  { key: "maxEventsPerAppend", flag: "max-events-per-append", env: "ANNALS_MAX_EVENTS_PER_APPEND", kind: "integer", default: 10_000, min: 1, max: 1_000_000, description: "most events in one append" },
-  { key: "maxAppendBytes", flag: "max-append-bytes", env: "ANNALS_MAX_APPEND_BYTES", kind: "integer", default: 4 * 1024 * 1024, min: 1024, max: 256 * 1024 * 1024, description: "most bytes of data and metadata in one append" },
+  { key: "maxEventsPerAppend", flag: "max-events-per-append", env: "ANNALS_MAX_EVENTS_PER_APPEND", kind: "integer", default: defaultLimits.maxEventsPerAppend, min: 1, max: 1_000_000, description: "most events in one append" },
+  { key: "maxAppendBytes", flag: "max-append-bytes", env: "ANNALS_MAX_APPEND_BYTES", kind: "integer", default: defaultLimits.maxAppendBytes, min: 1024, max: 256 * 1024 * 1024, description: "most bytes of data and metadata in one append" },
   { key: "shutdownGraceMs", flag: "shutdown-grace-ms", env: "ANNALS_SHUTDOWN_GRACE_MS", kind: "integer", default: 10_000, min: 0, max: 600_000, description: "how long shutdown waits for in-flight calls" },
   { key: "logFormat", flag: "log-format", env: "ANNALS_LOG_FORMAT", kind: ["auto", "json", "pretty"], default: "auto", description: "log lines as JSON, pretty, or auto: pretty on a terminal, else JSON" },
   { key: "metrics", flag: "metrics", env: "ANNALS_METRICS", kind: "boolean", default: true, description: "serve Prometheus metrics on GET /metrics" },
   { key: "healthProbeIntervalMs", flag: "health-probe-interval-ms", env: "ANNALS_HEALTH_PROBE_INTERVAL_MS", kind: "integer", default: 5_000, min: 100, max: 600_000, description: "interval between database health probes" },
   { key: "healthProbeTimeoutMs", flag: "health-probe-timeout-ms", env: "ANNALS_HEALTH_PROBE_TIMEOUT_MS", kind: "integer", default: 2_000, min: 10, max: 600_000, description: "a slower database probe reports NOT_SERVING" },
-  { key: "snapshotEvery", flag: "snapshot-every", env: "ANNALS_SNAPSHOT_EVERY", kind: "integer", default: 100, min: 0, max: 1_000_000, description: "snapshot a bank account every this many events (0: never); 100 measured by npm run bench:snapshots" },
   { key: "grpcFastPath", flag: "grpc-fast-path", env: "ANNALS_GRPC_FAST_PATH", kind: "boolean", default: true, description: "answer unary gRPC calls (binary, uncompressed) straight on the HTTP/2 stream; false sends every call through the Connect adapter" },
 ];
 

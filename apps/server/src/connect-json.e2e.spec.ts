@@ -24,7 +24,7 @@ describe("Connect JSON over HTTP/1.1", () => {
     const data = Buffer.from(JSON.stringify({ amount: "50.00" })).toString("base64");
     const response = await call("Append", {
       stream,
-      events: [{ type: "annals.bank.v1.MoneyDeposited", data, contentType: "application/json", metadata: { actor: "curl" } }],
+      events: [{ type: "shop.v1.ItemAdded", data, contentType: "application/json", metadata: { actor: "curl" } }],
       expectedRevision: { noStream: {} },
     });
     expect(response.status).toBe(200);

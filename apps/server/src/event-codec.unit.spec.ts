@@ -8,11 +8,11 @@ import { toWireEvent } from "./wire.js";
 function recorded(overrides: Partial<RecordedEvent> = {}): RecordedEvent {
   return {
     id: "7b0e3f59-9f4c-4b7e-8a53-0e1d9a3c2f10",
-    type: "annals.bank.v1.MoneyDeposited",
+    type: "shop.v1.ItemAdded",
     data: Uint8Array.from([8, 1, 18, 3, 49, 46, 48]),
     contentType: "application/protobuf",
     metadata: {},
-    stream: "account-1",
+    stream: "cart-1",
     revision: 3,
     position: 42,
     recordedAt: 1_764_000_000_123,

@@ -2,10 +2,4 @@ export { startServer, type AnnalsServer, type AnnalsServerOptions } from "./serv
 export { loadConfig, settings, ConfigError, type ServerConfig, type LoadConfigInput } from "./config.js";
 export { createLogger, type Logger, type LoggerOptions } from "./logger.js";
 export { serve } from "./main.js";
-export { startBank, type Bank, type BankOptions } from "./bank/bank.js";
-export { createAccountRepository, defaultSnapshotEvery, type AccountRepository, type AccountRepositoryOptions, type LoadedAccount } from "./bank/repository.js";
-export { createCommandHandler, type CommandHandler, type CommandHandlerOptions, type CommandRequest, type CommandResult } from "./bank/command-handler.js";
-export { encodeAccountEvent, decodeAccountEvent } from "./bank/codec.js";
-export { accountStream } from "./bank/streams.js";
-export { auditHeaders } from "./bank/audit.js";
 export type { ServerMetrics, SubscriptionMetrics, SubscriptionTracker } from "./ops/metrics.js";

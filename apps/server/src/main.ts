@@ -22,7 +22,6 @@ export async function serve(config: ServerConfig): Promise<void> {
     metrics: config.metrics,
     healthProbeIntervalMs: config.healthProbeIntervalMs,
     healthProbeTimeoutMs: config.healthProbeTimeoutMs,
-    bank: { snapshotEvery: config.snapshotEvery },
     grpcFastPath: config.grpcFastPath,
   });
   logger.info({ url: server.url, host: config.host, port: server.port, backend: store.backend }, `annals listening on ${config.host}:${server.port}`);

@@ -1,7 +1,7 @@
 import { InvalidInputError } from "@annals/store";
 
 /**
- * Page tokens of the paginated RPCs (ListStreams, ListAccounts): the last key of the
+ * Page tokens of the paginated RPCs (ListStreams): the last key of the
  * previous page, base64url encoded so that clients treat it as opaque.
  */
 export function encodePageToken(lastKey: string): string {

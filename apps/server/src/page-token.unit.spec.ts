@@ -3,7 +3,7 @@ import { InvalidInputError } from "@annals/store";
 import { decodePageToken, encodePageToken } from "./page-token.js";
 
 describe("page tokens", () => {
-  it("round-trip any account id, and the empty token is the first page", () => {
+  it("round-trip any stream name, and the empty token is the first page", () => {
     for (const id of ["ACC-001", "ünïcødé/+=", "a b"]) expect(decodePageToken(encodePageToken(id))).toBe(id);
     expect(decodePageToken("")).toBeUndefined();
   });

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { create, createRegistry } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AccountOpenedSchema, MoneyDepositedSchema, file_annals_bank_v1_events } from "@annals/protocol/bank";
-import { Code, WrongExpectedRevisionError, createAnnalsClient, isEventOf, protoEvent, type AnnalsClient, type ResolvedEvent } from "@annals/sdk";
+import { DurationSchema, TimestampSchema, file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import { Code, WrongExpectedCheckpointError, WrongExpectedRevisionError, createAnnalsClient, isEventOf, protoEvent, type AnnalsClient, type ResolvedEvent } from "@annals/sdk";
 import { startTestServer, type TestServer } from "./testing/test-server.js";
 
 async function collect(events: AsyncIterable<ResolvedEvent>): Promise<ResolvedEvent[]> {
@@ -19,7 +19,7 @@ describe.each(["grpc", "connect"] as const)("SDK over %s against a real server",
 
   beforeAll(async () => {
     server = await startTestServer();
-    client = createAnnalsClient({ baseUrl: server.url, protocol, registry: createRegistry(file_annals_bank_v1_events) });
+    client = createAnnalsClient({ baseUrl: server.url, protocol, registry: createRegistry(file_google_protobuf_timestamp, file_google_protobuf_duration) });
   });
   afterAll(async () => {
     client.close();
@@ -27,22 +27,22 @@ describe.each(["grpc", "connect"] as const)("SDK over %s against a real server",
   });
 
   it("appends typed protobuf events and reads them back decoded", async () => {
-    const stream = `account-${randomUUID()}`;
+    const stream = `typed-${randomUUID()}`;
     const result = await client.appendToStream(
       stream,
       [
-        protoEvent(AccountOpenedSchema, create(AccountOpenedSchema, { accountId: stream, initialBalance: "100.00" }), { metadata: { actor: "ada" } }),
-        create(MoneyDepositedSchema, { accountId: stream, amount: "50.00" }),
+        protoEvent(TimestampSchema, create(TimestampSchema, { seconds: 100n, nanos: 7 }), { metadata: { actor: "ada" } }),
+        create(DurationSchema, { seconds: 50n }),
       ],
       { expectedRevision: "no_stream" },
     );
     expect(result.revision).toBe(1n);
     const events = await collect(client.readStream(stream));
-    expect(events.map((event) => event.type)).toEqual(["annals.bank.v1.AccountOpened", "annals.bank.v1.MoneyDeposited"]);
+    expect(events.map((event) => event.type)).toEqual(["google.protobuf.Timestamp", "google.protobuf.Duration"]);
     expect(events.map((event) => event.revision)).toEqual([0n, 1n]);
     const [opened, deposited] = events;
-    expect(isEventOf(opened!, AccountOpenedSchema) && opened.message.initialBalance).toBe("100.00");
-    expect(isEventOf(deposited!, MoneyDepositedSchema) && deposited.message.amount).toBe("50.00");
+    expect(isEventOf(opened!, TimestampSchema) && opened.message.nanos).toBe(7);
+    expect(isEventOf(deposited!, DurationSchema) && deposited.message.seconds).toBe(50n);
     expect(opened!.metadata).toEqual({ actor: "ada" });
     expect(opened!.recordedAt).toBeInstanceOf(Date);
     expect(Math.abs(opened!.recordedAt.getTime() - Date.now())).toBeLessThan(60_000);
@@ -110,5 +110,44 @@ describe.each(["grpc", "connect"] as const)("SDK over %s against a real server",
   it("maps invalid input to INVALID_ARGUMENT with the field", async () => {
     const error = await client.appendToStream("", [raw()]).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: Code.InvalidArgument, field: "stream" });
+  });
+
+  it("answers the commit time of an append, finds events by id, and moves checkpoints compare-and-set", async () => {
+    const stream = `facilities-${randomUUID()}`;
+    const ids = [randomUUID(), randomUUID()];
+    const appended = await client.appendToStream(stream, ids.map((id) => ({ ...raw(), id })));
+    expect(Math.abs(appended.recordedAt.getTime() - Date.now())).toBeLessThan(60_000);
+    const found = await client.getEvents([ids[1]!, randomUUID(), ids[0]!]);
+    expect(found.map((event) => [event.id, event.revision, event.recordedAt.getTime()])).toEqual([
+      [ids[0], 0n, appended.recordedAt.getTime()],
+      [ids[1], 1n, appended.recordedAt.getTime()],
+    ]);
+    const name = `cas-${randomUUID()}`;
+    await client.setCheckpoint(name, 10n, { expectedPosition: 0n });
+    const conflict = await client.setCheckpoint(name, 20n, { expectedPosition: 0n }).catch((caught: unknown) => caught);
+    expect(conflict).toBeInstanceOf(WrongExpectedCheckpointError);
+    expect(conflict).toMatchObject({ checkpoint: name, expected: 0n, actual: 10n, code: Code.FailedPrecondition });
+    await client.setCheckpoint(name, 20n, { expectedPosition: 10n });
+    expect((await client.getCheckpoint(name))?.position).toBe(20n);
+  });
+
+  it("delivers a subscription batch by batch, says in order when it caught up, and ends on a callback's error", async () => {
+    const stream = `batches-${randomUUID()}`;
+    await client.appendToStream(stream, Array.from({ length: 5 }, () => raw()));
+    const marks: string[] = [];
+    const subscription = client.subscribe({ stream, onCaughtUp: (position) => void marks.push(`caught up at ${position}`) });
+    const batches: bigint[][] = [];
+    for await (const batch of subscription.batches()) {
+      marks.push(`batch of ${batch.length}`);
+      batches.push(batch.map((event) => event.revision));
+      if (batches.length === 1) await client.appendToStream(stream, [raw()]);
+      else break;
+    }
+    expect(batches).toEqual([[0n, 1n, 2n, 3n, 4n], [5n]]);
+    expect(marks).toEqual(["batch of 5", expect.stringMatching(/^caught up at \d+$/), "batch of 1"]);
+    expect(subscription.revision).toBe(5n);
+    expect(() => subscription[Symbol.asyncIterator]()).toThrow(TypeError);
+    const failing = client.subscribe({ stream, onCaughtUp: () => Promise.reject(new Error("the consumer failed")) });
+    await expect(collect(failing)).rejects.toThrow("the consumer failed");
   });
 });

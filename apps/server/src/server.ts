@@ -4,8 +4,6 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { ConnectRouter } from "@connectrpc/connect";
 import type { EventStore as Store } from "@annals/store";
 import { EventStore } from "@annals/protocol";
-import { AccountService } from "@annals/protocol/bank";
-import { startBank, type BankOptions } from "./bank/bank.js";
 import { errorMapping } from "./error-mapping.js";
 import { createDualListener } from "./listener.js";
 import { createFastGrpc } from "./fast-grpc/fast-grpc.js";
@@ -33,8 +31,6 @@ export interface AnnalsServerOptions {
   healthProbeIntervalMs?: number;
   /** A slower database probe reports NOT_SERVING, ms. Default 2,000. */
   healthProbeTimeoutMs?: number;
-  /** The bank account service: snapshots, projection polling, command retries. */
-  bank?: BankOptions;
   /** Answer unary gRPC calls straight on the HTTP/2 stream, past the Connect adapter. Default true. */
   grpcFastPath?: boolean;
 }
@@ -64,10 +60,8 @@ export async function startServer(options: AnnalsServerOptions): Promise<AnnalsS
     healthProbeIntervalMs: options.healthProbeIntervalMs,
     healthProbeTimeoutMs: options.healthProbeTimeoutMs,
   });
-  const bank = await startBank({ ...options.bank, store, logger });
   const recorded = recordUnaryMethods((router: ConnectRouter) => {
     router.service(EventStore, createEventStoreService({ store, metrics: ops.metrics.subscriptions, shutdownSignal: shutdown.signal }));
-    router.service(AccountService, bank.service);
     // Last: health and reflection report on every service registered above.
     ops.routes(router);
   });
@@ -110,7 +104,6 @@ export async function startServer(options: AnnalsServerOptions): Promise<AnnalsS
         shutdown.abort(new Error("server shutting down"));
         await listener.close(options.shutdownGraceMs ?? 10_000);
         ops.stop();
-        await bank.close();
         await store.close();
       })();
       return closing;

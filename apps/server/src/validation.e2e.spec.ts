@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import type { AppendRequestSchema, Direction } from "@annals/protocol";
+import { InvalidFieldSchema, type AppendRequestSchema, type Direction } from "@annals/protocol";
 import { createAnnalsClient, type AnnalsClient } from "@annals/sdk";
 import { startTestServer, type TestServer } from "./testing/test-server.js";
 
@@ -31,6 +31,8 @@ describe("every validation rule answers its code and leaves the store unchanged"
     expect(error, "the append must be refused").toBeInstanceOf(ConnectError);
     expect(Code[error!.code]).toBe(Code[code]);
     if (field) expect(error!.rawMessage).toContain(field);
+    // Every refusal of a malformed or oversized field names it in an InvalidField detail.
+    if (code !== Code.FailedPrecondition && field) expect(error!.findDetails(InvalidFieldSchema)[0]?.field).toContain(field.replace("bytes", "events"));
     expect(await server.store.headPosition()).toBe(before);
   }
 
@@ -61,15 +63,15 @@ describe("every validation rule answers its code and leaves the store unchanged"
     await refused({ stream: "existing", events: [event()], expectedRevision: { kind: { case: "noStream", value: {} } } }, Code.FailedPrecondition, "actual 0");
   });
 
-  it("refuses bad reads with INVALID_ARGUMENT", async () => {
-    const reads = [
-      () => client.raw.readStream({ stream: "" }),
-      () => client.raw.readStream({ stream: "existing", from: { case: "revision", value: 2n ** 60n } }),
-      () => client.raw.readStream({ stream: "existing", direction: 7 as Direction }),
-      () => client.raw.readAll({ direction: 9 as Direction }),
-      () => client.raw.readAll({ maxCount: 2n ** 62n }),
+  it("refuses bad reads with INVALID_ARGUMENT and an InvalidField detail naming the field, enums and 2^53 overflows included", async () => {
+    const reads: Array<[string, () => AsyncIterable<unknown>]> = [
+      ["stream", () => client.raw.readStream({ stream: "" })],
+      ["revision", () => client.raw.readStream({ stream: "existing", from: { case: "revision", value: 2n ** 60n } })],
+      ["direction", () => client.raw.readStream({ stream: "existing", direction: 7 as Direction })],
+      ["direction", () => client.raw.readAll({ direction: 9 as Direction })],
+      ["max_count", () => client.raw.readAll({ maxCount: 2n ** 62n })],
     ];
-    for (const read of reads) {
+    for (const [field, read] of reads) {
       const error = await (async () => {
         for await (const response of read()) void response;
       })().then(
@@ -78,6 +80,16 @@ describe("every validation rule answers its code and leaves the store unchanged"
       );
       expect(error).toBeInstanceOf(ConnectError);
       expect(Code[error!.code]).toBe(Code[Code.InvalidArgument]);
+      expect(error!.findDetails(InvalidFieldSchema)[0]?.field).toBe(field);
+    }
+    for (const [field, call] of [
+      ["position", () => client.raw.setCheckpoint({ name: "c", position: 2n ** 60n })],
+      ["expected_position", () => client.raw.setCheckpoint({ name: "c", position: 1n, expectedPosition: 2n ** 60n })],
+      ["ids[0]", () => client.raw.getEvents({ ids: ["not-a-uuid"] })],
+    ] as const) {
+      const error = await call().then(() => undefined, (caught: unknown) => ConnectError.from(caught));
+      expect(error).toMatchObject({ code: Code.InvalidArgument });
+      expect(error!.findDetails(InvalidFieldSchema)[0]?.field).toBe(field);
     }
     const getStream = await client.raw.getStream({ stream: "\u0000" }).catch((caught: unknown) => ConnectError.from(caught));
     expect(getStream).toMatchObject({ code: Code.InvalidArgument });

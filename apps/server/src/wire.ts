@@ -1,7 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError } from "@connectrpc/connect";
-import type { ExpectedRevision, ProposedEvent, RecordedEvent } from "@annals/store";
+import { InvalidInputError, type ExpectedRevision, type ProposedEvent, type RecordedEvent } from "@annals/store";
 import {
   Direction as WireDirection,
   ExpectedRevisionSchema,
@@ -11,15 +10,17 @@ import {
   RecordedEventSchema,
 } from "@annals/protocol";
 
-/** Conversions between the wire (protobuf) and the store's plain types. */
-
-export function invalidArgument(field: string, reason: string): ConnectError {
-  return new ConnectError(`invalid ${field}: ${reason}`, Code.InvalidArgument);
-}
+/**
+ * Conversions between the wire (protobuf) and the store's plain types. What the
+ * wire can say but the store cannot take (a uint64 above 2^53 - 1, an enum value
+ * this server does not know) is refused here with the store's `InvalidInputError`,
+ * so it reaches the client the way every validation error does (`error-mapping.ts`:
+ * INVALID_ARGUMENT with an InvalidField detail).
+ */
 
 /** A uint64 from the wire as a safe JavaScript integer. */
 export function toSafeNumber(value: bigint, field: string): number {
-  if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw invalidArgument(field, "is larger than 2^53 - 1");
+  if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new InvalidInputError(field, "is larger than 2^53 - 1");
   return Number(value);
 }
 
@@ -76,7 +77,7 @@ export function fromWireDirection(direction: WireDirection): "forwards" | "backw
     case WireDirection.BACKWARDS:
       return "backwards";
     default:
-      throw invalidArgument("direction", `unknown value ${String(direction)}`);
+      throw new InvalidInputError("direction", `unknown value ${String(direction)}`);
   }
 }
 

@@ -11,8 +11,10 @@ export {
 export {
   file_annals_eventstore_v1_errors,
   InvalidFieldSchema,
+  WrongExpectedCheckpointSchema,
   WrongExpectedRevisionSchema,
   type InvalidField,
+  type WrongExpectedCheckpoint,
   type WrongExpectedRevision,
 } from "./gen/annals/eventstore/v1/errors_pb.js";
 export {
@@ -40,6 +42,8 @@ export {
   SetCheckpointResponseSchema,
   GetCheckpointRequestSchema,
   GetCheckpointResponseSchema,
+  GetEventsRequestSchema,
+  GetEventsResponseSchema,
   type AppendRequest,
   type AppendResponse,
   type ReadStreamRequest,
@@ -62,4 +66,6 @@ export {
   type SetCheckpointResponse,
   type GetCheckpointRequest,
   type GetCheckpointResponse,
+  type GetEventsRequest,
+  type GetEventsResponse,
 } from "./gen/annals/eventstore/v1/event_store_pb.js";

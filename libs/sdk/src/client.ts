@@ -44,8 +44,10 @@ export interface AppendOptions {
 export interface AppendResult {
   /** The stream's last revision after the append. */
   revision: bigint;
-  /** The global position of the append's last event. */
+  /** The global position of the append's last event; the append's events have consecutive positions. */
   position: bigint;
+  /** When the append's events were committed (a retry answers the original time). */
+  recordedAt: Date;
 }
 
 export interface ReadStreamOptions {
@@ -88,6 +90,12 @@ export interface StreamSummary {
   eventCount: bigint;
 }
 
+export interface SetCheckpointOptions {
+  /** Compare-and-set: the position the checkpoint must be at now (0: never set). */
+  expectedPosition?: bigint | number;
+  signal?: AbortSignal;
+}
+
 /** A named position stored on the server. */
 export interface Checkpoint {
   position: bigint;
@@ -110,10 +118,20 @@ export interface AnnalsClient {
    * exactly once and in order, resubscribing by itself after transient failures.
    */
   subscribe(options: SubscribeOptions): Subscription;
-  /** Stores a named checkpoint on the server. */
-  setCheckpoint(name: string, position: bigint | number, options?: { signal?: AbortSignal }): Promise<void>;
+  /**
+   * Stores a named checkpoint on the server. With `expectedPosition`, only when the
+   * checkpoint is at that position now (never set counts as 0); otherwise rejects
+   * with `WrongExpectedCheckpointError`.
+   */
+  setCheckpoint(name: string, position: bigint | number, options?: SetCheckpointOptions): Promise<void>;
   /** The named checkpoint, `undefined` when it was never set. */
   getCheckpoint(name: string, options?: { signal?: AbortSignal }): Promise<Checkpoint | undefined>;
+  /**
+   * The stored events among `ids` (at most 1,000), in position order; ids that are
+   * not stored are left out. E.g. to find out whether a command whose events carry
+   * deterministic ids was already recorded.
+   */
+  getEvents(ids: readonly string[], options?: { signal?: AbortSignal }): Promise<ResolvedEvent[]>;
   /** The generated Connect client, for calls this wrapper does not cover. */
   readonly raw: Client<typeof EventStore>;
   /** Closes the HTTP/2 connection. */
@@ -196,7 +214,7 @@ export function createAnnalsClient(options: AnnalsClientOptions): AnnalsClient {
           { stream, events: events.map((event) => toWireEvent(event, registry)), expectedRevision: toWireExpected(appendOptions.expectedRevision) },
           { signal: appendOptions.signal },
         );
-        return { revision: response.revision, position: response.position };
+        return { revision: response.revision, position: response.position, recordedAt: new Date(response.recordedAt ? timestampMs(response.recordedAt) : 0) };
       } catch (error) {
         throw fromCallError(error);
       }
@@ -281,7 +299,8 @@ export function createAnnalsClient(options: AnnalsClientOptions): AnnalsClient {
 
     async setCheckpoint(name, position, callOptions = {}) {
       try {
-        await client.setCheckpoint({ name, position: BigInt(position) }, { signal: callOptions.signal });
+        const expectedPosition = callOptions.expectedPosition === undefined ? undefined : BigInt(callOptions.expectedPosition);
+        await client.setCheckpoint({ name, position: BigInt(position), expectedPosition }, { signal: callOptions.signal });
       } catch (error) {
         throw fromCallError(error);
       }
@@ -292,6 +311,15 @@ export function createAnnalsClient(options: AnnalsClientOptions): AnnalsClient {
         const response = await client.getCheckpoint({ name }, { signal: callOptions.signal });
         if (!response.exists) return undefined;
         return { position: response.position, updatedAt: new Date(response.updatedAt ? timestampMs(response.updatedAt) : 0) };
+      } catch (error) {
+        throw fromCallError(error);
+      }
+    },
+
+    async getEvents(ids, callOptions = {}) {
+      try {
+        const response = await views.getEvents({ ids: [...ids] }, { signal: callOptions.signal });
+        return decodeEvents(response.events, registry);
       } catch (error) {
         throw fromCallError(error);
       }

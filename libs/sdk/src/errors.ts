@@ -1,5 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import { InvalidFieldSchema, WrongExpectedRevisionSchema } from "@annals/protocol";
+import { InvalidFieldSchema, WrongExpectedCheckpointSchema, WrongExpectedRevisionSchema } from "@annals/protocol";
 import { fromWireExpected, type ExpectedRevision } from "./expected-revision.js";
 
 /** Every error the client raises for a failed call; `code` is the gRPC code. */
@@ -37,6 +37,23 @@ export function isWrongExpectedRevisionError(error: unknown): error is WrongExpe
   return error instanceof WrongExpectedRevisionError;
 }
 
+/** A compare-and-set of a checkpoint found it elsewhere than expected. */
+export class WrongExpectedCheckpointError extends AnnalsError {
+  override readonly kind = "wrong-expected-checkpoint";
+  constructor(
+    message: string,
+    /** The checkpoint's name. */
+    readonly checkpoint: string,
+    readonly expected: bigint,
+    /** Where the checkpoint is; 0 when it was never set. */
+    readonly actual: bigint,
+    options?: { cause?: unknown },
+  ) {
+    super(message, Code.FailedPrecondition, undefined, options);
+    this.name = "WrongExpectedCheckpointError";
+  }
+}
+
 /** Maps whatever a call threw to the client's typed errors. */
 export function fromCallError(error: unknown): Error {
   if (error instanceof AnnalsError) return error;
@@ -46,6 +63,10 @@ export function fromCallError(error: unknown): Error {
     return new WrongExpectedRevisionError(connectError.rawMessage, conflict.stream, fromWireExpected(conflict.expected), conflict.actualRevision, {
       cause: error,
     });
+  }
+  const [checkpoint] = connectError.findDetails(WrongExpectedCheckpointSchema);
+  if (checkpoint) {
+    return new WrongExpectedCheckpointError(connectError.rawMessage, checkpoint.name, checkpoint.expectedPosition, checkpoint.actualPosition, { cause: error });
   }
   const [invalid] = connectError.findDetails(InvalidFieldSchema);
   return new AnnalsError(connectError.rawMessage, connectError.code, invalid?.field, { cause: error });

@@ -8,6 +8,7 @@ export {
   type ListStreamsOptions,
   type ReadAllOptions,
   type ReadStreamOptions,
+  type SetCheckpointOptions,
   type StreamState,
   type StreamSummary,
 } from "./client.js";
@@ -15,15 +16,5 @@ export { protoEvent, isEventOf, type EventInput, type EventOptions, type RawEven
 export type { ExpectedRevision } from "./expected-revision.js";
 export type { ReconnectOptions, SubscribeOptions, Subscription, SubscriptionTarget } from "./subscription.js";
 export type { ReceiveWindow } from "./session-manager.js";
-export { AnnalsError, WrongExpectedRevisionError, isWrongExpectedRevisionError } from "./errors.js";
-export {
-  createBankClient,
-  type AccountsPage,
-  type BankClient,
-  type BankClientOptions,
-  type CommandOptions,
-  type CommandOutcome,
-  type GetAccountOptions,
-  type GetHistoryOptions,
-} from "./bank-client.js";
+export { AnnalsError, WrongExpectedCheckpointError, WrongExpectedRevisionError, fromCallError, isWrongExpectedRevisionError } from "./errors.js";
 export { Code } from "@connectrpc/connect";

@@ -46,6 +46,12 @@ export type SubscribeOptions = SubscriptionTarget & {
    * resume after it. The next event waits for the returned promise.
    */
   onCheckpoint?: (position: bigint) => void | Promise<void>;
+  /**
+   * Called once, in order with the events, when the history is delivered and live
+   * events begin, with the position where the history ended. The next event waits
+   * for the returned promise.
+   */
+  onCaughtUp?: (position: bigint) => void | Promise<void>;
   /** Called when the server stopped buffering live events for this slow reader and serves it from the database again. */
   onFellBehind?: (position: bigint) => void;
   /** Called before each attempt to resubscribe after a transient failure. */
@@ -75,6 +81,12 @@ export interface Subscription extends AsyncIterable<ResolvedEvent> {
   readonly position: bigint | undefined;
   /** Stream targets: the last revision delivered. */
   readonly revision: bigint | undefined;
+  /**
+   * The same events a batch at a time, as the server sent them (at least one
+   * event each): for consumers that apply events in transactions. A subscription
+   * is read either this way or event by event (`for await` on it), not both.
+   */
+  batches(): AsyncIterable<readonly ResolvedEvent[]>;
   /** Ends the subscription. */
   close(): void;
 }
@@ -98,7 +110,19 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** Follows a target through the `Subscribe` call, resubscribing after transient failures from where it stopped. */
+/** An error thrown by one of the reader's callbacks (`onCheckpoint`, `onCaughtUp`), carried past the retry logic. */
+class CallbackFailure {
+  constructor(readonly error: unknown) {}
+}
+
+async function callback(run: () => void | Promise<void>): Promise<void> {
+  try {
+    await run();
+  } catch (error) {
+    throw new CallbackFailure(error);
+  }
+}
+
 /**
  * Where "the end" is right now: the log's last position (`$all`, categories) or the
  * stream's last revision (stream targets; `undefined` when it has no event yet).
@@ -123,8 +147,12 @@ export function createSubscription(
   const maxAttempts = reconnect?.maxAttempts ?? Number.POSITIVE_INFINITY;
   const streamTarget = options.stream !== undefined;
 
+  // What was handed to the reader (`position`, `revision` getters) and, ahead of it
+  // by at most one batch, what the next call resumes after.
   let position: bigint | undefined;
   let revision: bigint | undefined;
+  let resumePosition: bigint | undefined;
+  let resumeRevision: bigint | undefined;
   let isCaughtUp = false;
   // `from: "end"` is fixed to a position before the first call, so that a reconnect
   // before the first caught-up cannot skip what was committed meanwhile.
@@ -144,8 +172,8 @@ export function createSubscription(
         : { case: "all" as const, value: {} };
     let from: MessageInitShape<typeof SubscribeRequestSchema>["from"];
     const start = options.from ?? "start";
-    if (streamTarget && revision !== undefined) from = { case: "afterRevision", value: revision };
-    else if (!streamTarget && position !== undefined) from = { case: "afterPosition", value: position };
+    if (streamTarget && resumeRevision !== undefined) from = { case: "afterRevision", value: resumeRevision };
+    else if (!streamTarget && resumePosition !== undefined) from = { case: "afterPosition", value: resumePosition };
     // A stream that had no event when the subscription caught up: everything after is new.
     else if (isCaughtUp || endResolved) from = { case: "start", value: {} };
     else if (start === "start" || start === "end") from = { case: start, value: {} };
@@ -161,16 +189,24 @@ export function createSubscription(
 
   /** True for an event this subscription has not delivered yet (a resubscription starts exactly after the last one; this is a guard). */
   function isNew(event: ResolvedEvent): boolean {
-    if (streamTarget) return revision === undefined || event.revision > revision;
-    return position === undefined || event.position > position;
+    if (streamTarget) return resumeRevision === undefined || event.revision > resumeRevision;
+    return resumePosition === undefined || event.position > resumePosition;
   }
 
+  /** Past a marker (caught up, checkpoint): the reader has every event before it. */
   function advance(to: bigint): void {
+    if (resumePosition === undefined || to > resumePosition) resumePosition = to;
     if (position === undefined || to > position) position = to;
   }
 
+  /** The reader was handed `event`. */
+  function delivered(event: ResolvedEvent): void {
+    if (position === undefined || event.position > position) position = event.position;
+    if (streamTarget) revision = event.revision;
+  }
+
   /** Follows the target: one Subscribe call after another, each after the last position delivered. */
-  async function* run(): AsyncGenerator<ResolvedEvent> {
+  async function* run(): AsyncGenerator<ResolvedEvent[]> {
     let failures = 0;
     try {
       while (!stop.signal.aborted) {
@@ -180,28 +216,33 @@ export function createSubscription(
         try {
           if (options.from === "end" && !endResolved) {
             const end = await resolveEnd(call.signal);
-            if (streamTarget) revision = end.revision;
-            else position = end.position ?? 0n;
+            if (streamTarget) resumeRevision = revision = end.revision;
+            else resumePosition = position = end.position ?? 0n;
             endResolved = true;
           }
           for await (const response of views.subscribe(request(), { signal: call.signal })) {
             failures = 0;
             const kind = response.kind;
             switch (kind.case) {
-              case "events":
-                for (const event of decodeEventList(kind.value, registry)) {
-                  if (!isNew(event)) continue;
-                  advance(event.position);
-                  if (streamTarget) revision = event.revision;
-                  yield event;
-                }
+              case "events": {
+                const batch = decodeEventList(kind.value, registry).filter(isNew);
+                const last = batch[batch.length - 1];
+                if (last === undefined) break;
+                if (resumePosition === undefined || last.position > resumePosition) resumePosition = last.position;
+                if (streamTarget) resumeRevision = last.revision;
+                yield batch;
                 break;
+              }
               case "caughtUp": {
                 const caught = fromBinary(SubscribeResponse_CaughtUpSchema, kind.value);
                 advance(caught.position);
-                if (streamTarget && caught.revision !== undefined && (revision === undefined || caught.revision > revision)) revision = caught.revision;
+                if (streamTarget && caught.revision !== undefined && (resumeRevision === undefined || caught.revision > resumeRevision)) {
+                  resumeRevision = caught.revision;
+                  revision = caught.revision;
+                }
                 if (!isCaughtUp) {
                   isCaughtUp = true;
+                  await callback(() => options.onCaughtUp?.(caught.position));
                   settleCaughtUp.resolve(caught.position);
                 }
                 break;
@@ -209,7 +250,7 @@ export function createSubscription(
               case "checkpoint": {
                 const checkpoint = fromBinary(SubscribeResponse_CheckpointSchema, kind.value);
                 advance(checkpoint.position);
-                await options.onCheckpoint?.(checkpoint.position);
+                await callback(() => options.onCheckpoint?.(checkpoint.position));
                 break;
               }
               case "fellBehind":
@@ -222,6 +263,8 @@ export function createSubscription(
           throw new AnnalsError("the subscription ended unexpectedly", Code.Unavailable);
         } catch (error) {
           if (stop.signal.aborted) return;
+          // The reader's own callback failed: that ends the subscription with its error, no retry.
+          if (error instanceof CallbackFailure) throw error.error;
           const failure = fromCallError(error) as AnnalsError;
           failures += 1;
           if (reconnect === undefined || !transientCodes.has(failure.code) || failures > maxAttempts) throw failure;
@@ -242,17 +285,54 @@ export function createSubscription(
     }
   }
 
-  const events = run();
-  const iterator: AsyncIterator<ResolvedEvent> = {
-    next: () => events.next(),
-    // Ends the call first: a generator's own return() would wait for the next message.
-    return: async () => {
-      stop.abort();
-      return events.return(undefined);
+  const batches = run();
+  let mode: "events" | "batches" | undefined;
+  const claim = (wanted: "events" | "batches") => {
+    if (mode !== undefined && mode !== wanted) throw new TypeError("a subscription is read either event by event or batch by batch, not both");
+    mode = wanted;
+  };
+  // Ends the call first: a generator's own return() would wait for the next message.
+  const end = async (): Promise<IteratorReturnResult<undefined>> => {
+    stop.abort();
+    await batches.return(undefined);
+    return { done: true, value: undefined };
+  };
+  let pending: readonly ResolvedEvent[] = [];
+  let index = 0;
+  const events: AsyncIterator<ResolvedEvent> = {
+    async next() {
+      while (index >= pending.length) {
+        const next = await batches.next();
+        if (next.done) return { done: true, value: undefined };
+        pending = next.value;
+        index = 0;
+      }
+      const event = pending[index++]!;
+      delivered(event);
+      return { done: false, value: event };
     },
+    return: end,
+  };
+  const batchIterator: AsyncIterator<readonly ResolvedEvent[]> = {
+    async next() {
+      const next = await batches.next();
+      if (next.done) return { done: true, value: undefined };
+      delivered(next.value[next.value.length - 1]!);
+      return next;
+    },
+    return: end,
   };
   return {
-    [Symbol.asyncIterator]: () => iterator,
+    [Symbol.asyncIterator]: () => {
+      claim("events");
+      return events;
+    },
+    batches: () => ({
+      [Symbol.asyncIterator]: () => {
+        claim("batches");
+        return batchIterator;
+      },
+    }),
     caughtUp,
     get isCaughtUp() {
       return isCaughtUp;

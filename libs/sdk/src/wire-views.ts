@@ -1,7 +1,7 @@
 import { create, createFileRegistry, type Message } from "@bufbuild/protobuf";
 import type { GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { FieldDescriptorProto_Label, FieldDescriptorProto_Type, FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
-import { EventStore, type ReadAllRequestSchema, type ReadStreamRequestSchema, type SubscribeRequestSchema } from "@annals/protocol";
+import { EventStore, type GetEventsRequestSchema, type ReadAllRequestSchema, type ReadStreamRequestSchema, type SubscribeRequestSchema } from "@annals/protocol";
 
 /**
  * Views of the streaming responses that leave each event undecoded: a field
@@ -11,7 +11,7 @@ import { EventStore, type ReadAllRequestSchema, type ReadStreamRequestSchema, ty
  * Nothing changes on the wire; these types exist only in this process.
  */
 
-/** `ReadAllResponse` and `ReadStreamResponse`: `repeated RecordedEvent events = 1`. */
+/** `ReadAllResponse`, `ReadStreamResponse` and `GetEventsResponse`: `repeated RecordedEvent events = 1`. */
 export type EventsView = Message<"annals.sdk.views.EventsView"> & { events: Uint8Array[] };
 
 /** `SubscribeResponse`: its `kind` oneof, each member left encoded. */
@@ -51,16 +51,18 @@ const registry = createFileRegistry(file, () => undefined);
 const EventsViewSchema = registry.getMessage("annals.sdk.views.EventsView") as GenMessage<EventsView>;
 const SubscribeResponseViewSchema = registry.getMessage("annals.sdk.views.SubscribeResponseView") as GenMessage<SubscribeResponseView>;
 
-/** The streaming methods of `annals.eventstore.v1.EventStore`, answering views. Same paths, same requests. */
+/** The methods of `annals.eventstore.v1.EventStore` that answer events, answering views. Same paths, same requests. */
 export const EventStoreViews = {
   ...EventStore,
   methods: [
     { ...EventStore.method.readStream, output: EventsViewSchema },
     { ...EventStore.method.readAll, output: EventsViewSchema },
     { ...EventStore.method.subscribe, output: SubscribeResponseViewSchema },
+    { ...EventStore.method.getEvents, output: EventsViewSchema },
   ],
 } as unknown as GenService<{
   readStream: { methodKind: "server_streaming"; input: typeof ReadStreamRequestSchema; output: typeof EventsViewSchema };
   readAll: { methodKind: "server_streaming"; input: typeof ReadAllRequestSchema; output: typeof EventsViewSchema };
   subscribe: { methodKind: "server_streaming"; input: typeof SubscribeRequestSchema; output: typeof SubscribeResponseViewSchema };
+  getEvents: { methodKind: "unary"; input: typeof GetEventsRequestSchema; output: typeof EventsViewSchema };
 }>;

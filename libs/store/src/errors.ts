@@ -24,6 +24,21 @@ export class WrongExpectedRevisionError extends StoreError {
   }
 }
 
+/** A compare-and-set of a checkpoint found it elsewhere than expected. */
+export class WrongExpectedCheckpointError extends StoreError {
+  readonly kind = "wrong-expected-checkpoint";
+  constructor(
+    /** The checkpoint's name. */
+    readonly checkpoint: string,
+    readonly expected: number,
+    /** Where the checkpoint is; 0 when it was never set. */
+    readonly actual: number,
+  ) {
+    super(`checkpoint "${checkpoint}" is at ${actual}, not at the expected ${expected}`);
+    this.name = "WrongExpectedCheckpointError";
+  }
+}
+
 /** An input was malformed. */
 export class InvalidInputError extends StoreError {
   readonly kind = "invalid-input";

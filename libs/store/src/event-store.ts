@@ -1,5 +1,3 @@
-import type { ProjectionStore } from "./projections.js";
-import type { SnapshotStore } from "./snapshots.js";
 import type { SubscribeOptions, Subscription, SubscriptionStats } from "./subscriptions/subscription.js";
 
 /** What the client expects of the stream's state when it appends. */
@@ -38,8 +36,10 @@ export interface RecordedEvent {
 export interface AppendResult {
   /** The stream's last revision after the append. */
   revision: number;
-  /** The global position of the append's last event. */
+  /** The global position of the append's last event; the append's events have consecutive positions. */
   position: number;
+  /** When the append's events were committed, milliseconds since the Unix epoch (a retry answers the original time). */
+  recordedAt: number;
 }
 
 export type Direction = "forwards" | "backwards";
@@ -99,6 +99,11 @@ export interface Checkpoint {
   updatedAt: number;
 }
 
+export interface SetCheckpointOptions {
+  /** Compare-and-set: the position the checkpoint must be at (0: never set, or set to 0). */
+  expectedPosition?: number;
+}
+
 /** Called after every commit with the events it made durable, in position order. */
 export type AppendListener = (events: readonly RecordedEvent[]) => void;
 
@@ -125,12 +130,11 @@ export interface EventStore {
   listStreams(options?: ListStreamsOptions): Promise<StreamInfo[]>;
   /** The position of the last committed event (0 when empty). */
   headPosition(): Promise<number>;
-  /** The stored events with these ids (compared case-insensitively), in position order; unknown ids are left out. */
-  findEvents(ids: readonly string[]): Promise<RecordedEvent[]>;
-  /** Snapshots of stream state, a cache for loading long streams. */
-  readonly snapshots: SnapshotStore;
-  /** Read models kept in the store's database, checkpointed in the same transaction as their rows. */
-  readonly projections: ProjectionStore;
+  /**
+   * The stored events with these ids (compared case-insensitively), in position
+   * order; unknown ids are left out. At most `maxEventIdsPerLookup` ids.
+   */
+  getEvents(ids: readonly string[]): Promise<RecordedEvent[]>;
   /** The connection pools' current use. */
   poolStats(): PoolStats[];
   /** Listens to commits in this process. Returns the function that stops listening. */
@@ -141,8 +145,12 @@ export interface EventStore {
    * `for await`; end it with its signal, `close()` or by leaving the loop.
    */
   subscribe(options: SubscribeOptions): Subscription;
-  /** Creates or moves a named checkpoint. */
-  setCheckpoint(name: string, position: number): Promise<void>;
+  /**
+   * Creates or moves a named checkpoint. With `expectedPosition`, only when the
+   * checkpoint is at that position now (never set counts as 0); otherwise throws
+   * `WrongExpectedCheckpointError` and changes nothing.
+   */
+  setCheckpoint(name: string, position: number, options?: SetCheckpointOptions): Promise<Checkpoint>;
   /** The named checkpoint, `undefined` when it was never set. */
   getCheckpoint(name: string): Promise<Checkpoint | undefined>;
   /** What open subscriptions hold right now. */

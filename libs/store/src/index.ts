@@ -11,6 +11,7 @@ export type {
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
+  SetCheckpointOptions,
   StreamInfo,
 } from "./event-store.js";
 export {
@@ -18,12 +19,11 @@ export {
   LimitExceededError,
   StoreError,
   StoreUnavailableError,
+  WrongExpectedCheckpointError,
   WrongExpectedRevisionError,
   isStoreError,
 } from "./errors.js";
 export { defaultLimits, type StoreLimits } from "./limits.js";
-export type { LatestSnapshotOptions, Snapshot, SnapshotStore } from "./snapshots.js";
-export type { ProjectionApplyResult, ProjectionHandler, ProjectionStore } from "./projections.js";
 export type {
   SubscribeOptions,
   Subscription,
@@ -36,5 +36,5 @@ export { contentTypes, defaultContentType } from "./validation.js";
 export type { Dialect } from "./dialect/dialect.js";
 export { createSqliteDialect, type SqliteDriver, type SqliteOptions } from "./dialect/sqlite.js";
 export { appendLockKey, appendLockKeys, createPostgresDialect, type PostgresOptions } from "./dialect/postgres.js";
-export { createKnexEventStore, type KnexEventStoreOptions } from "./knex-event-store.js";
+export { createKnexEventStore, maxEventIdsPerLookup, type KnexEventStoreOptions } from "./knex-event-store.js";
 export { defaultDatabase, dialectFor, openEventStore, type OpenEventStoreOptions } from "./open-event-store.js";

@@ -8,17 +8,15 @@ import { readStreamPage } from "./sql/read-stream.js";
 import { getStream } from "./sql/get-stream.js";
 import { headPosition } from "./sql/head-position.js";
 import { listStreams } from "./sql/list-streams.js";
-import { findEvents } from "./sql/find-events.js";
+import { getEvents } from "./sql/get-events.js";
 import { readPositionRange, readStreamAfter, streamRevisionAt } from "./sql/read-subscription-page.js";
 import { getCheckpoint } from "./sql/get-checkpoint.js";
 import { setCheckpoint } from "./sql/set-checkpoint.js";
 import { createCommitNotifier } from "./subscriptions/commit-notifier.js";
 import { createSubscription, createSubscriptionGauge, type SubscriptionSource } from "./subscriptions/subscription.js";
-import { createSnapshotStore } from "./snapshots.js";
-import { createProjectionStore } from "./projections.js";
 import { validateEventId, validateEvents, validateExpectedRevision, validateRevision, validateStreamName } from "./validation.js";
 import { createWriteQueue } from "./write-queue.js";
-import { InvalidInputError, StoreUnavailableError } from "./errors.js";
+import { InvalidInputError, LimitExceededError, StoreUnavailableError } from "./errors.js";
 
 export interface KnexEventStoreOptions {
   dialect: Dialect;
@@ -46,6 +44,9 @@ function validateCheckpointName(name: unknown): void {
 
 /** Most streams `listStreams` answers at once. */
 const maxListStreamsLimit = 1_000;
+
+/** Most ids `getEvents` looks up at once. */
+export const maxEventIdsPerLookup = 1_000;
 
 interface TarnPool {
   numUsed(): number;
@@ -98,8 +99,8 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
     notifier,
     closed: closing.signal,
     headPosition: () => guard(dialect, () => headPosition(dialect.reader)),
-    readPositionRange: (selector, after, upTo, limit) => guard(dialect, () => readPositionRange(dialect.reader, selector, after, upTo, limit)),
-    readStreamAfter: (selector, revision, upTo, limit) => guard(dialect, () => readStreamAfter(dialect.reader, selector, revision, upTo, limit)),
+    readPositionRange: (selector, after, upTo, limit) => guard(dialect, () => readPositionRange(dialect.pages, selector, after, upTo, limit)),
+    readStreamAfter: (selector, revision, upTo, limit) => guard(dialect, () => readStreamAfter(dialect.pages, selector, revision, upTo, limit)),
     streamRevisionAt: (stream, upTo) => guard(dialect, () => streamRevisionAt(dialect.reader, stream, upTo)),
   };
 
@@ -139,7 +140,7 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
       const maxCount = readOptions.maxCount && readOptions.maxCount > 0 ? readOptions.maxCount : Infinity;
       return pages(
         first,
-        (revision) => readStreamPage(dialect.reader, stream, revision, direction, Math.min(pageSize, maxCount)),
+        (revision) => readStreamPage(dialect.pages, stream, revision, direction, Math.min(pageSize, maxCount)),
         (last) => (forwards ? last.revision + 1 : last.revision - 1),
         maxCount,
       );
@@ -153,7 +154,7 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
       const maxCount = readOptions.maxCount && readOptions.maxCount > 0 ? readOptions.maxCount : Infinity;
       return pages(
         first,
-        (position) => readAllPage(dialect.reader, position, direction, Math.min(pageSize, maxCount)),
+        (position) => readAllPage(dialect.pages, position, direction, Math.min(pageSize, maxCount)),
         (last) => (forwards ? last.position + 1 : last.position - 1),
         maxCount,
       );
@@ -177,16 +178,13 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
       return guard(dialect, () => headPosition(dialect.reader));
     },
 
-    async findEvents(ids) {
+    async getEvents(ids) {
       if (!Array.isArray(ids)) throw new InvalidInputError("ids", "must be an array");
+      if (ids.length > maxEventIdsPerLookup) throw new LimitExceededError("ids", `${ids.length} ids exceed the limit of ${maxEventIdsPerLookup} per lookup`);
       const valid = [...new Set(ids.map((id, index) => validateEventId(id, `ids[${index}]`)))];
       if (valid.length === 0) return [];
-      return guard(dialect, () => findEvents(dialect.reader, valid));
+      return guard(dialect, () => getEvents(dialect.reader, valid));
     },
-
-    snapshots: createSnapshotStore(dialect, limits, (run) => guard(dialect, run)),
-
-    projections: createProjectionStore(dialect, (run) => guard(dialect, run)),
 
     poolStats() {
       if (dialect.reader === dialect.writer) return [poolStatsOf("main", dialect.reader)];
@@ -203,10 +201,11 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
       return createSubscription(subscriptionSource, subscriptions, subscribeOptions);
     },
 
-    async setCheckpoint(name, position) {
+    async setCheckpoint(name, position, checkpointOptions = {}) {
       validateCheckpointName(name);
       validateRevision(position, "position");
-      await guard(dialect, () => dialect.writeTransaction((trx) => setCheckpoint(trx, name, position, Date.now())));
+      const expected = checkpointOptions.expectedPosition === undefined ? undefined : validateRevision(checkpointOptions.expectedPosition, "expectedPosition");
+      return guard(dialect, () => dialect.writeTransaction((trx) => setCheckpoint(trx, name, position, Date.now(), expected)));
     },
 
     async getCheckpoint(name) {

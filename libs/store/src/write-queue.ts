@@ -1,7 +1,7 @@
 import { StoreUnavailableError, type StoreError } from "./errors.js";
 import type { AppendResult, RecordedEvent } from "./event-store.js";
 import type { Dialect } from "./dialect/dialect.js";
-import { appendBatch, type AppendCommand } from "./sql/append-batch.js";
+import type { AppendCommand } from "./sql/append-plan.js";
 
 export interface WriteQueueOptions {
   /** Most events gathered into one transaction. Default 20,000. */
@@ -54,7 +54,7 @@ export function createWriteQueue(dialect: Dialect, options: WriteQueueOptions): 
     let outcome;
     try {
       outcome = await dialect.writeTransaction(async (trx) => {
-        const result = await appendBatch(
+        const result = await dialect.appendBatch(
           trx,
           batch.map((pending) => pending.command),
           recordedAt,

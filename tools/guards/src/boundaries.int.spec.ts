@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 
-// DESIGN.md's dependency direction, as lint enforces it: each probe is linted as if
+// The dependency direction of docs/architecture.md, as lint enforces it: each probe is linted as if
 // it were a file of the named project; nothing is written to disk.
 describe("lint enforces the dependency direction", () => {
   let eslint: ESLint;
@@ -38,6 +38,33 @@ describe("lint enforces the dependency direction", () => {
     const found = await messages(
       "libs/sdk/src/probe.ts",
       'import knex from "knex";\nimport { openEventStore } from "@annals/store";\nexport const probe = [knex, openEventStore];\n',
+    );
+    expect(found).toHaveLength(2);
+  });
+
+  it("keeps every domain out of the server and the store", async () => {
+    const server = await messages(
+      "apps/server/src/probe.ts",
+      'import { decide } from "@annals/bank";\nimport { startBankService } from "@annals/bank-service";\nimport { createCommandHandler } from "@annals/toolkit";\nexport const probe = [decide, startBankService, createCommandHandler];\n',
+    );
+    expect(server).toHaveLength(3);
+    const store = await messages("libs/store/src/probe.ts", 'import { decide } from "@annals/bank";\nexport const probe = decide;\n');
+    expect(store).toHaveLength(1);
+  });
+
+  it("lets the bank service reach the event store only through the SDK", async () => {
+    const found = await messages(
+      "apps/bank/src/probe.ts",
+      'import { openEventStore } from "@annals/store";\nimport { startServer } from "@annals/server";\nimport { createAnnalsClient } from "@annals/sdk";\nimport { createCommandHandler } from "@annals/toolkit";\nimport { decide } from "@annals/bank";\nexport const probe = [openEventStore, startServer, createAnnalsClient, createCommandHandler, decide];\n',
+    );
+    // The store and the server; the SDK, the toolkit and the domain pass.
+    expect(found).toHaveLength(2);
+  });
+
+  it("keeps the toolkit on the SDK: no store, no server, no drivers", async () => {
+    const found = await messages(
+      "libs/toolkit/src/probe.ts",
+      'import { openEventStore } from "@annals/store";\nimport pg from "pg";\nimport { createAnnalsClient } from "@annals/sdk";\nexport const probe = [openEventStore, pg, createAnnalsClient];\n',
     );
     expect(found).toHaveLength(2);
   });

@@ -75,7 +75,7 @@ describe("server reflection", () => {
         yield { messageRequest: { case: "fileContainingSymbol", value: "annals.eventstore.v1.EventStore.Append" } };
         yield { messageRequest: { case: "fileContainingSymbol", value: "annals.eventstore.v1.ReadAllRequest.Start" } };
         yield { messageRequest: { case: "fileByFilename", value: "annals/eventstore/v1/errors.proto" } };
-        yield { messageRequest: { case: "fileContainingSymbol", value: "annals.bank.v1.MoneyDeposited" } };
+        yield { messageRequest: { case: "fileContainingSymbol", value: "google.protobuf.Timestamp" } };
         yield { messageRequest: { case: "fileByFilename", value: "nope.proto" } };
         yield { messageRequest: { case: "allExtensionNumbersOfType", value: "annals.eventstore.v1.RecordedEvent" } };
       }
@@ -89,7 +89,7 @@ describe("server reflection", () => {
       expect(files(0)).toEqual(["annals/eventstore/v1/event_store.proto", "annals/eventstore/v1/event.proto", "google/protobuf/timestamp.proto"]);
       expect(files(1)[0]).toBe("annals/eventstore/v1/event_store.proto");
       expect(files(2)[0]).toBe("annals/eventstore/v1/errors.proto");
-      expect(files(3)[0]).toBe("annals/bank/v1/events.proto");
+      expect(files(3)[0]).toBe("google/protobuf/timestamp.proto");
       expect(answers[4]).toEqual({ case: "errorResponse", value: expect.objectContaining({ errorCode: 5 }) });
       expect(answers[5]).toMatchObject({ case: "allExtensionNumbersResponse", value: { extensionNumber: [] } });
     }

@@ -1,7 +1,6 @@
 import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
 import type { DescService } from "@bufbuild/protobuf";
 import { file_annals_eventstore_v1_errors } from "@annals/protocol";
-import { file_annals_bank_v1_events } from "@annals/protocol/bank";
 import { Health, ServerReflection, ServerReflectionV1Alpha } from "@annals/protocol/grpc";
 import type { EventStore as Store } from "@annals/store";
 import type { Logger } from "../logger.js";
@@ -67,7 +66,7 @@ export function createServerOps(options: ServerOpsOptions): ServerOps {
   let index: DescriptorIndex | undefined;
   const services = (): DescService[] => [...new Set(router?.handlers.map((handler) => handler.service) ?? [])];
   // Services are all registered before the first request: index them once, then.
-  const descriptorIndex = () => (index ??= createDescriptorIndex(services(), [file_annals_eventstore_v1_errors, file_annals_bank_v1_events]));
+  const descriptorIndex = () => (index ??= createDescriptorIndex(services(), [file_annals_eventstore_v1_errors]));
 
   return {
     health,

@@ -1,6 +1,6 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { EventStore as Store } from "@annals/store";
-import { ReadAllResponseSchema, ReadStreamResponseSchema, type EventStore } from "@annals/protocol";
+import { GetEventsResponseSchema, ReadAllResponseSchema, ReadStreamResponseSchema, type EventStore } from "@annals/protocol";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { batchesOf, fromWireDirection, fromWireEvent, fromWireExpectedRevision, toSafeNumber } from "../wire.js";
 import { eventsMessage, isBinaryCall } from "../event-batches.js";
@@ -32,7 +32,7 @@ export function createEventStoreService(options: EventStoreServiceOptions): Serv
       const result = await store.appendToStream(request.stream, request.events.map(fromWireEvent), {
         expectedRevision: fromWireExpectedRevision(request.expectedRevision),
       });
-      return { revision: BigInt(result.revision), position: BigInt(result.position) };
+      return { revision: BigInt(result.revision), position: BigInt(result.position), recordedAt: timestampFromMs(result.recordedAt) };
     },
 
     async *readStream(request, context) {
@@ -68,8 +68,14 @@ export function createEventStoreService(options: EventStoreServiceOptions): Serv
     },
 
     async setCheckpoint(request) {
-      await store.setCheckpoint(request.name, toSafeNumber(request.position, "position"));
+      const expected = request.expectedPosition === undefined ? {} : { expectedPosition: toSafeNumber(request.expectedPosition, "expected_position") };
+      await store.setCheckpoint(request.name, toSafeNumber(request.position, "position"), expected);
       return {};
+    },
+
+    async getEvents(request, context) {
+      const events = await store.getEvents(request.ids);
+      return eventsMessage(GetEventsResponseSchema, events, isBinaryCall(context));
     },
 
     async getCheckpoint(request) {

@@ -1,4 +1,6 @@
 import type { Knex } from "knex";
+import type { AppendCommand, BatchOutcome } from "../sql/append-plan.js";
+import type { PageReader } from "../sql/select-events.js";
 import type { CommitChannel } from "./commit-channel.js";
 
 /** What differs between the SQL backends; everything else is shared knex code. */
@@ -17,6 +19,13 @@ export interface Dialect {
    * so that global positions are assigned and committed in order.
    */
   writeTransaction<T>(work: (trx: Knex) => Promise<T>): Promise<T>;
+  /**
+   * Applies a group commit of appends (`sql/append-plan.ts` decides, this writes)
+   * inside `writeTransaction`, the backend's fastest way.
+   */
+  appendBatch(trx: Knex, commands: readonly AppendCommand[], now: number): Promise<BatchOutcome>;
+  /** Reads pages of events on the reader pool, the backend's fastest way. */
+  readonly pages: PageReader;
   /** PostgreSQL: the schema holding the tables and knex's migration bookkeeping. */
   readonly schema?: string;
   /**

@@ -1,6 +1,9 @@
 import { createHash } from "node:crypto";
 import knexFactory from "knex";
 import pg from "pg";
+import { appendBatch } from "../sql/append-batch.js";
+import { selectEventsKnex } from "../sql/select-events.js";
+import { writeRowsPostgres } from "../sql/write-rows-postgres.js";
 import type { Dialect } from "./dialect.js";
 import { createPostgresCommitChannel } from "./postgres-commit-channel.js";
 
@@ -118,6 +121,8 @@ export function createPostgresDialect(options: PostgresOptions): Dialect {
     reader: db,
     writer: db,
     schema,
+    appendBatch: (trx, commands, now) => appendBatch(trx, commands, now, writeRowsPostgres),
+    pages: { db, selectEvents: selectEventsKnex },
     commitChannel: createPostgresCommitChannel({ connectionString: options.connectionString, schema, connectTimeoutMs }),
     writeTransaction(work) {
       return db.transaction(async (trx) => {

@@ -1,6 +1,10 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import knexFactory, { type Knex } from "knex";
+import { appendBatch } from "../sql/append-batch.js";
+import { appendBatchBetterSqlite } from "../sql/append-batch-sqlite.js";
+import { selectEventsBetterSqlite, selectEventsKnex } from "../sql/select-events.js";
+import { writeRowsKnex } from "../sql/write-rows-knex.js";
 import type { Dialect } from "./dialect.js";
 
 export type SqliteDriver = "better-sqlite3" | "sqlite3";
@@ -89,11 +93,15 @@ export function createSqliteDialect(options: SqliteOptions): Dialect {
   // better-sqlite3 runs each query synchronously, so more readers buy nothing.
   const reader = connect(resolved, resolved.driver === "better-sqlite3" ? 1 : 4);
   let writeTurns: Promise<unknown> = Promise.resolve();
+  const betterSqlite = resolved.driver === "better-sqlite3";
   return {
     kind: "sqlite",
     name: `sqlite (${resolved.driver})`,
     reader,
     writer,
+    // better-sqlite3: prepared statements on the connection itself; sqlite3: knex queries.
+    appendBatch: betterSqlite ? appendBatchBetterSqlite : (trx, commands, now) => appendBatch(trx, commands, now, writeRowsKnex),
+    pages: { db: reader, selectEvents: betterSqlite ? (page, order) => selectEventsBetterSqlite(reader, page, order) : selectEventsKnex },
     writeTransaction(work) {
       // The writer pool holds one connection, so every statement below runs on
       // it: transactions of this process take turns, never interleave.

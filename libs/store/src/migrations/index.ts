@@ -3,10 +3,16 @@ import type { Dialect } from "../dialect/dialect.js";
 import { eventsMigration } from "./001-events.js";
 import { checkpointsMigration } from "./002-checkpoints.js";
 import { snapshotsProjectionsMigration } from "./003-snapshots-projections.js";
+import { oneCheckpointTableMigration } from "./004-one-checkpoint-table.js";
 import type { Migration } from "./migration.js";
 
 /** Every migration, oldest first. Append new ones; never edit a released one. */
-export const migrations: readonly Migration[] = [eventsMigration, checkpointsMigration, snapshotsProjectionsMigration];
+export const migrations: readonly Migration[] = [
+  eventsMigration,
+  checkpointsMigration,
+  snapshotsProjectionsMigration,
+  oneCheckpointTableMigration,
+];
 
 function migrationSource(kind: Dialect["kind"]): Knex.MigrationSource<Migration> {
   return {

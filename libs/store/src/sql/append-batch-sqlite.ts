@@ -17,7 +17,6 @@ interface Database {
 }
 
 interface PooledClient {
-  driverName?: string;
   acquireConnection(): Promise<unknown>;
   releaseConnection(connection: unknown): Promise<unknown>;
 }
@@ -39,7 +38,7 @@ function statementsOf(db: Database): Statements {
     // The key lists arrive as one JSON array each: no cap on bound variables, one statement.
     statements = {
       heads: db.prepare("select stream, last_revision, last_position from streams where stream in (select value from json_each(?))").raw(true),
-      stored: db.prepare("select id, stream, revision, position from events where id in (select value from json_each(?))").raw(true),
+      stored: db.prepare("select id, stream, revision, position, recorded_at from events where id in (select value from json_each(?))").raw(true),
       last: db.prepare("select position, recorded_at from events order by position desc limit 1").raw(true),
       insertEvent: db.prepare(
         "insert into events (position, stream, revision, id, type, data, content_type, metadata, recorded_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -54,11 +53,6 @@ function statementsOf(db: Database): Statements {
   return statements;
 }
 
-/** True when `trx` runs on better-sqlite3, whose connection `appendBatchBetterSqlite` can drive directly. */
-export function usesBetterSqlite(trx: Knex): boolean {
-  return (trx.client as PooledClient).driverName === "better-sqlite3";
-}
-
 function lookUp(statements: Statements, commands: readonly AppendCommand[]): BatchState {
   const streams = new Set<string>();
   const ids: string[] = [];
@@ -71,8 +65,8 @@ function lookUp(statements: Statements, commands: readonly AppendCommand[]): Bat
     state.heads.set(stream, { stream, lastRevision: Number(lastRevision), lastPosition: Number(lastPosition) });
   }
   if (ids.length > 0) {
-    for (const row of statements.stored.all(JSON.stringify(ids)) as Array<[string, string, number, number]>) {
-      state.stored.set(row[0], { stream: row[1], revision: Number(row[2]), position: Number(row[3]) });
+    for (const row of statements.stored.all(JSON.stringify(ids)) as Array<[string, string, number, number, number]>) {
+      state.stored.set(row[0], { stream: row[1], revision: Number(row[2]), position: Number(row[3]), recordedAt: Number(row[4]) });
     }
   }
   const last = statements.last.get() as [number, number] | undefined;

@@ -22,6 +22,7 @@ export interface StoredEvent {
   stream: string;
   revision: number;
   position: number;
+  recordedAt: number;
 }
 
 /** What an append batch must know before it writes, read under the write lock. */
@@ -80,7 +81,7 @@ function replayOf(command: AppendCommand, stored: Map<string, StoredEvent>, actu
   const before = first.revision === 0 ? undefined : first.revision - 1;
   if (!expectationHolds(command.expected, before)) return conflict("the event ids were stored under another expectation");
   const last = found[found.length - 1]!;
-  return { revision: last.revision, position: last.position };
+  return { revision: last.revision, position: last.position, recordedAt: last.recordedAt };
 }
 
 /**
@@ -122,11 +123,11 @@ export function planBatch(commands: readonly AppendCommand[], state: BatchState,
         position,
         recordedAt,
       });
-      stored.set(event.id, { stream, revision, position });
+      stored.set(event.id, { stream, revision, position, recordedAt });
     }
     heads.set(stream, { stream, lastRevision: revision, lastPosition: position });
     touched.add(stream);
-    return { revision, position };
+    return { revision, position, recordedAt };
   });
 
   const headRows: HeadRow[] = [];

@@ -1,13 +1,12 @@
-import type { Knex } from "knex";
 import type { Direction, RecordedEvent } from "../event-store.js";
-import { selectEvents } from "./select-events.js";
+import type { PageReader } from "./select-events.js";
 
 /** One page of the global log, from `position` inclusive, in `direction`. */
-export function readAllPage(db: Knex, position: number, direction: Direction, limit: number): Promise<RecordedEvent[]> {
+export function readAllPage({ db, selectEvents }: PageReader, position: number, direction: Direction, limit: number): Promise<RecordedEvent[]> {
   const forwards = direction === "forwards";
   const page = db("events")
     .where("position", forwards ? ">=" : "<=", position)
     .orderBy("position", forwards ? "asc" : "desc")
     .limit(limit);
-  return selectEvents(db, page, { column: "position", descending: !forwards });
+  return selectEvents(page, { column: "position", descending: !forwards });
 }

@@ -12,7 +12,6 @@ interface BetterSqliteConnection {
 }
 
 interface PooledClient {
-  driverName?: string;
   acquireConnection(): Promise<unknown>;
   releaseConnection(connection: unknown): Promise<unknown>;
 }
@@ -45,21 +44,27 @@ export interface PageOrder {
 }
 
 /**
- * The events `page` selects (a query of `events` with its conditions, order
- * and limit, but no select), in its order, which must be `order`.
- *
- * On better-sqlite3 the page is read in two prepared statements in raw mode:
+ * Reads the events a page query selects: a query of `events` with its conditions,
+ * order and limit, but no select, whose order is `order`. Each backend has its own
+ * (`Dialect.selectEvents`).
+ */
+export type SelectEvents = (page: Knex.QueryBuilder, order: PageOrder) => Promise<RecordedEvent[]>;
+
+/** `SelectEvents` through knex: rows as objects. */
+export async function selectEventsKnex(page: Knex.QueryBuilder): Promise<RecordedEvent[]> {
+  const rows: EventRow[] = await page.clone().select(eventColumns);
+  return rows.map(toRecordedEvent);
+}
+
+/**
+ * `SelectEvents` on better-sqlite3 (`db` is the reader pool). The page is read in two prepared statements in raw mode:
  * the rows with the length of their data, then the data of the whole page
  * concatenated in one blob that the events' `data` are views of. Rows as arrays
  * and one buffer per page instead of one per event read long replays about
  * twice as fast as the driver's objects (see `tools/bench`).
  */
-export async function selectEvents(db: Knex, page: Knex.QueryBuilder, order: PageOrder): Promise<RecordedEvent[]> {
+export async function selectEventsBetterSqlite(db: Knex, page: Knex.QueryBuilder, order: PageOrder): Promise<RecordedEvent[]> {
   const client = db.client as PooledClient;
-  if (client.driverName !== "better-sqlite3" || db.isTransaction) {
-    const rows: EventRow[] = await page.clone().select(eventColumns);
-    return rows.map(toRecordedEvent);
-  }
   const columns = eventColumns.map((column) => (column === "data" ? db.raw("length(data)") : column));
   const rowsQuery = page.clone().select(columns).toSQL().toNative();
   const dataQuery = db
@@ -85,4 +90,10 @@ export async function selectEvents(db: Knex, page: Knex.QueryBuilder, order: Pag
   });
   if (offset !== (data?.byteLength ?? 0)) throw new Error(`a page's data is ${data?.byteLength ?? 0} bytes, its rows say ${offset}`);
   return events;
+}
+
+/** What the page reads need: the reader pool and the backend's `SelectEvents`. */
+export interface PageReader {
+  readonly db: Knex;
+  readonly selectEvents: SelectEvents;
 }

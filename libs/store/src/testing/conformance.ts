@@ -42,7 +42,7 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 }
 
 /**
- * The store's invariants (DESIGN.md 1-4), run against every backend and driver.
+ * The store's invariants (docs/architecture.md, "Invariants" 1-4), run against every backend and driver.
  * Each test gets a fresh database from `factory`.
  */
 export function describeEventStoreConformance(name: string, factory: StoreFixtureFactory): void {
@@ -69,14 +69,14 @@ export function describeEventStoreConformance(name: string, factory: StoreFixtur
 
     describe("append and read", () => {
       it("stores events at contiguous revisions from 0 and answers the last revision and position", async () => {
-        const first = await store.appendToStream("account-1", events(3), { expectedRevision: "no_stream" });
-        expect(first).toEqual({ revision: 2, position: 3 });
-        const second = await store.appendToStream("account-1", events(2), { expectedRevision: 2 });
-        expect(second).toEqual({ revision: 4, position: 5 });
-        const read = await collect(store.readStream("account-1"));
+        const first = await store.appendToStream("cart-1", events(3), { expectedRevision: "no_stream" });
+        expect(first).toMatchObject({ revision: 2, position: 3 });
+        const second = await store.appendToStream("cart-1", events(2), { expectedRevision: 2 });
+        expect(second).toMatchObject({ revision: 4, position: 5 });
+        const read = await collect(store.readStream("cart-1"));
         expect(read.map((e) => e.revision)).toEqual([0, 1, 2, 3, 4]);
         expect(read.map((e) => e.position)).toEqual([1, 2, 3, 4, 5]);
-        expect(read.every((e) => e.stream === "account-1")).toBe(true);
+        expect(read.every((e) => e.stream === "cart-1")).toBe(true);
       });
 
       it("round-trips ids, types, binary data, content type, metadata and a commit time", async () => {
@@ -159,17 +159,17 @@ export function describeEventStoreConformance(name: string, factory: StoreFixtur
 
       it("lists streams in name order with their heads, by prefix and page by page", async () => {
         await store.appendToStream("order-2", events(2));
-        await store.appendToStream("account-b", events(1));
-        await store.appendToStream("account-a", events(3));
-        await store.appendToStream("account_x", events(1));
+        await store.appendToStream("cart-b", events(1));
+        await store.appendToStream("cart-a", events(3));
+        await store.appendToStream("cart_x", events(1));
         await store.appendToStream("order-1", events(1));
         const names = (list: Array<{ stream: string }>) => list.map((info) => info.stream);
-        expect(names(await store.listStreams())).toEqual(["account-a", "account-b", "account_x", "order-1", "order-2"]);
-        expect(await store.listStreams({ prefix: "account-", limit: 1 })).toEqual([{ stream: "account-a", lastRevision: 2, lastPosition: 6 }]);
-        expect(names(await store.listStreams({ prefix: "account-", after: "account-a" }))).toEqual(["account-b"]);
+        expect(names(await store.listStreams())).toEqual(["cart-a", "cart-b", "cart_x", "order-1", "order-2"]);
+        expect(await store.listStreams({ prefix: "cart-", limit: 1 })).toEqual([{ stream: "cart-a", lastRevision: 2, lastPosition: 6 }]);
+        expect(names(await store.listStreams({ prefix: "cart-", after: "cart-a" }))).toEqual(["cart-b"]);
         // "_" and "%" are literal characters of a prefix, not patterns.
-        expect(names(await store.listStreams({ prefix: "account_" }))).toEqual(["account_x"]);
-        expect(names(await store.listStreams({ prefix: "ACCOUNT" }))).toEqual([]);
+        expect(names(await store.listStreams({ prefix: "cart_" }))).toEqual(["cart_x"]);
+        expect(names(await store.listStreams({ prefix: "CART" }))).toEqual([]);
         expect(names(await store.listStreams({ after: "order-1", limit: 10 }))).toEqual(["order-2"]);
         await expect(store.listStreams({ limit: 0 })).rejects.toBeInstanceOf(InvalidInputError);
       });
@@ -193,7 +193,7 @@ export function describeEventStoreConformance(name: string, factory: StoreFixtur
         const error = await rejection(store.appendToStream("c", events(1), { expectedRevision: "stream_exists" }));
         expect(error).toMatchObject({ kind: "wrong-expected-revision", expected: "stream_exists", actual: undefined });
         await store.appendToStream("c", events(1));
-        await expect(store.appendToStream("c", events(1), { expectedRevision: "stream_exists" })).resolves.toEqual({ revision: 1, position: 2 });
+        await expect(store.appendToStream("c", events(1), { expectedRevision: "stream_exists" })).resolves.toMatchObject({ revision: 1, position: 2 });
       });
 
       it("an exact revision must match the last revision", async () => {
@@ -203,12 +203,12 @@ export function describeEventStoreConformance(name: string, factory: StoreFixtur
         const missing = await rejection(store.appendToStream("d", events(1), { expectedRevision: 0 }));
         expect(missing).toMatchObject({ expected: 0, actual: undefined });
         expect(await collect(store.readStream("d"))).toEqual([]);
-        await expect(store.appendToStream("c", events(1), { expectedRevision: 2 })).resolves.toEqual({ revision: 3, position: 4 });
+        await expect(store.appendToStream("c", events(1), { expectedRevision: 2 })).resolves.toMatchObject({ revision: 3, position: 4 });
       });
 
       it("any appends whatever the state", async () => {
-        await expect(store.appendToStream("c", events(1), { expectedRevision: "any" })).resolves.toEqual({ revision: 0, position: 1 });
-        await expect(store.appendToStream("c", events(1))).resolves.toEqual({ revision: 1, position: 2 });
+        await expect(store.appendToStream("c", events(1), { expectedRevision: "any" })).resolves.toMatchObject({ revision: 0, position: 1 });
+        await expect(store.appendToStream("c", events(1))).resolves.toMatchObject({ revision: 1, position: 2 });
       });
 
       it("of concurrent appends with the same expected revision exactly one wins", async () => {
@@ -293,7 +293,7 @@ export function describeEventStoreConformance(name: string, factory: StoreFixtur
         const first = await store.appendToStream("idem", batch, { expectedRevision: "any" });
         await store.appendToStream("idem", events(2));
         await expect(store.appendToStream("idem", batch, { expectedRevision: "any" })).resolves.toEqual(first);
-        await expect(store.appendToStream("idem", batch.slice(0, 1), { expectedRevision: "no_stream" })).resolves.toEqual({ revision: 0, position: 1 });
+        await expect(store.appendToStream("idem", batch.slice(0, 1), { expectedRevision: "no_stream" })).resolves.toMatchObject({ revision: 0, position: 1 });
         expect((await collect(store.readStream("idem"))).length).toBe(4);
       });
 

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file annals/eventstore/v1/errors.proto.
  */
 export const file_annals_eventstore_v1_errors: GenFile = /*@__PURE__*/
-  fileDesc("CiFhbm5hbHMvZXZlbnRzdG9yZS92MS9lcnJvcnMucHJvdG8SFGFubmFscy5ldmVudHN0b3JlLnYxIpMBChVXcm9uZ0V4cGVjdGVkUmV2aXNpb24SDgoGc3RyZWFtGAEgASgJEjgKCGV4cGVjdGVkGAIgASgLMiYuYW5uYWxzLmV2ZW50c3RvcmUudjEuRXhwZWN0ZWRSZXZpc2lvbhIcCg9hY3R1YWxfcmV2aXNpb24YAyABKARIAIgBAUISChBfYWN0dWFsX3JldmlzaW9uIi0KDEludmFsaWRGaWVsZBINCgVmaWVsZBgBIAEoCRIOCgZyZWFzb24YAiABKAliBnByb3RvMw", [file_annals_eventstore_v1_event]);
+  fileDesc("CiFhbm5hbHMvZXZlbnRzdG9yZS92MS9lcnJvcnMucHJvdG8SFGFubmFscy5ldmVudHN0b3JlLnYxIpMBChVXcm9uZ0V4cGVjdGVkUmV2aXNpb24SDgoGc3RyZWFtGAEgASgJEjgKCGV4cGVjdGVkGAIgASgLMiYuYW5uYWxzLmV2ZW50c3RvcmUudjEuRXhwZWN0ZWRSZXZpc2lvbhIcCg9hY3R1YWxfcmV2aXNpb24YAyABKARIAIgBAUISChBfYWN0dWFsX3JldmlzaW9uIi0KDEludmFsaWRGaWVsZBINCgVmaWVsZBgBIAEoCRIOCgZyZWFzb24YAiABKAkiWwoXV3JvbmdFeHBlY3RlZENoZWNrcG9pbnQSDAoEbmFtZRgBIAEoCRIZChFleHBlY3RlZF9wb3NpdGlvbhgCIAEoBBIXCg9hY3R1YWxfcG9zaXRpb24YAyABKARiBnByb3RvMw", [file_annals_eventstore_v1_event]);
 
 /**
  * Error detail attached to a FAILED_PRECONDITION answer to Append when the
@@ -76,4 +76,36 @@ export type InvalidField = Message<"annals.eventstore.v1.InvalidField"> & {
  */
 export const InvalidFieldSchema: GenMessage<InvalidField> = /*@__PURE__*/
   messageDesc(file_annals_eventstore_v1_errors, 1);
+
+/**
+ * Error detail attached to a FAILED_PRECONDITION answer to SetCheckpoint when the
+ * checkpoint was not at the expected position.
+ *
+ * @generated from message annals.eventstore.v1.WrongExpectedCheckpoint
+ */
+export type WrongExpectedCheckpoint = Message<"annals.eventstore.v1.WrongExpectedCheckpoint"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * @generated from field: uint64 expected_position = 2;
+   */
+  expectedPosition: bigint;
+
+  /**
+   * Where the checkpoint is (0 when it was never set).
+   *
+   * @generated from field: uint64 actual_position = 3;
+   */
+  actualPosition: bigint;
+};
+
+/**
+ * Describes the message annals.eventstore.v1.WrongExpectedCheckpoint.
+ * Use `create(WrongExpectedCheckpointSchema)` to create a new message.
+ */
+export const WrongExpectedCheckpointSchema: GenMessage<WrongExpectedCheckpoint> = /*@__PURE__*/
+  messageDesc(file_annals_eventstore_v1_errors, 2);
 

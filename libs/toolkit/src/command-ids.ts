@@ -1,0 +1,59 @@
+/**
+ * Deterministic ids: the events a command records get ids derived from the
+ * stream, the command id and their index, so a command sent twice is recognised
+ * by the store (and by `getEvents`) whoever sends it and whenever.
+ * Web Crypto only: the same code runs in Node and in browsers.
+ */
+
+/** The namespace of the ids the toolkit derives (a fixed, random UUID). */
+export const commandEventNamespace = "0d8f6c3e-8b1a-4e43-9a57-1c2b6f7d9e21";
+
+const encoder = new TextEncoder();
+
+function hexToBytes(hex: string): Uint8Array {
+  const bytes = new Uint8Array(hex.length / 2);
+  for (let index = 0; index < bytes.length; index += 1) bytes[index] = Number.parseInt(hex.slice(index * 2, index * 2 + 2), 16);
+  return bytes;
+}
+
+function formatUuid(bytes: Uint8Array): string {
+  const hex = Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** A name-based UUID (version 5, SHA-1, RFC 9562) of `name` in `namespace`. */
+export async function uuidV5(name: string, namespace: string): Promise<string> {
+  const namespaceBytes = hexToBytes(namespace.replace(/-/g, ""));
+  const nameBytes = encoder.encode(name);
+  const input = new Uint8Array(namespaceBytes.length + nameBytes.length);
+  input.set(namespaceBytes);
+  input.set(nameBytes, namespaceBytes.length);
+  const hash = new Uint8Array(await globalThis.crypto.subtle.digest("SHA-1", input));
+  const bytes = hash.subarray(0, 16);
+  bytes[6] = (bytes[6]! & 0x0f) | 0x50;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  return formatUuid(bytes);
+}
+
+/** How the id of the `index`-th event of a command derives from the stream and the command id. */
+export type CommandEventIds = (stream: string, commandId: string, index: number) => string | Promise<string>;
+
+/** The default derivation: UUIDv5 of `[stream, commandId, index]` in the toolkit's namespace. */
+export const defaultCommandEventIds: CommandEventIds = (stream, commandId, index) => uuidV5(JSON.stringify([stream, commandId, index]), commandEventNamespace);
+
+/**
+ * A short digest of a command, stored with its events: a command id sent again
+ * with a different command is told apart from a retry. Canonical JSON (bigints as
+ * strings, object keys sorted) hashed with SHA-256, 32 hex digits.
+ */
+export async function commandFingerprint(command: unknown): Promise<string> {
+  const canonical = JSON.stringify(command, (_key, value: unknown) => {
+    if (typeof value === "bigint") return value.toString();
+    if (value !== null && typeof value === "object" && !Array.isArray(value) && !(typeof (value as { toJSON?: unknown }).toJSON === "function")) {
+      return Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    }
+    return value;
+  });
+  const hash = new Uint8Array(await globalThis.crypto.subtle.digest("SHA-256", encoder.encode(canonical ?? "undefined")));
+  return Array.from(hash.subarray(0, 16), (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
