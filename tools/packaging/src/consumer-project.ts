@@ -51,8 +51,8 @@ export async function pack(workspaces: readonly string[], destination: string): 
 
 /** The version of a dependency the repository pins, so that an install finds it in npm's cache. */
 export function pinnedVersion(name: string): string {
-  const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { dependencies: Record<string, string> };
-  const version = manifest.dependencies[name];
+  const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as Record<"dependencies" | "devDependencies", Record<string, string>>;
+  const version = manifest.dependencies[name] ?? manifest.devDependencies[name];
   if (!version) throw new Error(`${name} is not a dependency of the repository`);
   return version;
 }

@@ -46,7 +46,11 @@ describe("the SDK and protocol packages, installed from their tarballs in a proj
     const started = performance.now();
     tarballs = await pack(["@annals/protocol", "@annals/sdk"], join(work, "tarballs"));
     const packed = seconds(started);
-    project = await createConsumerProject([...tarballs.map((tarball) => tarball.path), `@bufbuild/protobuf@${pinnedVersion("@bufbuild/protobuf")}`]);
+    project = await createConsumerProject([
+      ...tarballs.map((tarball) => tarball.path),
+      `@bufbuild/protobuf@${pinnedVersion("@bufbuild/protobuf")}`,
+      `@types/node@${pinnedVersion("@types/node")}`, // for the TypeScript check below
+    ]);
     console.log(
       `packed in ${packed} s (${tarballs.map((tarball) => `${tarball.name}: ${(tarball.bytes / 1024).toFixed(1)} KiB, ${tarball.files} files`).join("; ")}), installed in ${seconds(started)} s in all`,
     );
@@ -88,6 +92,32 @@ describe("the SDK and protocol packages, installed from their tarballs in a proj
     const { stdout: resolved } = await run(process.execPath, ["--input-type=module", "-e", 'console.log(import.meta.resolve("@annals/sdk"))'], { cwd: project, env: userEnv() });
     expect(resolved.trim()).toBe(`file://${project}/node_modules/@annals/sdk/dist/index.js`);
     console.log(`README script ran in ${seconds(started)} s`);
+  });
+
+  it("type-checks for TypeScript users: the README script with NodeNext, a browser file with bundler resolution", async () => {
+    const tsc = join(root, "node_modules/typescript/bin/tsc");
+    /** Runs tsc on `file` with `options` (strict); tsc reports on stdout, so a failure shows what it said. */
+    const check = async (file: string, options: Record<string, unknown>) => {
+      const config = `tsconfig.${file}.json`;
+      writeFileSync(join(project, config), JSON.stringify({ compilerOptions: { strict: true, noEmit: true, skipLibCheck: true, target: "es2022", ...options }, files: [file] }));
+      await run(process.execPath, [tsc, "-p", config], { cwd: project }).catch((error: { stdout?: string }) => {
+        throw new Error(`tsc -p ${config}:\n${error.stdout}`);
+      });
+    };
+    writeFileSync(join(project, "quickstart.ts"), readmeScript());
+    await check("quickstart.ts", { module: "nodenext", types: ["node"] });
+    writeFileSync(
+      join(project, "page-check.ts"),
+      [
+        'import { createAnnalsClient, type AnnalsClientOptions } from "@annals/sdk";',
+        'const options: AnnalsClientOptions = { baseUrl: "/", protocol: "grpc-web" };',
+        "// @ts-expect-error browsers cannot speak plain gRPC: the browser types say so",
+        'const grpc: AnnalsClientOptions = { baseUrl: "/", protocol: "grpc" };',
+        "export const client = createAnnalsClient(options);",
+        "export { grpc };",
+      ].join("\n"),
+    );
+    await check("page-check.ts", { module: "esnext", moduleResolution: "bundler", lib: ["es2022", "dom"], types: [] });
   });
 
   it("runs in headless Chromium from a page bundled with esbuild, over Connect and gRPC-Web", async () => {
