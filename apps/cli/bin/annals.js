@@ -1,6 +1,16 @@
 #!/usr/bin/env node
-// Runs the TypeScript entry through tsx, so that the command needs no build step.
-import { register } from "tsx/esm/api";
+// In the repository, runs the TypeScript sources through tsx (no build step),
+// with the workspace packages resolved to their sources too. Without sources
+// (a built copy), runs the compiled dist/main.js.
+import { existsSync } from "node:fs";
+import { register } from "node:module";
 
-register();
-await import("../src/main.ts");
+const sources = new URL("../src/main.ts", import.meta.url);
+if (existsSync(sources)) {
+  const { register: registerTsx } = await import("tsx/esm/api");
+  register("./source-conditions.js", import.meta.url);
+  registerTsx();
+  await import(sources.href);
+} else {
+  await import("../dist/main.js");
+}

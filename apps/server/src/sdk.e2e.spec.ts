@@ -13,7 +13,7 @@ async function collect(events: AsyncIterable<ResolvedEvent>): Promise<ResolvedEv
 
 const raw = (type = "test.Happened", body = "x") => ({ type, data: new TextEncoder().encode(body) });
 
-describe.each(["grpc", "connect"] as const)("SDK over %s against a real server", (protocol) => {
+describe.each(["grpc", "connect", "grpc-web"] as const)("SDK over %s against a real server", (protocol) => {
   let server: TestServer;
   let client: AnnalsClient;
 

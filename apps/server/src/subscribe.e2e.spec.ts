@@ -38,7 +38,7 @@ async function eventually<T>(read: () => T, check: (value: T) => boolean, timeou
   return value;
 }
 
-describe.each(["grpc", "connect"] as const)("Subscribe over %s against a real server", (protocol) => {
+describe.each(["grpc", "connect", "grpc-web"] as const)("Subscribe over %s against a real server", (protocol) => {
   let server: TestServer;
   let client: AnnalsClient;
 

@@ -1,38 +1,30 @@
 import type { Registry } from "@bufbuild/protobuf";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
-import { compressionGzip, createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { Direction, EventStore } from "@annals/protocol";
 import { fromCallError } from "./errors.js";
 import { toWireEvent, type EventInput, type ResolvedEvent } from "./events.js";
 import { decodeEvents } from "./event-decoder.js";
 import { createSubscription, type SubscribeOptions, type Subscription } from "./subscription.js";
 import { EventStoreViews } from "./wire-views.js";
-import { WindowedSessionManager, type ReceiveWindow } from "./session-manager.js";
 import { toWireExpected, type ExpectedRevision } from "./expected-revision.js";
 
-export interface AnnalsClientOptions {
-  /** The server, e.g. `http://127.0.0.1:50051`. */
-  baseUrl: string;
-  /** `grpc` (default, HTTP/2) or `connect` (the Connect protocol, binary, HTTP/2). */
-  protocol?: "grpc" | "connect";
+/** What every platform's client accepts (see `node-client.ts` and `browser-client.ts`). */
+export interface ClientOptions {
+  /**
+   * The server, e.g. `http://127.0.0.1:50051` (in a browser, `/` for the page's
+   * own origin). Required unless `transport` is given.
+   */
+  baseUrl?: string;
+  /**
+   * A Connect transport of your own (custom fetch, proxy, test router...), used
+   * instead of the one the client builds from `baseUrl`; `close()` leaves it open.
+   */
+  transport?: Transport;
   /** Protobuf types to encode bare messages and decode events. Default: none (raw bytes only). */
   registry?: Registry;
-  /** Interval of HTTP/2 keepalive pings, ms. Default 15,000. */
-  pingIntervalMs?: number;
-  /**
-   * How far responses may run ahead of the reader, bytes. Default 1 MiB per
-   * call and 4 MiB for the connection (Node's own default is 64 KiB).
-   */
-  receiveWindow?: Partial<ReceiveWindow>;
-  /** Client interceptors (auth headers, tracing...). */
+  /** Client interceptors (auth headers, tracing...), on the transport the client builds. */
   interceptors?: Interceptor[];
-  /**
-   * Let the server gzip its responses: worth it on a slow link; on a local
-   * network it costs both sides more CPU than it saves (replays ran 20 to 40 %
-   * slower with it here). Default false.
-   */
-  compressResponses?: boolean;
 }
 
 export interface AppendOptions {
@@ -134,7 +126,7 @@ export interface AnnalsClient {
   getEvents(ids: readonly string[], options?: { signal?: AbortSignal }): Promise<ResolvedEvent[]>;
   /** The generated Connect client, for calls this wrapper does not cover. */
   readonly raw: Client<typeof EventStore>;
-  /** Closes the HTTP/2 connection. */
+  /** Closes the client's connection (Node: its HTTP/2 session; browsers: nothing to close). */
   close(): void;
 }
 
@@ -183,27 +175,22 @@ async function* flatten(
   }
 }
 
-/** A typed client of the Annals event store. */
-export function createAnnalsClient(options: AnnalsClientOptions): AnnalsClient {
-  const sessionManager = new WindowedSessionManager(
-    options.baseUrl,
-    { pingIntervalMs: options.pingIntervalMs ?? 15_000, pingTimeoutMs: 10_000 },
-    { streamBytes: options.receiveWindow?.streamBytes ?? 1024 * 1024, connectionBytes: options.receiveWindow?.connectionBytes ?? 4 * 1024 * 1024 },
-    // Room for the largest messages the server accepts (node's default is 10 MB per session).
-    { maxSessionMemory: 64 },
-  );
-  const transportOptions = {
-    baseUrl: options.baseUrl,
-    sessionManager,
-    httpVersion: "2" as const,
-    interceptors: options.interceptors ?? [],
-    acceptCompression: options.compressResponses ? [compressionGzip] : [],
-  };
-  const transport: Transport = options.protocol === "connect" ? createConnectTransport(transportOptions) : createGrpcTransport(transportOptions);
+/** The server's address, or a clear error when neither it nor a transport was given. */
+export function requireBaseUrl(options: ClientOptions): string {
+  if (options.baseUrl === undefined || options.baseUrl === "") {
+    throw new TypeError("createAnnalsClient: give baseUrl (e.g. http://127.0.0.1:50051) or a transport");
+  }
+  return options.baseUrl;
+}
+
+/**
+ * The client over a Connect transport: the same on every platform. `close`
+ * releases what the platform's factory opened for it (nothing for a caller's transport).
+ */
+export function createClientOn(transport: Transport, registry: Registry | undefined, close: () => void): AnnalsClient {
   const client = createClient(EventStore, transport);
   // The streaming calls, with events left encoded for `decodeEvent`.
   const views = createClient(EventStoreViews, transport);
-  const registry = options.registry;
 
   return {
     raw: client,
@@ -325,8 +312,6 @@ export function createAnnalsClient(options: AnnalsClientOptions): AnnalsClient {
       }
     },
 
-    close() {
-      sessionManager.abort();
-    },
+    close,
   };
 }

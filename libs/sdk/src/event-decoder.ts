@@ -1,5 +1,6 @@
 import type { Registry } from "@bufbuild/protobuf";
 import { decodeMessage, type ResolvedEvent } from "./events.js";
+import { utf8Slices, type Utf8Slice } from "./utf8.js";
 
 /**
  * A hand-written decoder of `annals.eventstore.v1.RecordedEvent` straight into
@@ -22,12 +23,12 @@ interface Recent {
 const newRecent = (): Recent => ({ start: 0, end: 0, text: "" });
 
 class Reader {
-  readonly bytes: Buffer;
+  private readonly text: Utf8Slice;
   constructor(
-    bytes: Uint8Array,
+    readonly bytes: Uint8Array,
     public offset: number,
   ) {
-    this.bytes = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.text = utf8Slices(bytes);
   }
 
   /** A varint of at most 53 bits, as a number. */
@@ -66,11 +67,11 @@ class Reader {
     const start = this.offset;
     const end = start + length;
     this.offset = end;
-    if (recent === undefined) return this.bytes.toString("utf8", start, end);
+    if (recent === undefined) return this.text(start, end);
     if (recent.end - recent.start === length && this.same(recent.start, start, length)) return recent.text;
     recent.start = start;
     recent.end = end;
-    recent.text = this.bytes.toString("utf8", start, end);
+    recent.text = this.text(start, end);
     return recent.text;
   }
 

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import {
   create,
   fromBinary,
@@ -12,6 +11,7 @@ import {
 } from "@bufbuild/protobuf";
 import { ProposedEventSchema, type ProposedEvent as WireProposedEvent, type RecordedEvent as WireRecordedEvent } from "@annals/protocol";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
+import { randomUuid } from "./uuid.js";
 
 /** Options an event may carry besides its payload. */
 export interface EventOptions {
@@ -76,7 +76,7 @@ function isTypedEvent(input: EventInput): input is TypedEvent {
 export function toWireEvent(input: EventInput, registry: Registry | undefined): WireProposedEvent {
   if (isTypedEvent(input)) {
     return create(ProposedEventSchema, {
-      id: input.id ?? randomUUID(),
+      id: input.id ?? randomUuid(),
       type: input.schema.typeName,
       data: toBinary(input.schema, input.message),
       contentType: "application/protobuf",
@@ -89,11 +89,11 @@ export function toWireEvent(input: EventInput, registry: Registry | undefined): 
     if (!schema || !isMessage(message, schema)) {
       throw new TypeError(`${message.$typeName} is not in the client's registry: pass { schema, message } or register its file`);
     }
-    return create(ProposedEventSchema, { id: randomUUID(), type: schema.typeName, data: toBinary(schema, message), contentType: "application/protobuf" });
+    return create(ProposedEventSchema, { id: randomUuid(), type: schema.typeName, data: toBinary(schema, message), contentType: "application/protobuf" });
   }
   const raw = input as RawEvent;
   return create(ProposedEventSchema, {
-    id: raw.id ?? randomUUID(),
+    id: raw.id ?? randomUuid(),
     type: raw.type,
     data: raw.data,
     contentType: raw.contentType ?? "application/protobuf",

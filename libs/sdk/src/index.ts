@@ -1,10 +1,12 @@
+// The SDK's Node entry (package.json `exports`, condition `node`); `browser.ts` is
+// the same API over `fetch` for browsers and other runtimes.
+export { createAnnalsClient, type AnnalsClientOptions } from "./node-client.js";
 export {
-  createAnnalsClient,
   type AnnalsClient,
-  type AnnalsClientOptions,
   type AppendOptions,
   type AppendResult,
   type Checkpoint,
+  type ClientOptions,
   type ListStreamsOptions,
   type ReadAllOptions,
   type ReadStreamOptions,

@@ -24,7 +24,7 @@ const root = fileURLToPath(new URL("../../../", import.meta.url));
 export async function startServerProcess(kind: ServerKind, args: readonly string[] = []): Promise<ServerProcess> {
   const child: ChildProcess = fork(entry, [kind, ...args], {
     cwd: root,
-    execArgv: ["--import", "tsx"],
+    execArgv: ["--import", "tsx", "--conditions=@annals/source"],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const waiting = new Map<number, (micros: number) => void>();
