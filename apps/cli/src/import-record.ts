@@ -28,7 +28,7 @@ export function parseExportLine(line: string, where: string): ExportLine {
     throw new UsageError(`${where}: "id" must be the event's UUID (it makes a re-run skip what is stored)`);
   }
   // An export line carries `data`; a `read --json` line may carry the decoded `json` as well.
-  const { json, ...rest } = record;
-  const event = toRawEvent(rest["data"] === undefined ? { ...rest, json } : rest, where);
+  const { id, type, data, json, contentType, metadata } = record;
+  const event = toRawEvent(data === undefined ? { id, type, json, contentType, metadata } : { id, type, data, contentType, metadata }, where);
   return { kind: "event", stream: record["stream"], revision, event };
 }
