@@ -62,7 +62,12 @@ export function toRawEvent(value: unknown, where: string): RawEvent {
   if ((data === undefined) === (json === undefined)) throw new UsageError(`${where}: give exactly one of "data" (base64) and "json"`);
   if (data !== undefined) {
     if (typeof data !== "string" || !base64.test(data)) throw new UsageError(`${where}: "data" must be base64`);
-    return { type, data: new Uint8Array(Buffer.from(data, "base64")), ...(contentType ? { contentType } : {}), ...options };
+    // A Buffer is a Uint8Array: no copy.
+    const event: RawEvent = { type, data: Buffer.from(data, "base64") };
+    if (contentType) event.contentType = contentType;
+    if (id) event.id = id;
+    if (metadata) event.metadata = metadata as Record<string, string>;
+    return event;
   }
   const schema = knownTypes.getMessage(type);
   if (schema && contentType !== "application/json") {

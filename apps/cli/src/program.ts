@@ -1,5 +1,5 @@
 import { Command, Option } from "commander";
-import { defaultUrl } from "./client.js";
+import { defaultUrl, serverAddress } from "./client.js";
 import { appendCommand } from "./commands/append.js";
 import { exportCommand } from "./commands/export.js";
 import { importCommand } from "./commands/import.js";
@@ -23,6 +23,12 @@ export function createProgram(): Command {
     // One line, like every other error: "annals: unknown option '--x'".
     .configureOutput({ outputError: (message, write) => write(`annals: ${message.replace(/^error: /, "")}`) })
     .addOption(new Option("--url <url>", "the server's address").env("ANNALS_URL").default(defaultUrl));
+  // Every command that calls the server checks the address's shape before it starts.
+  program.hook("preAction", (_program, action) => {
+    if (action.name() === "serve") return;
+    const source = program.getOptionValueSource("url") === "env" ? "ANNALS_URL" : "--url";
+    program.setOptionValueWithSource("url", serverAddress(program.opts<GlobalOptions>().url, source), program.getOptionValueSource("url"));
+  });
   serveCommand(program);
   appendCommand(program);
   readCommand(program);

@@ -1,11 +1,14 @@
 import http from "node:http";
 import http2 from "node:http2";
-import net from "node:net";
+import type net from "node:net";
+import type { BoundPort } from "./bound-port.js";
 import { installStreamHandler, type StreamHandler } from "./fast-grpc/fast-grpc.js";
 
 type Handler = (request: http.IncomingMessage | http2.Http2ServerRequest, response: http.ServerResponse | http2.Http2ServerResponse) => void;
 
 export interface DualListenerOptions {
+  /** The port to serve on, bound already. */
+  bound: BoundPort;
   /** Interval of HTTP/2 keepalive pings on idle connections, ms. Default 30,000. */
   keepAliveMs?: number;
   /** Sees each HTTP/2 stream before the request handler; the streams it declines go on to `handler`. */
@@ -25,7 +28,7 @@ const preface = Buffer.from("PRI * HTTP/2.0");
  * One port for cleartext HTTP/2 (gRPC, gRPC-Web, Connect) and HTTP/1.1 (Connect,
  * gRPC-Web, curl, fetch): the first bytes of a connection tell which it speaks.
  */
-export function createDualListener(handler: Handler, options: DualListenerOptions = {}): DualListener {
+export function createDualListener(handler: Handler, options: DualListenerOptions): DualListener {
   const keepAliveMs = options.keepAliveMs ?? 30_000;
   // Session memory above the largest accepted message, so an oversized one is refused
   // with RESOURCE_EXHAUSTED instead of the whole connection being reset.
@@ -63,7 +66,8 @@ export function createDualListener(handler: Handler, options: DualListenerOption
     session.on("error", () => undefined);
   });
 
-  const tcp = net.createServer((socket) => {
+  const tcp = options.bound.tcp;
+  options.bound.attach((socket) => {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
     socket.on("error", () => undefined);

@@ -1,20 +1,29 @@
 import { openEventStore } from "@annals/store";
+import { bindPort } from "./bound-port.js";
 import { ConfigError, loadConfig, type ServerConfig } from "./config.js";
 import { createLogger } from "./logger.js";
 import { startServer } from "./server.js";
 
-/** Loads the configuration, opens the store, serves until SIGINT/SIGTERM. */
+/**
+ * Binds the port, opens the store, serves until SIGINT/SIGTERM. The port comes
+ * first: when it is in use, this rejects before the database is created or migrated.
+ */
 export async function serve(config: ServerConfig): Promise<void> {
   const logger = createLogger({ level: config.logLevel, pretty: config.logFormat === "auto" ? undefined : config.logFormat === "pretty" });
+  const bound = await bindPort(config.port, config.host);
   const store = await openEventStore({
     database: config.db,
     sqliteDriver: config.sqliteDriver,
     sqliteSynchronous: config.sqliteSynchronous,
     postgresPoolSize: config.pgPoolSize,
     limits: { maxEventsPerAppend: config.maxEventsPerAppend, maxAppendBytes: config.maxAppendBytes },
+  }).catch(async (error: unknown) => {
+    await bound.close();
+    throw error;
   });
   const server = await startServer({
     store,
+    listen: bound,
     logger,
     port: config.port,
     host: config.host,
@@ -23,6 +32,10 @@ export async function serve(config: ServerConfig): Promise<void> {
     healthProbeIntervalMs: config.healthProbeIntervalMs,
     healthProbeTimeoutMs: config.healthProbeTimeoutMs,
     grpcFastPath: config.grpcFastPath,
+  }).catch(async (error: unknown) => {
+    await bound.close();
+    await store.close();
+    throw error;
   });
   logger.info({ url: server.url, host: config.host, port: server.port, backend: store.backend }, `annals listening on ${config.host}:${server.port}`);
   let stopping = false;

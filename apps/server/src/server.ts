@@ -4,6 +4,7 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { ConnectRouter } from "@connectrpc/connect";
 import type { EventStore as Store } from "@annals/store";
 import { EventStore } from "@annals/protocol";
+import { bindPort, type BoundPort } from "./bound-port.js";
 import { errorMapping } from "./error-mapping.js";
 import { createDualListener } from "./listener.js";
 import { createFastGrpc } from "./fast-grpc/fast-grpc.js";
@@ -21,6 +22,8 @@ export interface AnnalsServerOptions {
   port?: number;
   /** Default `0.0.0.0`. */
   host?: string;
+  /** A port bound already (`bindPort`), to serve on instead of binding `port` and `host`. */
+  listen?: BoundPort;
   /** Largest request message accepted, bytes. Default 16 MiB. */
   readMaxBytes?: number;
   /** How long `close` waits for in-flight calls before cutting them, ms. Default 10,000. */
@@ -50,6 +53,8 @@ export interface AnnalsServer {
 /** Starts the gRPC / gRPC-Web / Connect server on one port. */
 export async function startServer(options: AnnalsServerOptions): Promise<AnnalsServer> {
   const { store, logger } = options;
+  // First: a port in use fails before anything else starts.
+  const bound = options.listen ?? (await bindPort(options.port ?? 50051, options.host ?? "0.0.0.0"));
   const shutdown = new AbortController();
   // Every call in flight listens to this signal.
   setMaxListeners(0, shutdown.signal);
@@ -79,14 +84,7 @@ export async function startServer(options: AnnalsServerOptions): Promise<AnnalsS
   await ops.start();
   const http2Streams =
     (options.grpcFastPath ?? true) ? createFastGrpc({ methods: recorded.methods, interceptors, readMaxBytes, shutdownSignal: shutdown.signal }) : undefined;
-  const listener = createDualListener(withRequestId(handler), { http2Streams });
-  await new Promise<void>((resolve, reject) => {
-    listener.tcp.once("error", reject);
-    listener.tcp.listen(options.port ?? 50051, options.host ?? "0.0.0.0", () => {
-      listener.tcp.off("error", reject);
-      resolve();
-    });
-  });
+  const listener = createDualListener(withRequestId(handler), { bound, http2Streams });
   const address = listener.tcp.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   let closing: Promise<void> | undefined;

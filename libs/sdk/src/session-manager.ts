@@ -40,6 +40,10 @@ export class WindowedSessionManager extends Http2SessionManager {
     const session = stream.session;
     if (session && !this.widened.has(session)) {
       this.widened.add(session);
+      // The manager and each call see the session's failure; a second 'error' the
+      // session emits as it closes, after the manager let go of it (a server that
+      // does not speak HTTP/2, then `close()`), must not crash the process.
+      session.on("error", () => undefined);
       session.setLocalWindowSize(this.window.connectionBytes);
     }
     return stream;

@@ -1,9 +1,10 @@
 import { Option, type Command } from "commander";
 import { ConfigError, loadConfig, settings } from "@annals/server/config";
-import { UsageError } from "../errors.js";
+import { CommandError, UsageError } from "../errors.js";
 
 type Setting = (typeof settings)[number];
 
+/** A setting's meaning and the values it takes, for its flag in the options list. */
 function describe(setting: Setting): string {
   const values =
     setting.kind === "integer"
@@ -13,18 +14,35 @@ function describe(setting: Setting): string {
         : setting.kind === "string"
           ? undefined
           : setting.kind.join("|");
-  return `${setting.description}${values ? ` (${values})` : ""} [env ${setting.env}, default ${String(setting.default)}]`;
+  return `${setting.description}${values ? ` (${values})` : ""}`;
+}
+
+/** Every setting's flag, environment variable, config file key and default, as a text table. */
+function settingsHelp(): string {
+  const rows = [
+    ["flag", "environment", "config file key", "default"],
+    ...settings.map((setting) => [`--${setting.flag}`, setting.env, setting.key, String(setting.default)]),
+  ];
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  const lines = rows.map((row) => `  ${row.map((cell, column) => cell.padEnd(widths[column]!)).join("  ")}`.trimEnd());
+  return `
+Settings:
+${lines.join("\n")}
+
+--config <file> (or ANNALS_CONFIG) reads a JSON object of settings by config file key,
+e.g. {"port": 50052, "db": "./data/annals.db"}. Flags win over environment variables,
+which win over the config file, which wins over the defaults.`;
 }
 
 export function serveCommand(program: Command): void {
   const command = program
     .command("serve")
     .description("run the server: gRPC, gRPC-Web and Connect on one port, with health, reflection and /metrics")
-    .option("--config <file>", "JSON file of settings, keys as in apps/server/README.md [env ANNALS_CONFIG]");
+    .option("--config <file>", "a JSON file of settings, by the config file keys below [env ANNALS_CONFIG]");
   // The server's own settings table, so that the server and the command never disagree.
   for (const setting of settings) command.addOption(new Option(`--${setting.flag} <value>`, describe(setting)));
   command
-    .addHelpText("after", "\nFlags win over environment variables, which win over the config file, which wins over the defaults.")
+    .addHelpText("after", settingsHelp())
     .action(async (_options: unknown, self: Command) => {
       const given = self.opts<Record<string, string | undefined>>();
       const argv: string[] = [];
@@ -42,6 +60,10 @@ export function serveCommand(program: Command): void {
       }
       // Loaded only now: the other commands do not pay for the server's modules.
       const { serve } = await import("@annals/server");
-      await serve(config);
+      try {
+        await serve(config);
+      } catch (error) {
+        throw new CommandError(`cannot start: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      }
     });
 }

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { withClient } from "../client.js";
+import { describeError } from "../errors.js";
 import { createEventPrinter } from "../event-output.js";
 import { follow } from "../follow.js";
 import { parseCount } from "../parse.js";
@@ -20,7 +21,14 @@ export function tailCommand(program: Command): void {
     .option("--from <n>", "start at this revision (a stream) or position ($all), inclusive; default: new events only")
     .option("-n, --limit <n>", "stop after this many events")
     .option("--json", "one JSON object per line (NDJSON)")
-    .addHelpText("after", "\nRuns until interrupted (Ctrl-C), which exits 0.")
+    .addHelpText(
+      "after",
+      `
+Runs until interrupted (Ctrl-C), which exits 0. When the server is not there or goes
+away, says so on stderr and tries again (waits of 0.5 s doubling up to 4 s), then
+resumes after the last event shown. A wrong address (not an Annals server, http://
+for https:// or the reverse) exits 1 at once.`,
+    )
     .action(async (stream: string, _options: unknown, command: Command) => {
       const options = command.optsWithGlobals<TailOptions>();
       const from = options.from === undefined ? undefined : parseCount(options.from, "--from");
@@ -34,7 +42,15 @@ export function tailCommand(program: Command): void {
         await withClient(options.url, async (client) => {
           if (limit === 0n) return;
           let shown = 0n;
-          const events = follow(client, { stream: stream === allStreams ? undefined : stream, from, signal: stop.signal });
+          const events = follow(client, {
+            stream: stream === allStreams ? undefined : stream,
+            from,
+            signal: stop.signal,
+            url: options.url,
+            onRetry: (error, attempt, delayMs) =>
+              process.stderr.write(`annals: ${describeError(error, options.url)}; retrying in ${delayMs / 1_000} s (attempt ${attempt})\n`),
+            onRecovered: () => process.stderr.write(`annals: connected to the server at ${options.url}\n`),
+          });
           try {
             for await (const event of events) {
               await printer.print(event);
