@@ -56,7 +56,9 @@ describe.each(["bank", "event store and bank"] as const)("bank accounts when the
         }
       })(),
     );
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // Kill once enough is acknowledged, however loaded the machine.
+    const deadline = Date.now() + 30_000;
+    while (issued.filter((command) => command.acknowledged).length < 40 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
     first.bank.child.kill("SIGKILL");
     if (killed === "event store and bank") first.eventStore.child.kill("SIGKILL");
     stop = true;
