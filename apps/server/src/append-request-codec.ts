@@ -1,4 +1,5 @@
 import type { AppendRequest, ExpectedRevision, ProposedEvent } from "@annals/protocol";
+import { setOwn } from "@annals/store";
 
 /**
  * A hand-written decoder of `annals.eventstore.v1.AppendRequest`, for the fast
@@ -107,7 +108,7 @@ function readMetadataEntry(reader: Reader, metadata: Record<string, string>): vo
     else throw giveUp;
   }
   if (reader.pos !== end) throw giveUp;
-  metadata[key] = value;
+  setOwn(metadata, key, value);
 }
 
 function readProposedEvent(reader: Reader): ProposedEvent {

@@ -3,6 +3,10 @@ import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import { describe, expect, it } from "vitest";
 import { AppendRequestSchema, ExpectedRevisionSchema, ProposedEventSchema } from "@annals/protocol";
 import { appendRequestTypeName, decodeAppendRequest } from "./append-request-codec.js";
+import { keepPrototypeKeys } from "./prototype-keys.js";
+
+// As in the server's process: "__proto__" is an ordinary key, for the reference decoder too.
+keepPrototypeKeys();
 
 /** What `fromBinary` makes of `bytes`, or the message it throws. */
 function reference(bytes: Uint8Array): { message: unknown } | { error: string } {

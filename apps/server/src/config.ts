@@ -20,8 +20,10 @@ export interface ServerConfig {
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   /** Most events in one append. */
   maxEventsPerAppend: number;
-  /** Most bytes of data and metadata in one append. */
+  /** Most bytes of data, types and metadata in one append. */
   maxAppendBytes: number;
+  /** Most metadata entries in one event. */
+  maxMetadataEntries: number;
   /** How long a graceful shutdown waits for in-flight calls, ms. */
   shutdownGraceMs: number;
   /** Log format: JSON lines, human-readable, or pretty on a terminal only. */
@@ -59,7 +61,8 @@ export const settings: readonly Setting[] = [
   { key: "pgPoolSize", flag: "pg-pool-size", env: "ANNALS_PG_POOL_SIZE", kind: "integer", default: 10, min: 1, max: 1000, description: "PostgreSQL connections in the pool" },
   { key: "logLevel", flag: "log-level", env: "ANNALS_LOG_LEVEL", kind: ["fatal", "error", "warn", "info", "debug", "trace", "silent"], default: "info", description: "log level" },
   { key: "maxEventsPerAppend", flag: "max-events-per-append", env: "ANNALS_MAX_EVENTS_PER_APPEND", kind: "integer", default: defaultLimits.maxEventsPerAppend, min: 1, max: 1_000_000, description: "most events in one append" },
-  { key: "maxAppendBytes", flag: "max-append-bytes", env: "ANNALS_MAX_APPEND_BYTES", kind: "integer", default: defaultLimits.maxAppendBytes, min: 1024, max: 256 * 1024 * 1024, description: "most bytes of data and metadata in one append" },
+  { key: "maxAppendBytes", flag: "max-append-bytes", env: "ANNALS_MAX_APPEND_BYTES", kind: "integer", default: defaultLimits.maxAppendBytes, min: 1024, max: 256 * 1024 * 1024, description: "most bytes of data, types and metadata in one append (UTF-8; each metadata entry counts 8 bytes more); the default leaves room for every event to read back in a message under 4 MiB, gRPC clients' default limit" },
+  { key: "maxMetadataEntries", flag: "max-metadata-entries", env: "ANNALS_MAX_METADATA_ENTRIES", kind: "integer", default: defaultLimits.maxMetadataEntries, min: 1, max: 100_000, description: "most metadata entries in one event" },
   { key: "shutdownGraceMs", flag: "shutdown-grace-ms", env: "ANNALS_SHUTDOWN_GRACE_MS", kind: "integer", default: 10_000, min: 0, max: 600_000, description: "how long shutdown waits for in-flight calls" },
   { key: "logFormat", flag: "log-format", env: "ANNALS_LOG_FORMAT", kind: ["auto", "json", "pretty"], default: "auto", description: "log lines as JSON, pretty, or auto: pretty on a terminal, else JSON" },
   { key: "metrics", flag: "metrics", env: "ANNALS_METRICS", kind: "boolean", default: true, description: "serve Prometheus metrics on GET /metrics" },

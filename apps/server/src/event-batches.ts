@@ -4,7 +4,7 @@ import { WireType } from "@bufbuild/protobuf/wire";
 import type { HandlerContext } from "@connectrpc/connect";
 import type { RecordedEvent } from "@annals/store";
 import type { RecordedEvent as WireRecordedEvent } from "@annals/protocol";
-import { encodeEvents } from "./event-codec.js";
+import { encodedEventSize, encodeEvents } from "./event-codec.js";
 import { toWireEvent } from "./wire.js";
 
 /**
@@ -28,4 +28,42 @@ export function eventsMessage<T extends Message & { events: WireRecordedEvent[] 
 /** True when the call exchanges protobuf binary (gRPC, gRPC-Web, Connect with `+proto`), false for JSON. */
 export function isBinaryCall(context: HandlerContext): boolean {
   return !(context.requestHeader.get("content-type") ?? "").includes("json");
+}
+
+/**
+ * What an event weighs in a response: its encoded size in binary (exact: the
+ * encoder's own measure), or about what JSON makes of it (base64 data, field
+ * names and quoting).
+ */
+function responseSize(event: RecordedEvent, binary: boolean): number {
+  const encoded = encodedEventSize(event) + 6;
+  return binary ? encoded : encoded + Math.ceil(event.data.byteLength / 3) + 160;
+}
+
+/**
+ * Groups events into response messages of at most `maxBytes` as encoded (at least
+ * one event each: an event alone may be larger, up to what the append limit lets
+ * through). Events that fit in one message come back as the same array.
+ */
+export function* batchesOf(events: readonly RecordedEvent[], maxBytes: number, binary: boolean): Generator<readonly RecordedEvent[]> {
+  const sizes = events.map((event) => responseSize(event, binary));
+  let total = 0;
+  for (const size of sizes) total += size;
+  if (total <= maxBytes) {
+    if (events.length > 0) yield events;
+    return;
+  }
+  let batch: RecordedEvent[] = [];
+  let bytes = 0;
+  for (let index = 0; index < events.length; index += 1) {
+    const size = sizes[index]!;
+    if (batch.length > 0 && bytes + size > maxBytes) {
+      yield batch;
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(events[index]!);
+    bytes += size;
+  }
+  if (batch.length > 0) yield batch;
 }

@@ -16,7 +16,7 @@ export async function serve(config: ServerConfig): Promise<void> {
     sqliteDriver: config.sqliteDriver,
     sqliteSynchronous: config.sqliteSynchronous,
     postgresPoolSize: config.pgPoolSize,
-    limits: { maxEventsPerAppend: config.maxEventsPerAppend, maxAppendBytes: config.maxAppendBytes },
+    limits: { maxEventsPerAppend: config.maxEventsPerAppend, maxAppendBytes: config.maxAppendBytes, maxMetadataEntries: config.maxMetadataEntries },
   }).catch(async (error: unknown) => {
     await bound.close();
     throw error;

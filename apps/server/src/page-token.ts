@@ -12,6 +12,9 @@ export function encodePageToken(lastKey: string): string {
 export function decodePageToken(token: string): string | undefined {
   if (token === "") return undefined;
   const key = /^[A-Za-z0-9_-]+$/.test(token) ? Buffer.from(token, "base64url").toString("utf8") : "";
-  if (key.length === 0 || encodePageToken(key) !== token) throw new InvalidInputError("page_token", "is not a token this server issued");
+  // Stream names hold no control characters: a token that decodes to one was not issued here.
+  if (key.length === 0 || encodePageToken(key) !== token || /[\u0000-\u001f\u007f-\u009f]/.test(key)) {
+    throw new InvalidInputError("page_token", "is not a token this server issued");
+  }
   return key;
 }

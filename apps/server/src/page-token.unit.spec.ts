@@ -9,6 +9,6 @@ describe("page tokens", () => {
   });
 
   it("refuse tokens the service did not give", () => {
-    for (const token of ["not a token", "QUNDLTAwMQ==", "@@"]) expect(() => decodePageToken(token)).toThrow(InvalidInputError);
+    for (const token of ["not a token", "QUNDLTAwMQ==", "@@", encodePageToken("a\u0000b"), encodePageToken("\u0000")]) expect(() => decodePageToken(token)).toThrow(InvalidInputError);
   });
 });

@@ -5,6 +5,7 @@ import type { ConnectRouter } from "@connectrpc/connect";
 import type { EventStore as Store } from "@annals/store";
 import { EventStore } from "@annals/protocol";
 import { bindPort, type BoundPort } from "./bound-port.js";
+import { keepPrototypeKeys } from "./prototype-keys.js";
 import { errorMapping } from "./error-mapping.js";
 import { createDualListener } from "./listener.js";
 import { createFastGrpc } from "./fast-grpc/fast-grpc.js";
@@ -53,6 +54,7 @@ export interface AnnalsServer {
 /** Starts the gRPC / gRPC-Web / Connect server on one port. */
 export async function startServer(options: AnnalsServerOptions): Promise<AnnalsServer> {
   const { store, logger } = options;
+  keepPrototypeKeys();
   // First: a port in use fails before anything else starts.
   const bound = options.listen ?? (await bindPort(options.port ?? 50051, options.host ?? "0.0.0.0"));
   const shutdown = new AbortController();

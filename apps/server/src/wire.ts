@@ -80,29 +80,3 @@ export function fromWireDirection(direction: WireDirection): "forwards" | "backw
       throw new InvalidInputError("direction", `unknown value ${String(direction)}`);
   }
 }
-
-/**
- * Groups events into response batches of at most `maxBytes` of payload (at least
- * one event each). Events that fit in one batch come back as the same array.
- */
-export function* batchesOf(events: readonly RecordedEvent[], maxBytes: number): Generator<readonly RecordedEvent[]> {
-  let total = 0;
-  for (const event of events) total += event.data.byteLength + 128;
-  if (total <= maxBytes) {
-    if (events.length > 0) yield events;
-    return;
-  }
-  let batch: RecordedEvent[] = [];
-  let bytes = 0;
-  for (const event of events) {
-    const size = event.data.byteLength + 128;
-    if (batch.length > 0 && bytes + size > maxBytes) {
-      yield batch;
-      batch = [];
-      bytes = 0;
-    }
-    batch.push(event);
-    bytes += size;
-  }
-  if (batch.length > 0) yield batch;
-}

@@ -117,7 +117,9 @@ function decodeEntry(reader: Reader, end: number, metadata: Record<string, strin
     else if (tag === 0x12) value = reader.string();
     else reader.skip(tag & 7);
   }
-  metadata[key] = value;
+  // "__proto__" is a key like any other: a plain assignment would set the prototype and lose it.
+  if (key === "__proto__") Object.defineProperty(metadata, key, { value, enumerable: true, writable: true, configurable: true });
+  else metadata[key] = value;
 }
 
 function decodeTimestampMs(reader: Reader, end: number): number {

@@ -73,15 +73,22 @@ function isTypedEvent(input: EventInput): input is TypedEvent {
   return typeof (input as TypedEvent).schema === "object" && (input as TypedEvent).message !== undefined;
 }
 
+/**
+ * The event's metadata, set after `create`: `create` copies a map entry by entry,
+ * by assignment, and an entry named "__proto__" would be lost; the map object
+ * itself keeps every own key, and the encoders write them all.
+ */
+function withMetadata(event: WireProposedEvent, metadata: Record<string, string> | undefined): WireProposedEvent {
+  if (metadata !== undefined) event.metadata = { ...metadata };
+  return event;
+}
+
 export function toWireEvent(input: EventInput, registry: Registry | undefined): WireProposedEvent {
   if (isTypedEvent(input)) {
-    return create(ProposedEventSchema, {
-      id: input.id ?? randomUuid(),
-      type: input.schema.typeName,
-      data: toBinary(input.schema, input.message),
-      contentType: "application/protobuf",
-      metadata: input.metadata ?? {},
-    });
+    return withMetadata(
+      create(ProposedEventSchema, { id: input.id ?? randomUuid(), type: input.schema.typeName, data: toBinary(input.schema, input.message), contentType: "application/protobuf" }),
+      input.metadata,
+    );
   }
   if (typeof (input as Message).$typeName === "string") {
     const message = input as Message;
@@ -92,13 +99,10 @@ export function toWireEvent(input: EventInput, registry: Registry | undefined): 
     return create(ProposedEventSchema, { id: randomUuid(), type: schema.typeName, data: toBinary(schema, message), contentType: "application/protobuf" });
   }
   const raw = input as RawEvent;
-  return create(ProposedEventSchema, {
-    id: raw.id ?? randomUuid(),
-    type: raw.type,
-    data: raw.data,
-    contentType: raw.contentType ?? "application/protobuf",
-    metadata: raw.metadata ?? {},
-  });
+  return withMetadata(
+    create(ProposedEventSchema, { id: raw.id ?? randomUuid(), type: raw.type, data: raw.data, contentType: raw.contentType ?? "application/protobuf" }),
+    raw.metadata,
+  );
 }
 
 /** The event's payload decoded with the registry's schema for `type`; `undefined` when the registry does not know it. */

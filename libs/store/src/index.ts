@@ -32,7 +32,7 @@ export type {
   SubscriptionStats,
 } from "./subscriptions/subscription.js";
 export type { SubscriptionFilter, SubscriptionTarget } from "./subscriptions/selector.js";
-export { contentTypes, defaultContentType } from "./validation.js";
+export { contentTypes, defaultContentType, setOwn, utf8Length, validateStreamName, validateText } from "./validation.js";
 export type { Dialect } from "./dialect/dialect.js";
 export { createSqliteDialect, type SqliteDriver, type SqliteOptions } from "./dialect/sqlite.js";
 export { appendLockKey, appendLockKeys, createPostgresDialect, type PostgresOptions } from "./dialect/postgres.js";

@@ -14,8 +14,20 @@ import { getCheckpoint } from "./sql/get-checkpoint.js";
 import { setCheckpoint } from "./sql/set-checkpoint.js";
 import { createCommitNotifier } from "./subscriptions/commit-notifier.js";
 import { createSubscription, createSubscriptionGauge, type SubscriptionSource } from "./subscriptions/subscription.js";
-import { validateEventId, validateEvents, validateExpectedRevision, validateRevision, validateStreamName } from "./validation.js";
+import {
+  validateCheckpointName,
+  validateEventId,
+  validateEvents,
+  validateExpectedRevision,
+  validateRevision,
+  validateStreamName,
+  validateText,
+} from "./validation.js";
 import { createWriteQueue } from "./write-queue.js";
+import type { EventPage, PageReader } from "./sql/select-events.js";
+
+/** Most bytes of event data in one page read, by default. */
+export const defaultMaxPageBytes = 8 * 1024 * 1024;
 import { InvalidInputError, LimitExceededError, StoreUnavailableError } from "./errors.js";
 
 export interface KnexEventStoreOptions {
@@ -24,6 +36,12 @@ export interface KnexEventStoreOptions {
   limits?: Partial<StoreLimits>;
   /** Events per page when reading. Default 1,000. */
   pageSize?: number;
+  /**
+   * Most bytes of event data per page when reading (a page holds at least one event,
+   * whatever its size). Default 8 MiB: large events never make a page, its memory or a
+   * SQLite value unbounded.
+   */
+  maxPageBytes?: number;
   /** Most events gathered into one transaction. Default 20,000. */
   maxBatchEvents?: number;
 }
@@ -36,10 +54,6 @@ async function guard<T>(dialect: Dialect, read: () => Promise<T>): Promise<T> {
     if (dialect.isUnavailable(error)) throw new StoreUnavailableError(`database unavailable: ${(error as Error).message}`, { cause: error });
     throw error;
   }
-}
-
-function validateCheckpointName(name: unknown): void {
-  if (typeof name !== "string" || name.length === 0 || name.length > 256) throw new InvalidInputError("name", "must be 1 to 256 characters");
 }
 
 /** Most streams `listStreams` answers at once. */
@@ -66,6 +80,7 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
   const { dialect } = options;
   const limits: StoreLimits = { ...defaultLimits, ...options.limits };
   const pageSize = options.pageSize ?? 1_000;
+  const pages: PageReader = { ...dialect.pages, maxBytes: options.maxPageBytes ?? defaultMaxPageBytes };
   const notifier = createCommitNotifier();
   const subscriptions = createSubscriptionGauge();
   const closing = new AbortController();
@@ -99,22 +114,22 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
     notifier,
     closed: closing.signal,
     headPosition: () => guard(dialect, () => headPosition(dialect.reader)),
-    readPositionRange: (selector, after, upTo, limit) => guard(dialect, () => readPositionRange(dialect.pages, selector, after, upTo, limit)),
-    readStreamAfter: (selector, revision, upTo, limit) => guard(dialect, () => readStreamAfter(dialect.pages, selector, revision, upTo, limit)),
+    readPositionRange: (selector, after, upTo, limit) => guard(dialect, () => readPositionRange(pages, selector, after, upTo, limit)),
+    readStreamAfter: (selector, revision, upTo, limit) => guard(dialect, () => readStreamAfter(pages, selector, revision, upTo, limit)),
     streamRevisionAt: (stream, upTo) => guard(dialect, () => streamRevisionAt(dialect.reader, stream, upTo)),
   };
 
-  async function* pages(first: number, step: (from: number) => Promise<RecordedEvent[]>, next: (last: RecordedEvent) => number, maxCount: number) {
+  async function* paged(first: number, step: (from: number, limit: number) => Promise<EventPage>, next: (last: RecordedEvent) => number, maxCount: number) {
     let from = first;
     let remaining = maxCount;
     while (remaining > 0) {
-      const page = await guard(dialect, () => step(from));
-      if (page.length === 0) return;
-      const take = page.length > remaining ? page.slice(0, remaining) : page;
-      remaining -= take.length;
-      yield take;
-      if (page.length < pageSize) return;
-      from = next(page[page.length - 1]!);
+      const page = await guard(dialect, () => step(from, Math.min(pageSize, remaining)));
+      const last = page.events[page.events.length - 1];
+      if (last === undefined) return;
+      remaining -= page.events.length;
+      yield page.events;
+      if (!page.more) return;
+      from = next(last);
       if (from < 0) return;
     }
   }
@@ -138,9 +153,9 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
       const from = readOptions.from ?? (forwards ? "start" : "end");
       const first = from === "start" ? 0 : from === "end" ? Number.MAX_SAFE_INTEGER : validateRevision(from, "fromRevision");
       const maxCount = readOptions.maxCount && readOptions.maxCount > 0 ? readOptions.maxCount : Infinity;
-      return pages(
+      return paged(
         first,
-        (revision) => readStreamPage(dialect.pages, stream, revision, direction, Math.min(pageSize, maxCount)),
+        (revision, limit) => readStreamPage(pages, stream, revision, direction, limit),
         (last) => (forwards ? last.revision + 1 : last.revision - 1),
         maxCount,
       );
@@ -152,21 +167,22 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
       const from = readOptions.from ?? (forwards ? "start" : "end");
       const first = from === "start" ? 0 : from === "end" ? Number.MAX_SAFE_INTEGER : validateRevision(from, "fromPosition");
       const maxCount = readOptions.maxCount && readOptions.maxCount > 0 ? readOptions.maxCount : Infinity;
-      return pages(
+      return paged(
         first,
-        (position) => readAllPage(dialect.pages, position, direction, Math.min(pageSize, maxCount)),
+        (position, limit) => readAllPage(pages, position, direction, limit),
         (last) => (forwards ? last.position + 1 : last.position - 1),
         maxCount,
       );
     },
 
-    getStream(stream) {
+    async getStream(stream) {
       validateStreamName(stream, limits);
       return guard(dialect, () => getStream(dialect.reader, stream));
     },
 
     async listStreams(listOptions = {}) {
-      const prefix = listOptions.prefix ?? "";
+      const prefix = validateText(listOptions.prefix ?? "", "prefix", 0, limits.maxStreamNameLength);
+      if (listOptions.after !== undefined) validateStreamName(listOptions.after, limits, "after");
       const limit = listOptions.limit ?? 100;
       if (!Number.isSafeInteger(limit) || limit < 1 || limit > maxListStreamsLimit) {
         throw new InvalidInputError("limit", `must be an integer from 1 to ${maxListStreamsLimit}`);
@@ -183,7 +199,7 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
       if (ids.length > maxEventIdsPerLookup) throw new LimitExceededError("ids", `${ids.length} ids exceed the limit of ${maxEventIdsPerLookup} per lookup`);
       const valid = [...new Set(ids.map((id, index) => validateEventId(id, `ids[${index}]`)))];
       if (valid.length === 0) return [];
-      return guard(dialect, () => getEvents(dialect.reader, valid));
+      return guard(dialect, () => getEvents(dialect.reader, valid, limits.maxAppendBytes));
     },
 
     poolStats() {

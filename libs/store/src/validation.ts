@@ -88,6 +88,7 @@ export function validateEvents(events: readonly ProposedEvent[], limits: StoreLi
     }
     const metadata: Record<string, string> = {};
     const source: Record<string, unknown> = event.metadata ?? {};
+    let entries = 0;
     // The own enumerable string keys, in order, as `Object.entries` lists them, without its array of pairs.
     for (const key in source) {
       if (!Object.hasOwn(source, key)) continue;
@@ -96,14 +97,53 @@ export function validateEvents(events: readonly ProposedEvent[], limits: StoreLi
         throw new InvalidInputError(at("metadata"), `key "${key}" must be 1..${maxMetadataKeyLength} characters without control characters`);
       }
       if (typeof value !== "string") throw new InvalidInputError(at(`metadata.${key}`), "must be a string");
-      metadata[key] = value;
-      bytes += key.length + value.length;
+      entries += 1;
+      if (entries > limits.maxMetadataEntries) {
+        throw new LimitExceededError(at("metadata"), `more than ${limits.maxMetadataEntries} metadata entries in one event`);
+      }
+      setOwn(metadata, key, value);
+      bytes += utf8Length(key) + utf8Length(value) + metadataEntryOverhead;
     }
-    bytes += event.data.byteLength + type.length;
+    bytes += event.data.byteLength + utf8Length(type);
     return { id, type, data: event.data, contentType, metadata };
   });
   if (bytes > limits.maxAppendBytes) {
-    throw new LimitExceededError("events", `${bytes} bytes exceed the limit of ${limits.maxAppendBytes} per append`);
+    throw new LimitExceededError("events", `${bytes} bytes of data, types and metadata exceed the limit of ${limits.maxAppendBytes} per append`);
   }
   return valid;
+}
+
+/**
+ * What a metadata entry counts towards the append's byte limit besides its key and
+ * value: about what it takes on the wire (its tags and lengths), so that the limit
+ * also bounds what an event weighs when it is read back.
+ */
+export const metadataEntryOverhead = 8;
+
+/** The UTF-8 length of a string: what the limits count. */
+export function utf8Length(text: string): number {
+  return Buffer.byteLength(text, "utf8");
+}
+
+/**
+ * Sets `key` as an own, enumerable property, whatever its name: a plain
+ * assignment of "__proto__" would change the object's prototype and lose the entry.
+ */
+export function setOwn(target: Record<string, string>, key: string, value: string): void {
+  if (key === "__proto__") Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
+}
+
+/** A name, prefix or other text bound for SQL: `minLength`..`maxLength` characters, no control characters (NUL included, which PostgreSQL refuses). */
+export function validateText(value: unknown, field: string, minLength: number, maxLength: number): string {
+  if (typeof value !== "string" || value.length < minLength || value.length > maxLength) {
+    throw new InvalidInputError(field, minLength === 0 ? `must be at most ${maxLength} characters` : `must be ${minLength} to ${maxLength} characters`);
+  }
+  if (controlCharacters.test(value)) throw new InvalidInputError(field, "contains control characters");
+  return value;
+}
+
+/** A checkpoint name: 1 to 256 characters without control characters. */
+export function validateCheckpointName(name: unknown, field = "name"): string {
+  return validateText(name, field, 1, 256);
 }

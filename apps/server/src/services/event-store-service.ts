@@ -2,8 +2,8 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import type { EventStore as Store } from "@annals/store";
 import { GetEventsResponseSchema, ReadAllResponseSchema, ReadStreamResponseSchema, type EventStore } from "@annals/protocol";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { batchesOf, fromWireDirection, fromWireEvent, fromWireExpectedRevision, toSafeNumber } from "../wire.js";
-import { eventsMessage, isBinaryCall } from "../event-batches.js";
+import { fromWireDirection, fromWireEvent, fromWireExpectedRevision, toSafeNumber } from "../wire.js";
+import { batchesOf, eventsMessage, isBinaryCall } from "../event-batches.js";
 import { subscribe } from "./subscribe.js";
 import { decodePageToken, encodePageToken } from "../page-token.js";
 import type { SubscriptionMetrics } from "../ops/metrics.js";
@@ -45,7 +45,7 @@ export function createEventStoreService(options: EventStoreServiceOptions): Serv
       const binary = isBinaryCall(context);
       for await (const page of pages) {
         if (context.signal.aborted) return;
-        for (const batch of batchesOf(page, maxBatchBytes)) yield eventsMessage(ReadStreamResponseSchema, batch, binary);
+        for (const batch of batchesOf(page, maxBatchBytes, binary)) yield eventsMessage(ReadStreamResponseSchema, batch, binary);
       }
     },
 
@@ -59,7 +59,7 @@ export function createEventStoreService(options: EventStoreServiceOptions): Serv
       const binary = isBinaryCall(context);
       for await (const page of pages) {
         if (context.signal.aborted) return;
-        for (const batch of batchesOf(page, maxBatchBytes)) yield eventsMessage(ReadAllResponseSchema, batch, binary);
+        for (const batch of batchesOf(page, maxBatchBytes, binary)) yield eventsMessage(ReadAllResponseSchema, batch, binary);
       }
     },
 

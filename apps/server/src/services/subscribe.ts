@@ -14,9 +14,9 @@ import {
   type SubscribeRequest,
   type SubscribeResponse,
 } from "@annals/protocol";
-import { eventsMessage, isBinaryCall } from "../event-batches.js";
+import { batchesOf, eventsMessage, isBinaryCall } from "../event-batches.js";
 import type { SubscriptionMetrics } from "../ops/metrics.js";
-import { batchesOf, toSafeNumber } from "../wire.js";
+import { toSafeNumber } from "../wire.js";
 
 export interface SubscribeHandlerOptions {
   store: Store;
@@ -120,7 +120,7 @@ export async function* subscribe(request: SubscribeRequest, context: HandlerCont
         yield marker(message);
         continue;
       }
-      for (const batch of batchesOf(message.events, options.maxBatchBytes)) yield eventsResponse(batch, binary);
+      for (const batch of batchesOf(message.events, options.maxBatchBytes, binary)) yield eventsResponse(batch, binary);
       tracker?.delivered(message.events[message.events.length - 1]!.position);
     }
   } finally {

@@ -25,7 +25,7 @@ export interface Dialect {
    */
   appendBatch(trx: Knex, commands: readonly AppendCommand[], now: number): Promise<BatchOutcome>;
   /** Reads pages of events on the reader pool, the backend's fastest way. */
-  readonly pages: PageReader;
+  readonly pages: Pick<PageReader, "db" | "selectEvents">;
   /** PostgreSQL: the schema holding the tables and knex's migration bookkeeping. */
   readonly schema?: string;
   /**

@@ -101,7 +101,7 @@ export function createSqliteDialect(options: SqliteOptions): Dialect {
     writer,
     // better-sqlite3: prepared statements on the connection itself; sqlite3: knex queries.
     appendBatch: betterSqlite ? appendBatchBetterSqlite : (trx, commands, now) => appendBatch(trx, commands, now, writeRowsKnex),
-    pages: { db: reader, selectEvents: betterSqlite ? (page, order) => selectEventsBetterSqlite(reader, page, order) : selectEventsKnex },
+    pages: { db: reader, selectEvents: betterSqlite ? (page, order, limit, maxBytes) => selectEventsBetterSqlite(reader, page, order, limit, maxBytes) : selectEventsKnex },
     writeTransaction(work) {
       // The writer pool holds one connection, so every statement below runs on
       // it: transactions of this process take turns, never interleave.

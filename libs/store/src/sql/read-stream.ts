@@ -1,13 +1,12 @@
-import type { Direction, RecordedEvent } from "../event-store.js";
-import type { PageReader } from "./select-events.js";
+import type { Direction } from "../event-store.js";
+import type { EventPage, PageReader } from "./select-events.js";
 
 /** One page of a stream, from `revision` inclusive, in `direction`. */
-export function readStreamPage({ db, selectEvents }: PageReader, stream: string, revision: number, direction: Direction, limit: number): Promise<RecordedEvent[]> {
+export function readStreamPage({ db, selectEvents, maxBytes }: PageReader, stream: string, revision: number, direction: Direction, limit: number): Promise<EventPage> {
   const forwards = direction === "forwards";
   const page = db("events")
     .where("stream", stream)
     .andWhere("revision", forwards ? ">=" : "<=", revision)
-    .orderBy("revision", forwards ? "asc" : "desc")
-    .limit(limit);
-  return selectEvents(page, { column: "revision", descending: !forwards });
+    .orderBy("revision", forwards ? "asc" : "desc");
+  return selectEvents(page, { column: "revision", descending: !forwards }, limit, maxBytes);
 }

@@ -1,7 +1,6 @@
 import type { Knex } from "knex";
-import type { RecordedEvent } from "../event-store.js";
 import type { EventSelector } from "../subscriptions/selector.js";
-import type { PageReader } from "./select-events.js";
+import type { EventPage, PageReader } from "./select-events.js";
 
 /**
  * `column` starts with one of `prefixes`. `substr` counts characters on both
@@ -24,15 +23,15 @@ function whereSelected(query: Knex.QueryBuilder, selector: EventSelector): Knex.
 }
 
 /** The selected events with `after < position <= upTo`, in position order, at most `limit`. */
-export function readPositionRange({ db, selectEvents }: PageReader, selector: EventSelector, after: number, upTo: number, limit: number): Promise<RecordedEvent[]> {
+export function readPositionRange({ db, selectEvents, maxBytes }: PageReader, selector: EventSelector, after: number, upTo: number, limit: number): Promise<EventPage> {
   const query = db("events").where("position", ">", after).andWhere("position", "<=", upTo);
-  return selectEvents(whereSelected(query, selector).orderBy("position", "asc").limit(limit), { column: "position" });
+  return selectEvents(whereSelected(query, selector).orderBy("position", "asc"), { column: "position" }, limit, maxBytes);
 }
 
 /** The selected events of `selector.stream` after `revision`, up to position `upTo`, in order, at most `limit`. */
-export function readStreamAfter({ db, selectEvents }: PageReader, selector: EventSelector, revision: number, upTo: number, limit: number): Promise<RecordedEvent[]> {
+export function readStreamAfter({ db, selectEvents, maxBytes }: PageReader, selector: EventSelector, revision: number, upTo: number, limit: number): Promise<EventPage> {
   const query = db("events").where("revision", ">", revision).andWhere("position", "<=", upTo);
-  return selectEvents(whereSelected(query, selector).orderBy("revision", "asc").limit(limit), { column: "revision" });
+  return selectEvents(whereSelected(query, selector).orderBy("revision", "asc"), { column: "revision" }, limit, maxBytes);
 }
 
 /** The last revision `stream` had at position `upTo`; -1 when it had no event by then. */

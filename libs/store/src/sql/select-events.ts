@@ -43,17 +43,46 @@ export interface PageOrder {
   descending?: boolean;
 }
 
+/** A page of events, bounded by rows and by bytes. */
+export interface EventPage {
+  events: RecordedEvent[];
+  /**
+   * False when the page holds every event its query selects; true when it stopped
+   * at its row limit or its byte bound and more may follow after its last event.
+   */
+  more: boolean;
+}
+
 /**
  * Reads the events a page query selects: a query of `events` with its conditions,
- * order and limit, but no select, whose order is `order`. Each backend has its own
- * (`Dialect.selectEvents`).
+ * its order (`order`) and no select or limit; at most `limit` events, and only as
+ * many as fit in `maxBytes` of data (at least one, whatever its size). A page is
+ * read in two steps, the rows' data lengths first, so that no page of large events
+ * is ever loaded whole. Each backend has its own (`Dialect.pages`).
  */
-export type SelectEvents = (page: Knex.QueryBuilder, order: PageOrder) => Promise<RecordedEvent[]>;
+export type SelectEvents = (page: Knex.QueryBuilder, order: PageOrder, limit: number, maxBytes: number) => Promise<EventPage>;
 
-/** `SelectEvents` through knex: rows as objects. */
-export async function selectEventsKnex(page: Knex.QueryBuilder): Promise<RecordedEvent[]> {
-  const rows: EventRow[] = await page.clone().select(eventColumns);
-  return rows.map(toRecordedEvent);
+/** How many of the first rows fit in `maxBytes` (at least one). */
+function fitting(lengths: readonly number[], maxBytes: number): number {
+  let bytes = 0;
+  for (let index = 0; index < lengths.length; index += 1) {
+    bytes += lengths[index]!;
+    if (bytes > maxBytes && index > 0) return index;
+  }
+  return lengths.length;
+}
+
+/** `SelectEvents` through knex: the data lengths, then the rows that fit, as objects. */
+export async function selectEventsKnex(page: Knex.QueryBuilder, _order: PageOrder, limit: number, maxBytes: number): Promise<EventPage> {
+  const sizes: Array<{ data_length: number | string }> = await page.clone().limit(limit).select(page.client.raw("length(data) as data_length"));
+  const kept = fitting(
+    sizes.map((row) => Number(row.data_length)),
+    maxBytes,
+  );
+  if (kept === 0) return { events: [], more: false };
+  const rows: EventRow[] = await page.clone().limit(kept).select(eventColumns);
+  // Rows committed between the two reads can only follow the page's last event (positions commit in order).
+  return { events: rows.map(toRecordedEvent), more: kept < sizes.length || sizes.length === limit };
 }
 
 /**
@@ -63,20 +92,31 @@ export async function selectEventsKnex(page: Knex.QueryBuilder): Promise<Recorde
  * and one buffer per page instead of one per event read long replays about
  * twice as fast as the driver's objects (see `tools/bench`).
  */
-export async function selectEventsBetterSqlite(db: Knex, page: Knex.QueryBuilder, order: PageOrder): Promise<RecordedEvent[]> {
+export async function selectEventsBetterSqlite(db: Knex, page: Knex.QueryBuilder, order: PageOrder, limit: number, maxBytes: number): Promise<EventPage> {
   const client = db.client as PooledClient;
   const columns = eventColumns.map((column) => (column === "data" ? db.raw("length(data)") : column));
-  const rowsQuery = page.clone().select(columns).toSQL().toNative();
-  const dataQuery = db
-    .select(db.raw(`cast(group_concat(data, '' order by ?? ${order.descending ? "desc" : "asc"}) as blob)`, [order.column]))
-    .from(page.clone().select(order.column, "data").as("page"))
-    .toSQL()
-    .toNative();
+  const rowsQuery = page.clone().limit(limit).select(columns).toSQL().toNative();
   const connection = (await client.acquireConnection()) as BetterSqliteConnection;
   let rows: unknown[][];
   let data: Uint8Array | null;
+  let more: boolean;
   try {
     rows = statement(connection, rowsQuery.sql).all(...rowsQuery.bindings);
+    more = rows.length === limit;
+    const kept = fitting(
+      rows.map((values) => values[dataIndex] as number),
+      maxBytes,
+    );
+    if (kept < rows.length) {
+      rows.length = kept;
+      more = true;
+    }
+    // The data of the rows kept, in one blob (at most `maxBytes`, or one event): far below SQLite's limit on a value.
+    const dataQuery = db
+      .select(db.raw(`cast(group_concat(data, '' order by ?? ${order.descending ? "desc" : "asc"}) as blob)`, [order.column]))
+      .from(page.clone().limit(kept).select(order.column, "data").as("page"))
+      .toSQL()
+      .toNative();
     data = rows.length === 0 ? null : (statement(connection, dataQuery.sql).all(...dataQuery.bindings)[0]![0] as Uint8Array | null);
   } finally {
     await client.releaseConnection(connection);
@@ -89,11 +129,12 @@ export async function selectEventsBetterSqlite(db: Knex, page: Knex.QueryBuilder
     return toRecordedEventFromValues(values);
   });
   if (offset !== (data?.byteLength ?? 0)) throw new Error(`a page's data is ${data?.byteLength ?? 0} bytes, its rows say ${offset}`);
-  return events;
+  return { events, more };
 }
 
-/** What the page reads need: the reader pool and the backend's `SelectEvents`. */
+/** What the page reads need: the reader pool, the backend's `SelectEvents`, and the most bytes of data a page holds. */
 export interface PageReader {
   readonly db: Knex;
   readonly selectEvents: SelectEvents;
+  readonly maxBytes: number;
 }

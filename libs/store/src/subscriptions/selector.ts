@@ -1,4 +1,6 @@
 import { InvalidInputError } from "../errors.js";
+import { defaultLimits } from "../limits.js";
+import { validateStreamName, validateText } from "../validation.js";
 import type { RecordedEvent } from "../event-store.js";
 
 /** Narrows a subscription. Prefixes are case-sensitive. */
@@ -34,12 +36,7 @@ function validatePrefixes(prefixes: unknown, field: string): string[] {
   if (prefixes === undefined) return [];
   if (!Array.isArray(prefixes)) throw new InvalidInputError(field, "must be a list of strings");
   if (prefixes.length > maxPrefixes) throw new InvalidInputError(field, `at most ${maxPrefixes} prefixes`);
-  return prefixes.map((prefix: unknown, index) => {
-    if (typeof prefix !== "string" || prefix.length === 0 || prefix.length > maxPrefixLength) {
-      throw new InvalidInputError(`${field}[${index}]`, `must be 1 to ${maxPrefixLength} characters`);
-    }
-    return prefix;
-  });
+  return prefixes.map((prefix: unknown, index) => validateText(prefix, `${field}[${index}]`, 1, maxPrefixLength));
 }
 
 export function createSelector(target: SubscriptionTarget, filter: SubscriptionFilter = {}): EventSelector {
@@ -49,13 +46,10 @@ export function createSelector(target: SubscriptionTarget, filter: SubscriptionF
   };
   switch (target.kind) {
     case "stream":
-      if (typeof target.stream !== "string" || target.stream.length === 0) throw new InvalidInputError("stream", "must be a non-empty string");
-      return { ...selector, stream: target.stream };
+      // The same names every other operation takes: a subscription to a name no append can use is refused, not left waiting.
+      return { ...selector, stream: validateStreamName(target.stream, defaultLimits) };
     case "category":
-      if (typeof target.prefix !== "string" || target.prefix.length === 0 || target.prefix.length > maxPrefixLength) {
-        throw new InvalidInputError("category", `must be 1 to ${maxPrefixLength} characters`);
-      }
-      return { ...selector, category: target.prefix };
+      return { ...selector, category: validateText(target.prefix, "category", 1, maxPrefixLength) };
     case "all":
       return selector;
     default:

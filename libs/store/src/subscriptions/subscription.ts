@@ -1,5 +1,6 @@
 import { InvalidInputError } from "../errors.js";
 import type { RecordedEvent } from "../event-store.js";
+import type { EventPage } from "../sql/select-events.js";
 import type { CommitNotifier } from "./commit-notifier.js";
 import { createLiveBuffer, type BufferGauge } from "./live-buffer.js";
 import { createSelector, selects, type EventSelector, type SubscriptionFilter, type SubscriptionTarget } from "./selector.js";
@@ -72,9 +73,9 @@ export interface SubscriptionSource {
   readonly closed: AbortSignal;
   headPosition(): Promise<number>;
   /** The selected events with `after < position <= upTo`, in position order, at most `limit`. */
-  readPositionRange(selector: EventSelector, after: number, upTo: number, limit: number): Promise<RecordedEvent[]>;
+  readPositionRange(selector: EventSelector, after: number, upTo: number, limit: number): Promise<EventPage>;
   /** The selected events of `selector.stream` after `revision` and at most at position `upTo`, at most `limit`. */
-  readStreamAfter(selector: EventSelector, revision: number, upTo: number, limit: number): Promise<RecordedEvent[]>;
+  readStreamAfter(selector: EventSelector, revision: number, upTo: number, limit: number): Promise<EventPage>;
   /** The stream's last revision at position `upTo`; -1 when it had none. */
   streamRevisionAt(stream: string, upTo: number): Promise<number>;
 }
@@ -211,13 +212,15 @@ export function createSubscription(source: SubscriptionSource, gauge: Subscripti
             head = await read(() => source.headPosition());
           }
           let page: RecordedEvent[];
+          /** The page stopped at its row limit or its byte bound: more may follow its last event. */
+          let more: boolean;
           if (selector.stream !== undefined) {
-            page = await read(() => source.readStreamAfter(selector, revision, head, pageSize));
-            if (page.length < pageSize) scanned = Math.max(scanned, head);
+            ({ events: page, more } = await read(() => source.readStreamAfter(selector, revision, head, pageSize)));
+            if (!more) scanned = Math.max(scanned, head);
           } else {
             const upTo = Math.min(head, scanned + pageSize);
-            page = upTo > scanned ? await read(() => source.readPositionRange(selector, scanned, upTo, pageSize)) : [];
-            scanned = page.length === pageSize ? page[page.length - 1]!.position : Math.max(scanned, upTo);
+            ({ events: page, more } = upTo > scanned ? await read(() => source.readPositionRange(selector, scanned, upTo, pageSize)) : { events: [], more: false });
+            scanned = more ? page[page.length - 1]!.position : Math.max(scanned, upTo);
           }
           if (stop.signal.aborted) return;
           const last = page[page.length - 1];
@@ -226,7 +229,7 @@ export function createSubscription(source: SubscriptionSource, gauge: Subscripti
             report(last.position);
             yield { kind: "events", events: page };
           }
-          if (scanned >= head && page.length < pageSize && !buffer.overflowed) {
+          if (scanned >= head && !more && !buffer.overflowed) {
             live = true;
             if (!caughtUp) {
               caughtUp = true;

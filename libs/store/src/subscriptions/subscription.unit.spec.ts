@@ -42,14 +42,16 @@ function memoryLog(pageSize = 4) {
       return events.length;
     },
     async readPositionRange(selector, after, upTo, limit) {
-      const page = events.filter((event) => event.position > after && event.position <= upTo && selects(selector, event)).slice(0, limit);
+      const matching = events.filter((event) => event.position > after && event.position <= upTo && selects(selector, event));
+      const page = matching.slice(0, limit);
       hooks.afterPage?.(page);
-      return page;
+      return { events: page, more: matching.length >= limit };
     },
     async readStreamAfter(selector, revision, upTo, limit) {
-      const page = events.filter((event) => event.revision > revision && event.position <= upTo && selects(selector, event)).slice(0, limit);
+      const matching = events.filter((event) => event.revision > revision && event.position <= upTo && selects(selector, event));
+      const page = matching.slice(0, limit);
       hooks.afterPage?.(page);
-      return page;
+      return { events: page, more: matching.length >= limit };
     },
     async streamRevisionAt(stream, upTo) {
       return events.filter((event) => event.stream === stream && event.position <= upTo).length - 1;

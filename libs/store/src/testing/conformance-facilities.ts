@@ -35,6 +35,16 @@ export function describeFacilitiesConformance(current: () => EventStore): void {
       expect(await store.getEvents([])).toEqual([]);
     });
 
+    it("refuses a lookup whose events weigh more than one answer holds, before loading them", async () => {
+      const store = current();
+      const big = () => ({ id: randomUUID(), type: "test.Big", data: new Uint8Array(3 * 1024 * 1024) });
+      const [first, second] = [big(), big()];
+      await store.appendToStream("big-a", [first]);
+      await store.appendToStream("big-b", [second]);
+      expect((await store.getEvents([first.id])).map((event) => event.data.byteLength)).toEqual([3 * 1024 * 1024]);
+      await expect(store.getEvents([first.id, second.id])).rejects.toBeInstanceOf(LimitExceededError);
+    });
+
     it("refuses ids that are not UUIDs, and more ids than one lookup takes", async () => {
       await expect(current().getEvents(["nope"])).rejects.toBeInstanceOf(InvalidInputError);
       await expect(current().getEvents(Array.from({ length: 1_001 }, () => randomUUID()))).rejects.toBeInstanceOf(LimitExceededError);

@@ -327,6 +327,41 @@ export function describeEventStoreConformance(name: string, factory: StoreFixtur
       });
     });
 
+    describe("large events", () => {
+      it("reads them back in pages bounded by bytes, on every path, every byte intact", async () => {
+        const megabyte = 1024 * 1024;
+        // 12 events of 1 MiB (distinct bytes) and small ones between them: more than one 8 MiB page.
+        for (let index = 0; index < 12; index += 1) {
+          await store.appendToStream("large", [event("t", "", { data: new Uint8Array(megabyte).fill(index + 1) })]);
+          await store.appendToStream("small", events(3));
+        }
+        const total = (page: readonly RecordedEvent[]) => page.reduce((sum, recorded) => sum + recorded.data.byteLength, 0);
+        const bounded = (page: readonly RecordedEvent[]) => page.length === 1 || total(page) <= 8 * megabyte;
+        const pagesOf = async (pages: AsyncIterable<RecordedEvent[]>) => {
+          const all: RecordedEvent[][] = [];
+          for await (const page of pages) all.push(page);
+          return all;
+        };
+        for (const pages of [await pagesOf(store.readAll()), await pagesOf(store.readStream("large")), await pagesOf(store.readAll({ direction: "backwards" }))]) {
+          expect(pages.length).toBeGreaterThan(1);
+          expect(pages.every(bounded)).toBe(true);
+        }
+        const large = (await collect(store.readStream("large"))).map((recorded) => [recorded.revision, recorded.data.byteLength, recorded.data[0], recorded.data[megabyte - 1]]);
+        expect(large).toEqual(Array.from({ length: 12 }, (_, index) => [index, megabyte, index + 1, index + 1]));
+        expect(await collect(store.readAll())).toHaveLength(12 * 4);
+        // Subscription catch-up: the same bound, nothing skipped.
+        const subscription = store.subscribe({ target: { kind: "all" } });
+        const batches: RecordedEvent[][] = [];
+        for await (const message of subscription) {
+          if (message.kind === "events") batches.push([...message.events]);
+          if (message.kind === "caught-up") break;
+        }
+        subscription.close();
+        expect(batches.every(bounded)).toBe(true);
+        expect(batches.flat().map((recorded) => recorded.position)).toEqual(Array.from({ length: 48 }, (_, index) => index + 1));
+      });
+    });
+
     describe("global positions", () => {
       it("are unique and strictly increasing across streams and batches", async () => {
         await Promise.all(Array.from({ length: 30 }, (_, index) => store.appendToStream(`p-${index % 4}`, events(1 + (index % 4)))));
@@ -379,9 +414,48 @@ export function describeEventStoreConformance(name: string, factory: StoreFixtur
         await refused(store.appendToStream("v", [big]), LimitExceededError, "events");
       });
 
+      it("refuses control characters (NUL included) in every name that reaches SQL, the same on every backend", async () => {
+        for (const name of ["a\u0000b", "\u0000", "x\n"]) {
+          await refused(store.setCheckpoint(name, 1), InvalidInputError, "name");
+          await refused(store.getCheckpoint(name), InvalidInputError, "name");
+          await refused(store.listStreams({ prefix: name }), InvalidInputError, "prefix");
+          await refused(store.listStreams({ after: name }), InvalidInputError, "after");
+          await refused(store.getStream(name), InvalidInputError, "stream");
+          expect(() => store.subscribe({ target: { kind: "category", prefix: name } })).toThrow(InvalidInputError);
+          expect(() => store.subscribe({ target: { kind: "all" }, filter: { streamPrefixes: [name] } })).toThrow(InvalidInputError);
+        }
+      });
+
+      it("refuses a subscription to a stream name no append could use", () => {
+        for (const stream of ["", "$all", "a\u0001b", "s".repeat(10_000)]) {
+          expect(() => store.subscribe({ target: { kind: "stream", stream } })).toThrow(InvalidInputError);
+        }
+      });
+
+      it("bounds metadata entries per event, and counts the byte limit in UTF-8 bytes", async () => {
+        const many = Object.fromEntries(Array.from({ length: 129 }, (_, index) => [`k${index}`, "v"]));
+        await refused(store.appendToStream("v", [event("t", "{}", { metadata: many })]), LimitExceededError, "events[0].metadata");
+        // 2.2 million characters, 4.4 MB of UTF-8: refused though fewer characters than the limit.
+        const wide = "é".repeat(2_200_000);
+        await refused(store.appendToStream("v", [event("t", "{}", { metadata: { wide } })]), LimitExceededError, "events");
+        await store.appendToStream("v", [event("t", "{}", { metadata: Object.fromEntries(Array.from({ length: 128 }, (_, index) => [`k${index}`, "v"])) })]);
+      });
+
       it("refuses a negative or fractional expected revision", async () => {
         await refused(store.appendToStream("v", events(1), { expectedRevision: -1 }), InvalidInputError, "expectedRevision");
         await refused(store.appendToStream("v", events(1), { expectedRevision: 1.5 }), InvalidInputError, "expectedRevision");
+      });
+    });
+
+    describe("metadata", () => {
+      it("keeps every key as sent, \"__proto__\" and other names of Object's included", async () => {
+        const metadata: Record<string, string> = {};
+        for (const key of ["__proto__", "constructor", "toString", "hasOwnProperty", "a"]) Object.defineProperty(metadata, key, { value: `v-${key}`, enumerable: true });
+        await store.appendToStream("meta", [event("t", "{}", { metadata })]);
+        const [read] = await collect(store.readStream("meta"));
+        expect(Object.keys(read!.metadata).sort()).toEqual(["__proto__", "a", "constructor", "hasOwnProperty", "toString"]);
+        expect(Object.getOwnPropertyDescriptor(read!.metadata, "__proto__")?.value).toBe("v-__proto__");
+        expect(Object.getPrototypeOf(read!.metadata)).toBe(Object.prototype);
       });
     });
   });
