@@ -131,6 +131,12 @@ export interface EventStore {
   /** The position of the last committed event (0 when empty). */
   headPosition(): Promise<number>;
   /**
+   * Resolves when the database can be used: it answers, and (SQLite) its file is
+   * still the one opened and was not found damaged. Otherwise rejects with
+   * `StoreUnavailableError` saying why. What health checks probe.
+   */
+  checkHealth(): Promise<void>;
+  /**
    * The stored events with these ids (compared case-insensitively), in position
    * order; unknown ids are left out. At most `maxEventIdsPerLookup` ids.
    */

@@ -194,6 +194,15 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
       return guard(dialect, () => headPosition(dialect.reader));
     },
 
+    async checkHealth() {
+      await guard(dialect, async () => {
+        dialect.verify();
+        await headPosition(dialect.reader);
+        // The read may have found damage.
+        dialect.verify();
+      });
+    },
+
     async getEvents(ids) {
       if (!Array.isArray(ids)) throw new InvalidInputError("ids", "must be an array");
       if (ids.length > maxEventIdsPerLookup) throw new LimitExceededError("ids", `${ids.length} ids exceed the limit of ${maxEventIdsPerLookup} per lookup`);

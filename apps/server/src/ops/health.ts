@@ -2,6 +2,8 @@
 export interface HealthState {
   /** The last database probe answered in time. */
   readonly databaseReachable: boolean;
+  /** Why the last probe failed, when it did. */
+  readonly reason?: string;
   /** The server is shutting down. */
   readonly draining: boolean;
 }
@@ -53,14 +55,14 @@ export function createHealthMonitor(options: HealthMonitorOptions): HealthMonito
 
   function update(next: Partial<HealthState>) {
     const merged = { ...state, ...next };
-    if (merged.databaseReachable === state.databaseReachable && merged.draining === state.draining) return;
+    if (merged.databaseReachable === state.databaseReachable && merged.draining === state.draining && merged.reason === state.reason) return;
     state = merged;
     for (const listener of listeners) listener(state);
   }
 
   async function probeNow(): Promise<void> {
     if (outstanding >= maxOutstandingProbes) {
-      update({ databaseReachable: false });
+      update({ databaseReachable: false, reason: "database probes do not answer" });
       return;
     }
     outstanding += 1;
@@ -77,9 +79,9 @@ export function createHealthMonitor(options: HealthMonitorOptions): HealthMonito
           deadline = setTimeout(() => reject(new ProbeTimeout()), timeoutMs);
         }),
       ]);
-      update({ databaseReachable: true });
-    } catch {
-      update({ databaseReachable: false });
+      update({ databaseReachable: true, reason: undefined });
+    } catch (error) {
+      update({ databaseReachable: false, reason: error instanceof ProbeTimeout ? `the database probe took longer than ${timeoutMs} ms` : error instanceof Error ? error.message : String(error) });
     } finally {
       clearTimeout(deadline);
     }

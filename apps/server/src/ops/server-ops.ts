@@ -46,7 +46,10 @@ export function createServerOps(options: ServerOpsOptions): ServerOps {
   const { store, logger } = options;
   const metrics = createServerMetrics({ poolStats: () => store.poolStats() });
   const health = createHealthMonitor({
-    probe: async () => metrics.headPosition(await store.headPosition()),
+    probe: async () => {
+      await store.checkHealth();
+      metrics.headPosition(await store.headPosition());
+    },
     intervalMs: options.healthProbeIntervalMs,
     timeoutMs: options.healthProbeTimeoutMs,
   });
@@ -54,7 +57,7 @@ export function createServerOps(options: ServerOpsOptions): ServerOps {
     metrics.databaseReachable(state.databaseReachable);
     if (state.draining) logger.info("draining: health reports NOT_SERVING");
     else if (state.databaseReachable) logger.info("database reachable again: SERVING");
-    else logger.warn("database unreachable: NOT_SERVING");
+    else logger.error({ reason: state.reason }, `database unusable: NOT_SERVING (${state.reason ?? "unknown"})`);
   });
   const stopCounting = store.onAppend((events) => {
     metrics.eventsAppended(events.length);

@@ -35,7 +35,13 @@ export interface Dialect {
   migrationGuard<T>(migrate: () => Promise<T>): Promise<T>;
   /** How other processes' commits are heard (PostgreSQL); absent for SQLite. */
   readonly commitChannel?: CommitChannel;
-  /** True when the error means the database is unreachable (not a bug, not bad input). */
+  /** True when the error means the database is unreachable or unusable (not a bug, not bad input). */
   isUnavailable(error: unknown): boolean;
+  /**
+   * Throws (an error `isUnavailable` accepts, saying why) when the database must not
+   * be used any more: SQLite's file removed or replaced under the server, or the
+   * database found damaged. Cheap: the write path calls it before every commit.
+   */
+  verify(): void;
   close(): Promise<void>;
 }

@@ -149,6 +149,9 @@ export function createPostgresDialect(options: PostgresOptions): Dialect {
     isUnavailable(error) {
       return isUnavailableError(error);
     },
+    verify() {
+      // The server process owns nothing of PostgreSQL's files: reachability is what the reads and writes tell.
+    },
     async close() {
       await db.destroy();
     },

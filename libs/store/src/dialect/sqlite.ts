@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import knexFactory, { type Knex } from "knex";
 import { appendBatch } from "../sql/append-batch.js";
@@ -40,6 +40,17 @@ function isBusy(error: unknown): boolean {
   const code = (error as { code?: unknown } | undefined)?.code;
   return code === "SQLITE_BUSY" || code === "SQLITE_LOCKED";
 }
+
+/** A database that must not be used any more, with the reason (`Dialect.verify`). */
+export class DatabaseUnusableError extends Error {
+  readonly code = "ANNALS_DATABASE_UNUSABLE";
+  constructor(message: string) {
+    super(message);
+    this.name = "DatabaseUnusableError";
+  }
+}
+
+const damagedCodes = /^SQLITE_(CORRUPT|NOTADB)/;
 
 /** BEGIN IMMEDIATE, retried without blocking while another connection writes. */
 async function beginImmediate(writer: Knex): Promise<void> {
@@ -94,6 +105,28 @@ export function createSqliteDialect(options: SqliteOptions): Dialect {
   const reader = connect(resolved, resolved.driver === "better-sqlite3" ? 1 : 4);
   let writeTurns: Promise<unknown> = Promise.resolve();
   const betterSqlite = resolved.driver === "better-sqlite3";
+  // The file this store opened (device and inode), once it exists; and why the database became unusable.
+  let identity: { dev: number; ino: number } | undefined;
+  let unusable: string | undefined;
+  const fileOf = (): { dev: number; ino: number } | undefined => {
+    try {
+      const { dev, ino } = statSync(resolved.filename);
+      return { dev, ino };
+    } catch {
+      return undefined;
+    }
+  };
+  function verify(): void {
+    if (unusable !== undefined) throw new DatabaseUnusableError(unusable);
+    if (resolved.filename === ":memory:") return;
+    const now = fileOf();
+    identity ??= now;
+    if (identity === undefined) return;
+    if (now === undefined || now.dev !== identity.dev || now.ino !== identity.ino) {
+      unusable = `the database file ${resolved.filename} was ${now === undefined ? "removed" : "replaced"} while the store had it open; nothing is written to it any more: restart on the right file`;
+      throw new DatabaseUnusableError(unusable);
+    }
+  }
   return {
     kind: "sqlite",
     name: `sqlite (${resolved.driver})`,
@@ -106,9 +139,12 @@ export function createSqliteDialect(options: SqliteOptions): Dialect {
       // The writer pool holds one connection, so every statement below runs on
       // it: transactions of this process take turns, never interleave.
       const turn = writeTurns.then(async () => {
+        verify();
         await beginImmediate(writer);
         try {
           const result = await work(writer);
+          // An append is acknowledged after COMMIT: never into a file nobody will open again.
+          verify();
           await writer.raw("COMMIT");
           return result;
         } catch (error) {
@@ -119,12 +155,21 @@ export function createSqliteDialect(options: SqliteOptions): Dialect {
       writeTurns = turn.catch(() => undefined);
       return turn;
     },
-    migrationGuard(migrate) {
-      return migrate();
+    async migrationGuard(migrate) {
+      const result = await migrate();
+      // The file exists now: the one every later write must still go to.
+      identity ??= fileOf();
+      return result;
     },
+    verify,
     isUnavailable(error) {
       const code = (error as { code?: unknown } | undefined)?.code;
-      return typeof code === "string" && /^SQLITE_(BUSY|LOCKED|CANTOPEN|IOERR|FULL|READONLY)/.test(code);
+      if (typeof code !== "string") return false;
+      if (damagedCodes.test(code)) {
+        unusable ??= `the database ${resolved.filename} is damaged (${(error as Error).message}): restore it from a backup`;
+        return true;
+      }
+      return code === "ANNALS_DATABASE_UNUSABLE" || /^SQLITE_(BUSY|LOCKED|CANTOPEN|IOERR|FULL|READONLY)/.test(code);
     },
     async close() {
       await Promise.all([reader.destroy(), writer.destroy()]);
