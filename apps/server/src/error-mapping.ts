@@ -3,6 +3,7 @@ import { create } from "@bufbuild/protobuf";
 import {
   InvalidInputError,
   LimitExceededError,
+  StorageFullError,
   StoreUnavailableError,
   WrongExpectedCheckpointError,
   WrongExpectedRevisionError,
@@ -20,6 +21,7 @@ export type BugReporter = (error: unknown) => void;
  * - malformed input → INVALID_ARGUMENT, with an InvalidField detail
  * - an append over the size limits → RESOURCE_EXHAUSTED, with an InvalidField detail
  * - database unreachable or server closing → UNAVAILABLE
+ * - no room left for the database (a full disk) → RESOURCE_EXHAUSTED
  * - anything else is a bug → INTERNAL, without leaking its message
  */
 export function toConnectError(error: unknown, reportBug: BugReporter): ConnectError {
@@ -42,6 +44,7 @@ export function toConnectError(error: unknown, reportBug: BugReporter): ConnectE
     return new ConnectError(error.message, code, undefined, [{ desc: InvalidFieldSchema, value: detail }]);
   }
   if (error instanceof StoreUnavailableError) return new ConnectError(error.message, Code.Unavailable);
+  if (error instanceof StorageFullError) return new ConnectError(error.message, Code.ResourceExhausted);
   reportBug(error);
   return new ConnectError("internal error", Code.Internal);
 }

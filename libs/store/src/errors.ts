@@ -72,6 +72,15 @@ export class StoreUnavailableError extends StoreError {
   }
 }
 
+/** The database has no room left (a full disk, a quota): nothing was written; reads go on. */
+export class StorageFullError extends StoreError {
+  readonly kind = "storage-full";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "StorageFullError";
+  }
+}
+
 export function isStoreError(error: unknown): error is StoreError {
   return error instanceof StoreError;
 }

@@ -17,6 +17,7 @@ export type {
 export {
   InvalidInputError,
   LimitExceededError,
+  StorageFullError,
   StoreError,
   StoreUnavailableError,
   WrongExpectedCheckpointError,

@@ -24,11 +24,12 @@ import {
   validateText,
 } from "./validation.js";
 import { createWriteQueue } from "./write-queue.js";
+import { toStoreError } from "./dialect/store-errors.js";
 import type { EventPage, PageReader } from "./sql/select-events.js";
 
 /** Most bytes of event data in one page read, by default. */
 export const defaultMaxPageBytes = 8 * 1024 * 1024;
-import { InvalidInputError, LimitExceededError, StoreUnavailableError } from "./errors.js";
+import { InvalidInputError, LimitExceededError } from "./errors.js";
 
 export interface KnexEventStoreOptions {
   dialect: Dialect;
@@ -46,13 +47,12 @@ export interface KnexEventStoreOptions {
   maxBatchEvents?: number;
 }
 
-/** Runs `read` and turns a lost database into `StoreUnavailableError`. */
+/** Runs `read` and turns a lost or full database into the store's errors (`toStoreError`). */
 async function guard<T>(dialect: Dialect, read: () => Promise<T>): Promise<T> {
   try {
     return await read();
   } catch (error) {
-    if (dialect.isUnavailable(error)) throw new StoreUnavailableError(`database unavailable: ${(error as Error).message}`, { cause: error });
-    throw error;
+    throw toStoreError(dialect, error);
   }
 }
 

@@ -1,4 +1,5 @@
 import { StoreUnavailableError, type StoreError } from "./errors.js";
+import { toStoreError } from "./dialect/store-errors.js";
 import type { AppendResult, RecordedEvent } from "./event-store.js";
 import type { Dialect } from "./dialect/dialect.js";
 import type { AppendCommand } from "./sql/append-plan.js";
@@ -64,9 +65,7 @@ export function createWriteQueue(dialect: Dialect, options: WriteQueueOptions): 
         return result;
       });
     } catch (error) {
-      const failure = dialect.isUnavailable(error)
-        ? new StoreUnavailableError(`database unavailable: ${(error as Error).message}`, { cause: error })
-        : error;
+      const failure = toStoreError(dialect, error);
       for (const pending of batch) pending.reject(failure);
       return;
     }

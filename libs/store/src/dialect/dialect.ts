@@ -37,6 +37,8 @@ export interface Dialect {
   readonly commitChannel?: CommitChannel;
   /** True when the error means the database is unreachable or unusable (not a bug, not bad input). */
   isUnavailable(error: unknown): boolean;
+  /** True when the error means the database has no room left (disk full, quota). */
+  isStorageFull(error: unknown): boolean;
   /**
    * Throws (an error `isUnavailable` accepts, saying why) when the database must not
    * be used any more: SQLite's file removed or replaced under the server, or the

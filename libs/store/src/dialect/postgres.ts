@@ -149,6 +149,11 @@ export function createPostgresDialect(options: PostgresOptions): Dialect {
     isUnavailable(error) {
       return isUnavailableError(error);
     },
+    isStorageFull(error) {
+      const code = (error as { code?: unknown } | undefined)?.code;
+      // disk_full, out_of_memory's sibling for space; a tablespace quota answers the same class.
+      return code === "53100";
+    },
     verify() {
       // The server process owns nothing of PostgreSQL's files: reachability is what the reads and writes tell.
     },

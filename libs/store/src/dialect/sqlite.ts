@@ -169,7 +169,11 @@ export function createSqliteDialect(options: SqliteOptions): Dialect {
         unusable ??= `the database ${resolved.filename} is damaged (${(error as Error).message}): restore it from a backup`;
         return true;
       }
-      return code === "ANNALS_DATABASE_UNUSABLE" || /^SQLITE_(BUSY|LOCKED|CANTOPEN|IOERR|FULL|READONLY)/.test(code);
+      return code === "ANNALS_DATABASE_UNUSABLE" || /^SQLITE_(BUSY|LOCKED|CANTOPEN|IOERR|READONLY)/.test(code);
+    },
+    isStorageFull(error) {
+      const code = (error as { code?: unknown } | undefined)?.code;
+      return typeof code === "string" && (code.startsWith("SQLITE_FULL") || code === "SQLITE_IOERR_WRITE" && /disk|space/i.test(String((error as Error).message)));
     },
     async close() {
       await Promise.all([reader.destroy(), writer.destroy()]);
