@@ -11,6 +11,7 @@ import { listStreams } from "./sql/list-streams.js";
 import { getEvents } from "./sql/get-events.js";
 import { readPositionRange, readStreamAfter, streamRevisionAt } from "./sql/read-subscription-page.js";
 import { getCheckpoint } from "./sql/get-checkpoint.js";
+import { listCheckpoints } from "./sql/list-checkpoints.js";
 import { setCheckpoint } from "./sql/set-checkpoint.js";
 import { createCommitNotifier } from "./subscriptions/commit-notifier.js";
 import { createSubscription, createSubscriptionGauge, type SubscriptionSource } from "./subscriptions/subscription.js";
@@ -42,8 +43,15 @@ function validateCheckpointName(name: unknown): void {
   if (typeof name !== "string" || name.length === 0 || name.length > 256) throw new InvalidInputError("name", "must be 1 to 256 characters");
 }
 
-/** Most streams `listStreams` answers at once. */
+/** Most streams `listStreams` (and checkpoints `listCheckpoints`) answers at once. */
 const maxListStreamsLimit = 1_000;
+
+function validateListLimit(limit: number): number {
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > maxListStreamsLimit) {
+    throw new InvalidInputError("limit", `must be an integer from 1 to ${maxListStreamsLimit}`);
+  }
+  return limit;
+}
 
 /** Most ids `getEvents` looks up at once. */
 export const maxEventIdsPerLookup = 1_000;
@@ -167,10 +175,7 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
 
     async listStreams(listOptions = {}) {
       const prefix = listOptions.prefix ?? "";
-      const limit = listOptions.limit ?? 100;
-      if (!Number.isSafeInteger(limit) || limit < 1 || limit > maxListStreamsLimit) {
-        throw new InvalidInputError("limit", `must be an integer from 1 to ${maxListStreamsLimit}`);
-      }
+      const limit = validateListLimit(listOptions.limit ?? 100);
       return guard(dialect, () => listStreams(dialect.reader, prefix, listOptions.after, limit));
     },
 
@@ -211,6 +216,12 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
     async getCheckpoint(name) {
       validateCheckpointName(name);
       return guard(dialect, () => getCheckpoint(dialect.reader, name));
+    },
+
+    async listCheckpoints(listOptions = {}) {
+      const prefix = listOptions.prefix ?? "";
+      const limit = validateListLimit(listOptions.limit ?? 100);
+      return guard(dialect, () => listCheckpoints(dialect.reader, prefix, listOptions.after, limit));
     },
 
     subscriptionStats() {
