@@ -12,7 +12,7 @@ export default tseslint.config(
   { ignores: ["**/node_modules/**", "**/gen/**", "**/dist/**", ".nx/**", "data/**", "tools/bench/results/**"] },
   ...tseslint.configs.recommended,
   {
-    files: ["**/*.ts", "**/*.js"],
+    files: ["**/*.ts", "**/*.tsx", "**/*.js"],
     plugins: { "@nx": nx },
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
@@ -46,6 +46,13 @@ export default tseslint.config(
               sourceTag: "type:toolkit",
               onlyDependOnLibsWithTags: ["type:client", "type:protocol"],
               bannedExternalImports: ["pg", "better-sqlite3", "sqlite3", "@connectrpc/connect-node", "@grpc/*"],
+            },
+            // The web console: the SDK (its browser entry), nothing of the store or the server
+            // (its test proves the bundle imports no Node module).
+            {
+              sourceTag: "type:web",
+              onlyDependOnLibsWithTags: ["type:client", "type:protocol"],
+              bannedExternalImports: ["knex", "pg", "better-sqlite3", "sqlite3", "@connectrpc/connect-node", "@grpc/*"],
             },
             // The event store's apps (server, CLI) know no domain.
             { sourceTag: "type:app", onlyDependOnLibsWithTags: ["type:protocol", "type:data", "type:client", "type:app"] },

@@ -36,6 +36,10 @@ export interface ServerConfig {
   healthProbeTimeoutMs: number;
   /** Answer unary gRPC calls straight on the HTTP/2 stream, past the Connect adapter. */
   grpcFastPath: boolean;
+  /** FileDescriptorSet files the deployment registers (comma-separated paths): event types GetSchemas describes. */
+  schemas: string;
+  /** Serve the web console at `/console` (`GET /` redirects there). */
+  console: boolean;
 }
 
 type Kind = "integer" | "string" | "boolean" | readonly string[];
@@ -69,6 +73,8 @@ export const settings: readonly Setting[] = [
   { key: "healthProbeIntervalMs", flag: "health-probe-interval-ms", env: "ANNALS_HEALTH_PROBE_INTERVAL_MS", kind: "integer", default: 5_000, min: 100, max: 600_000, description: "interval between database health probes" },
   { key: "healthProbeTimeoutMs", flag: "health-probe-timeout-ms", env: "ANNALS_HEALTH_PROBE_TIMEOUT_MS", kind: "integer", default: 2_000, min: 10, max: 600_000, description: "a slower database probe reports NOT_SERVING" },
   { key: "grpcFastPath", flag: "grpc-fast-path", env: "ANNALS_GRPC_FAST_PATH", kind: "boolean", default: true, description: "answer unary gRPC calls (binary, uncompressed) straight on the HTTP/2 stream; false sends every call through the Connect adapter" },
+  { key: "schemas", flag: "schemas", env: "ANNALS_SCHEMAS", kind: "string", default: "", description: "FileDescriptorSet files (`buf build -o schemas.binpb`), comma-separated: the event types GetSchemas describes, so the console decodes their payloads" },
+  { key: "console", flag: "console", env: "ANNALS_CONSOLE", kind: "boolean", default: true, description: "serve the web console at /console (GET / redirects there)" },
 ];
 
 export class ConfigError extends Error {

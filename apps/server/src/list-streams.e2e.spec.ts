@@ -34,6 +34,21 @@ describe("ListStreams through the SDK", () => {
     expect(rest.nextPageToken).toBe("");
   });
 
+  it("pages with listStreamsPage and tells each stream's last write time", async () => {
+    const prefix = `lsp-${randomUUID().slice(0, 8)}-`;
+    const answers = [];
+    for (let index = 0; index < 3; index += 1) answers.push(await client.appendToStream(`${prefix}${index}`, [{ type: "test.Listed", data: new Uint8Array() }]));
+    const first = await client.listStreamsPage({ prefix, pageSize: 2 });
+    expect(first.streams.map((stream) => [stream.stream, stream.lastRecordedAt?.getTime()])).toEqual([
+      [`${prefix}0`, answers[0]!.recordedAt.getTime()],
+      [`${prefix}1`, answers[1]!.recordedAt.getTime()],
+    ]);
+    expect(first.nextPageToken).toEqual(expect.any(String));
+    const second = await client.listStreamsPage({ prefix, pageSize: 2, pageToken: first.nextPageToken });
+    expect(second.streams.map((stream) => stream.stream)).toEqual([`${prefix}2`]);
+    expect(second.nextPageToken).toBeUndefined();
+  });
+
   it("refuses a page token it did not issue", async () => {
     const error = await client.raw.listStreams({ pageToken: "not a token!" }).catch((caught: unknown) => ConnectError.from(caught));
     expect(error).toMatchObject({ code: Code.InvalidArgument });

@@ -2,6 +2,7 @@ import { openEventStore } from "@annals/store";
 import { bindPort } from "./bound-port.js";
 import { ConfigError, loadConfig, type ServerConfig } from "./config.js";
 import { createLogger } from "./logger.js";
+import { readSchemaFiles } from "./schemas/schema-set.js";
 import { startServer } from "./server.js";
 
 /**
@@ -10,6 +11,8 @@ import { startServer } from "./server.js";
  */
 export async function serve(config: ServerConfig): Promise<void> {
   const logger = createLogger({ level: config.logLevel, pretty: config.logFormat === "auto" ? undefined : config.logFormat === "pretty" });
+  // Before the port and the database: an unreadable schemas file stops the start at once.
+  const schemas = readSchemaFiles(config.schemas.split(",").map((path) => path.trim()).filter((path) => path !== ""));
   const bound = await bindPort(config.port, config.host);
   const store = await openEventStore({
     database: config.db,
@@ -32,6 +35,8 @@ export async function serve(config: ServerConfig): Promise<void> {
     healthProbeIntervalMs: config.healthProbeIntervalMs,
     healthProbeTimeoutMs: config.healthProbeTimeoutMs,
     grpcFastPath: config.grpcFastPath,
+    schemas,
+    console: config.console ? undefined : false,
   }).catch(async (error: unknown) => {
     await bound.close();
     await store.close();

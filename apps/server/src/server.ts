@@ -3,7 +3,8 @@ import type { AddressInfo } from "node:net";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { ConnectRouter } from "@connectrpc/connect";
 import type { EventStore as Store } from "@annals/store";
-import { EventStore } from "@annals/protocol";
+import type { FileDescriptorProto } from "@bufbuild/protobuf/wkt";
+import { EventStore, file_annals_eventstore_v1_errors } from "@annals/protocol";
 import { bindPort, type BoundPort } from "./bound-port.js";
 import { keepPrototypeKeys } from "./prototype-keys.js";
 import { errorMapping } from "./error-mapping.js";
@@ -14,6 +15,7 @@ import type { Logger } from "./logger.js";
 import { createEventStoreService } from "./services/event-store-service.js";
 import { withRequestId } from "./ops/request-id.js";
 import { createServerOps } from "./ops/server-ops.js";
+import { createSchemaSet } from "./schemas/schema-set.js";
 import type { ServerMetrics } from "./ops/metrics.js";
 
 export interface AnnalsServerOptions {
@@ -37,6 +39,10 @@ export interface AnnalsServerOptions {
   healthProbeTimeoutMs?: number;
   /** Answer unary gRPC calls straight on the HTTP/2 stream, past the Connect adapter. Default true. */
   grpcFastPath?: boolean;
+  /** Protobuf files the deployment registers (`readSchemaFiles`): GetSchemas describes them with the server's own. Default none. */
+  schemas?: readonly FileDescriptorProto[];
+  /** Serve the web console from this folder (default `apps/console/dist`), or `false` for none. */
+  console?: string | false;
 }
 
 export interface AnnalsServer {
@@ -57,6 +63,7 @@ export async function startServer(options: AnnalsServerOptions): Promise<AnnalsS
   keepPrototypeKeys();
   // First: a port in use fails before anything else starts.
   const bound = options.listen ?? (await bindPort(options.port ?? 50051, options.host ?? "0.0.0.0"));
+  const schemas = createSchemaSet([EventStore.file, file_annals_eventstore_v1_errors], options.schemas ?? []);
   const shutdown = new AbortController();
   // Every call in flight listens to this signal.
   setMaxListeners(0, shutdown.signal);
@@ -66,9 +73,10 @@ export async function startServer(options: AnnalsServerOptions): Promise<AnnalsS
     metrics: options.metrics,
     healthProbeIntervalMs: options.healthProbeIntervalMs,
     healthProbeTimeoutMs: options.healthProbeTimeoutMs,
+    console: options.console,
   });
   const recorded = recordUnaryMethods((router: ConnectRouter) => {
-    router.service(EventStore, createEventStoreService({ store, metrics: ops.metrics.subscriptions, shutdownSignal: shutdown.signal }));
+    router.service(EventStore, createEventStoreService({ store, schemas, metrics: ops.metrics.subscriptions, shutdownSignal: shutdown.signal }));
     // Last: health and reflection report on every service registered above.
     ops.routes(router);
   });

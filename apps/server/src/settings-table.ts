@@ -14,7 +14,7 @@ export function allowedValues(setting: Setting): string {
 export function settingsTable(): string {
   const rows = settings.map(
     (setting) =>
-      `| \`${setting.key}\` | \`--${setting.flag}\` | \`${setting.env}\` | \`${String(setting.default)}\` | ${allowedValues(setting)} | ${setting.description} |`,
+      `| \`${setting.key}\` | \`--${setting.flag}\` | \`${setting.env}\` | ${setting.default === "" ? "none" : `\`${String(setting.default)}\``} | ${allowedValues(setting)} | ${setting.description} |`,
   );
   return ["| setting (config file key) | flag | environment | default | values | meaning |", "| --- | --- | --- | --- | --- | --- |", ...rows].join("\n");
 }

@@ -1,5 +1,5 @@
-import type { Registry } from "@bufbuild/protobuf";
-import { timestampMs } from "@bufbuild/protobuf/wkt";
+import { fromBinary, type Registry } from "@bufbuild/protobuf";
+import { FileDescriptorSetSchema, timestampMs, type FileDescriptorSet, type Timestamp } from "@bufbuild/protobuf/wkt";
 import { createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
 import { Direction, EventStore } from "@annals/protocol";
 import { fromCallError } from "./errors.js";
@@ -80,6 +80,39 @@ export interface StreamSummary {
   lastRevision: bigint;
   lastPosition: bigint;
   eventCount: bigint;
+  /** When the stream's last event was committed; `undefined` from a server that does not tell. */
+  lastRecordedAt: Date | undefined;
+}
+
+export interface PageOptions {
+  /** Only names that start with this (case-sensitive). Default: all. */
+  prefix?: string;
+  /** Most items in the page. Default 100 (the server grants at most 1,000). */
+  pageSize?: number;
+  /** `nextPageToken` of the previous page; default: the first page. */
+  pageToken?: string;
+  signal?: AbortSignal;
+}
+
+/** One page of streams. */
+export interface StreamsPage {
+  streams: StreamSummary[];
+  /** Pass it as `pageToken` for the next page; `undefined` on the last page. */
+  nextPageToken: string | undefined;
+}
+
+/** A stored checkpoint, as `listCheckpoints` lists it. */
+export interface NamedCheckpoint extends Checkpoint {
+  name: string;
+}
+
+/** One page of checkpoints, with the head of the log when it was read. */
+export interface CheckpointsPage {
+  checkpoints: NamedCheckpoint[];
+  /** Pass it as `pageToken` for the next page; `undefined` on the last page. */
+  nextPageToken: string | undefined;
+  /** The position of the last committed event (0 when the log is empty): a checkpoint's lag is `headPosition - position`. */
+  headPosition: bigint;
 }
 
 export interface SetCheckpointOptions {
@@ -105,6 +138,8 @@ export interface AnnalsClient {
   getStream(stream: string, options?: { signal?: AbortSignal }): Promise<StreamState | undefined>;
   /** Every stream (or those with a prefix) in name order, fetched a page at a time. */
   listStreams(options?: ListStreamsOptions): AsyncIterable<StreamSummary>;
+  /** One page of streams in name order (for a user paging through them). */
+  listStreamsPage(options?: PageOptions): Promise<StreamsPage>;
   /**
    * Follows a stream, a category or `$all`: history first, then live events,
    * exactly once and in order, resubscribing by itself after transient failures.
@@ -118,6 +153,14 @@ export interface AnnalsClient {
   setCheckpoint(name: string, position: bigint | number, options?: SetCheckpointOptions): Promise<void>;
   /** The named checkpoint, `undefined` when it was never set. */
   getCheckpoint(name: string, options?: { signal?: AbortSignal }): Promise<Checkpoint | undefined>;
+  /** One page of the stored checkpoints in name order, with the head of the log. */
+  listCheckpoints(options?: PageOptions): Promise<CheckpointsPage>;
+  /**
+   * The protobuf files describing the message types the server knows (its own and
+   * the schemas its deployment registered), each after its imports:
+   * `createFileRegistry(await client.getSchemas())` decodes their events.
+   */
+  getSchemas(options?: { signal?: AbortSignal }): Promise<FileDescriptorSet>;
   /**
    * The stored events among `ids` (at most 1,000), in position order; ids that are
    * not stored are left out. E.g. to find out whether a command whose events carry
@@ -135,6 +178,20 @@ function wireFrom<Exact extends "revision" | "position">(from: "start" | "end" |
   if (from === undefined) return { case: undefined };
   if (from === "start" || from === "end") return { case: from, value: {} };
   return { case: exact, value: BigInt(from) };
+}
+
+function dateOf(timestamp: Timestamp | undefined): Date | undefined {
+  return timestamp === undefined ? undefined : new Date(timestampMs(timestamp));
+}
+
+function streamSummaryOf(summary: { stream: string; lastRevision: bigint; lastPosition: bigint; eventCount: bigint; lastRecordedAt?: Timestamp }): StreamSummary {
+  return {
+    stream: summary.stream,
+    lastRevision: summary.lastRevision,
+    lastPosition: summary.lastPosition,
+    eventCount: summary.eventCount,
+    lastRecordedAt: dateOf(summary.lastRecordedAt),
+  };
 }
 
 function wireDirection(direction: "forwards" | "backwards" | undefined): Direction {
@@ -263,11 +320,21 @@ export function createClientOn(transport: Transport, registry: Registry | undefi
         } catch (error) {
           throw fromCallError(error);
         }
-        for (const summary of response.streams) {
-          yield { stream: summary.stream, lastRevision: summary.lastRevision, lastPosition: summary.lastPosition, eventCount: summary.eventCount };
-        }
+        for (const summary of response.streams) yield streamSummaryOf(summary);
         pageToken = response.nextPageToken;
       } while (pageToken !== "");
+    },
+
+    async listStreamsPage(pageOptions = {}) {
+      try {
+        const response = await client.listStreams(
+          { prefix: pageOptions.prefix ?? "", pageSize: pageOptions.pageSize ?? 100, pageToken: pageOptions.pageToken ?? "" },
+          { signal: pageOptions.signal },
+        );
+        return { streams: response.streams.map(streamSummaryOf), nextPageToken: response.nextPageToken || undefined };
+      } catch (error) {
+        throw fromCallError(error);
+      }
     },
 
     subscribe(subscribeOptions) {
@@ -298,6 +365,35 @@ export function createClientOn(transport: Transport, registry: Registry | undefi
         const response = await client.getCheckpoint({ name }, { signal: callOptions.signal });
         if (!response.exists) return undefined;
         return { position: response.position, updatedAt: new Date(response.updatedAt ? timestampMs(response.updatedAt) : 0) };
+      } catch (error) {
+        throw fromCallError(error);
+      }
+    },
+
+    async listCheckpoints(pageOptions = {}) {
+      try {
+        const response = await client.listCheckpoints(
+          { prefix: pageOptions.prefix ?? "", pageSize: pageOptions.pageSize ?? 100, pageToken: pageOptions.pageToken ?? "" },
+          { signal: pageOptions.signal },
+        );
+        return {
+          checkpoints: response.checkpoints.map((checkpoint) => ({
+            name: checkpoint.name,
+            position: checkpoint.position,
+            updatedAt: dateOf(checkpoint.updatedAt) ?? new Date(0),
+          })),
+          nextPageToken: response.nextPageToken || undefined,
+          headPosition: response.headPosition,
+        };
+      } catch (error) {
+        throw fromCallError(error);
+      }
+    },
+
+    async getSchemas(callOptions = {}) {
+      try {
+        const response = await client.getSchemas({}, { signal: callOptions.signal });
+        return fromBinary(FileDescriptorSetSchema, response.fileDescriptorSet);
       } catch (error) {
         throw fromCallError(error);
       }

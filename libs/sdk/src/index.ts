@@ -6,13 +6,17 @@ export {
   type AppendOptions,
   type AppendResult,
   type Checkpoint,
+  type CheckpointsPage,
   type ClientOptions,
   type ListStreamsOptions,
+  type NamedCheckpoint,
+  type PageOptions,
   type ReadAllOptions,
   type ReadStreamOptions,
   type SetCheckpointOptions,
   type StreamState,
   type StreamSummary,
+  type StreamsPage,
 } from "./client.js";
 export { protoEvent, isEventOf, type EventInput, type EventOptions, type RawEvent, type ResolvedEvent, type TypedEvent } from "./events.js";
 export type { ExpectedRevision } from "./expected-revision.js";

@@ -68,6 +68,12 @@ export interface StreamInfo {
   lastPosition: number;
 }
 
+/** A stream as `listStreams` lists it. */
+export interface StreamSummary extends StreamInfo {
+  /** When its last event was committed, milliseconds since the Unix epoch. */
+  lastRecordedAt: number;
+}
+
 export interface ListStreamsOptions {
   /** Only streams whose name starts with this (case-sensitive). Default: all. */
   prefix?: string;
@@ -99,6 +105,15 @@ export interface Checkpoint {
   updatedAt: number;
 }
 
+export interface ListCheckpointsOptions {
+  /** Only checkpoints whose name starts with this (case-sensitive). Default: all. */
+  prefix?: string;
+  /** Only checkpoints whose name sorts after this one: the last of the previous page. */
+  after?: string;
+  /** At most this many checkpoints. Default 100. */
+  limit?: number;
+}
+
 export interface SetCheckpointOptions {
   /** Compare-and-set: the position the checkpoint must be at (0: never set, or set to 0). */
   expectedPosition?: number;
@@ -127,7 +142,7 @@ export interface EventStore {
   /** The stream's last revision and position, or `undefined` when it does not exist. */
   getStream(stream: string): Promise<StreamInfo | undefined>;
   /** Streams in ascending name order (the database's collation), a page at a time. */
-  listStreams(options?: ListStreamsOptions): Promise<StreamInfo[]>;
+  listStreams(options?: ListStreamsOptions): Promise<StreamSummary[]>;
   /** The position of the last committed event (0 when empty). */
   headPosition(): Promise<number>;
   /**
@@ -159,6 +174,8 @@ export interface EventStore {
   setCheckpoint(name: string, position: number, options?: SetCheckpointOptions): Promise<Checkpoint>;
   /** The named checkpoint, `undefined` when it was never set. */
   getCheckpoint(name: string): Promise<Checkpoint | undefined>;
+  /** Checkpoints in ascending name order (the database's collation), a page at a time. */
+  listCheckpoints(options?: ListCheckpointsOptions): Promise<Checkpoint[]>;
   /** What open subscriptions hold right now. */
   subscriptionStats(): SubscriptionStats;
   /** Waits for queued appends to commit, then closes the database. */

@@ -5,6 +5,7 @@ export type {
   Direction,
   EventStore,
   ExpectedRevision,
+  ListCheckpointsOptions,
   ListStreamsOptions,
   PoolStats,
   ProposedEvent,
@@ -13,6 +14,7 @@ export type {
   RecordedEvent,
   SetCheckpointOptions,
   StreamInfo,
+  StreamSummary,
 } from "./event-store.js";
 export {
   InvalidInputError,

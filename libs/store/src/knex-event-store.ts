@@ -11,6 +11,7 @@ import { listStreams } from "./sql/list-streams.js";
 import { getEvents } from "./sql/get-events.js";
 import { readPositionRange, readStreamAfter, streamRevisionAt } from "./sql/read-subscription-page.js";
 import { getCheckpoint } from "./sql/get-checkpoint.js";
+import { listCheckpoints } from "./sql/list-checkpoints.js";
 import { setCheckpoint } from "./sql/set-checkpoint.js";
 import { createCommitNotifier } from "./subscriptions/commit-notifier.js";
 import { createSubscription, createSubscriptionGauge, type SubscriptionSource } from "./subscriptions/subscription.js";
@@ -56,8 +57,15 @@ async function guard<T>(dialect: Dialect, read: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Most streams `listStreams` answers at once. */
+/** Most streams `listStreams` (and checkpoints `listCheckpoints`) answers at once. */
 const maxListStreamsLimit = 1_000;
+
+function validateListLimit(limit: number): number {
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > maxListStreamsLimit) {
+    throw new InvalidInputError("limit", `must be an integer from 1 to ${maxListStreamsLimit}`);
+  }
+  return limit;
+}
 
 /** Most ids `getEvents` looks up at once. */
 export const maxEventIdsPerLookup = 1_000;
@@ -183,10 +191,7 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
     async listStreams(listOptions = {}) {
       const prefix = validateText(listOptions.prefix ?? "", "prefix", 0, limits.maxStreamNameLength);
       if (listOptions.after !== undefined) validateStreamName(listOptions.after, limits, "after");
-      const limit = listOptions.limit ?? 100;
-      if (!Number.isSafeInteger(limit) || limit < 1 || limit > maxListStreamsLimit) {
-        throw new InvalidInputError("limit", `must be an integer from 1 to ${maxListStreamsLimit}`);
-      }
+      const limit = validateListLimit(listOptions.limit ?? 100);
       return guard(dialect, () => listStreams(dialect.reader, prefix, listOptions.after, limit));
     },
 
@@ -236,6 +241,13 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
     async getCheckpoint(name) {
       validateCheckpointName(name);
       return guard(dialect, () => getCheckpoint(dialect.reader, name));
+    },
+
+    async listCheckpoints(listOptions = {}) {
+      const prefix = validateText(listOptions.prefix ?? "", "prefix", 0, 256);
+      if (listOptions.after !== undefined) validateCheckpointName(listOptions.after, "after");
+      const limit = validateListLimit(listOptions.limit ?? 100);
+      return guard(dialect, () => listCheckpoints(dialect.reader, prefix, listOptions.after, limit));
     },
 
     subscriptionStats() {

@@ -319,10 +319,18 @@ describe("npm start, the production start", () => {
     }
   }, 300_000);
 
-  it("SIGINT to npm (Ctrl-C) stops the server too, with exit code 0", async () => {
+  it("serves the web console it built; SIGINT to npm (Ctrl-C) stops the server too, with exit code 0", async () => {
     const start = await npmStart(["--port", "0", "--host", "127.0.0.1", "--db", database()]);
     started.push(start);
     const [serverProcess] = start.tree;
+    // npm start's build includes the console (apps/console/dist), and / leads to it.
+    const page = await fetch(`${start.url}/`);
+    expect(page.url).toBe(`${start.url}/console/`);
+    expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    const script = (await page.text()).match(/src="(\/console\/assets\/[^"]+\.js)"/)?.[1];
+    expect(script).toBeDefined();
+    const asset = await fetch(`${start.url}${script}`);
+    expect([asset.status, asset.headers.get("content-type"), asset.headers.get("cache-control")]).toEqual([200, "text/javascript; charset=utf-8", "public, max-age=31536000, immutable"]);
     start.npm.kill("SIGINT");
     expect(await within(start.exited, 30_000, "npm exits after SIGINT")).toBe(0);
     expect(isRunning(serverProcess!.pid)).toBe(false);

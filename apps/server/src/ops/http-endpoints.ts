@@ -4,12 +4,15 @@ import type { HealthMonitor } from "./health.js";
 
 /** The Node handler shape Connect's adapter takes as its `fallback`. */
 type NodeHandler = ReturnType<typeof connectNodeAdapter>;
+type Request = Parameters<NodeHandler>[0];
 type Response = Parameters<NodeHandler>[1];
 
 export interface HttpEndpointsOptions {
   /** Serves `GET /metrics` from this registry; no metrics endpoint when absent. */
   metrics?: Registry;
   health: HealthMonitor;
+  /** Serves the web console under `/console` (`console-files.ts`); answers false elsewhere. Absent: no console. */
+  console?: (request: Request, response: Response) => boolean;
 }
 
 function send(response: Response, status: number, contentType: string, body: string) {
@@ -22,6 +25,7 @@ function send(response: Response, status: number, contentType: string, body: str
  * - `GET /metrics`: Prometheus text
  * - `GET /healthz`: 200 while the process runs (liveness)
  * - `GET /readyz`: 200 SERVING or 503 NOT_SERVING, as grpc.health.v1 tells (readiness)
+ * - with the console: `/console/…` its files, and `GET /` a redirect to it
  * Anything else: 404.
  */
 export function createHttpEndpoints(options: HttpEndpointsOptions): NodeHandler {
@@ -40,6 +44,13 @@ export function createHttpEndpoints(options: HttpEndpointsOptions): NodeHandler 
     if (read && path === "/readyz") {
       const serving = options.health.serving;
       return send(response, serving ? 200 : 503, "text/plain; charset=utf-8", serving ? "SERVING\n" : "NOT_SERVING\n");
+    }
+    if (options.console) {
+      if (read && path === "/") {
+        response.writeHead(302, { location: "/console/", "cache-control": "no-store" });
+        return response.end();
+      }
+      if (options.console(request, response)) return;
     }
     send(response, 404, "text/plain; charset=utf-8", "not found\n");
   };

@@ -23,6 +23,8 @@ export interface ServerMetricsOptions {
   poolStats?: () => readonly PoolStats[];
   /** Node.js process metrics (CPU, memory, event loop, GC). Default true. */
   processMetrics?: boolean;
+  /** What `annals_server_info` tells: the server's version and its store's backend. Default: no such metric. */
+  info?: { version: string; backend: string };
 }
 
 /** The server's Prometheus metrics, in a registry of its own. */
@@ -85,6 +87,13 @@ export function createServerMetrics(options: ServerMetricsOptions = {}): ServerM
       this.set(head);
     },
   });
+  if (options.info) {
+    new Gauge({ name: "annals_server_info", help: "Always 1: the server's version and its store's backend, as labels", labelNames: ["version", "backend"] as const, registers }).set(
+      options.info,
+      1,
+    );
+  }
+  new Gauge({ name: "annals_server_start_time_seconds", help: "When the server started, seconds since the Unix epoch", registers }).set(Date.now() / 1_000);
   const database = new Gauge({ name: "annals_database_up", help: "1 when the last database probe answered in time, else 0", registers });
   database.set(1);
 

@@ -8,10 +8,12 @@ import { observeCalls } from "./call-observer.js";
 import { createDescriptorIndex, type DescriptorIndex } from "./descriptor-index.js";
 import { createHealthMonitor, type HealthMonitor } from "./health.js";
 import { createHealthService } from "./health-service.js";
+import { createConsoleFiles } from "./console-files.js";
 import { createHttpEndpoints } from "./http-endpoints.js";
 import { createServerMetrics, type ServerMetrics } from "./metrics.js";
 import { createReflectionService, createReflectionServiceV1Alpha } from "./reflection-service.js";
 import { requestLog } from "./request-log.js";
+import { serverVersion } from "../version.js";
 
 export interface ServerOpsOptions {
   store: Store;
@@ -22,6 +24,8 @@ export interface ServerOpsOptions {
   healthProbeIntervalMs?: number;
   /** A slower probe marks the server NOT_SERVING, ms. Default 2,000. */
   healthProbeTimeoutMs?: number;
+  /** Serve the web console from this folder (default `apps/console/dist`), or `false` for none. */
+  console?: string | false;
 }
 
 /** Everything that makes the server operable: health, reflection, metrics, request logs. */
@@ -32,7 +36,7 @@ export interface ServerOps {
   readonly interceptors: Interceptor[];
   /** Registers health and reflection. Call it after every other service. */
   routes(router: ConnectRouter): void;
-  /** Answers the HTTP paths that are not RPCs: /metrics, /healthz, /readyz. */
+  /** Answers the HTTP paths that are not RPCs: /metrics, /healthz, /readyz, the console. */
   readonly fallback: ReturnType<typeof createHttpEndpoints>;
   /** Probes the database once, then on an interval. */
   start(): Promise<void>;
@@ -44,7 +48,7 @@ export interface ServerOps {
 
 export function createServerOps(options: ServerOpsOptions): ServerOps {
   const { store, logger } = options;
-  const metrics = createServerMetrics({ poolStats: () => store.poolStats() });
+  const metrics = createServerMetrics({ poolStats: () => store.poolStats(), info: { version: serverVersion, backend: store.backend } });
   const health = createHealthMonitor({
     probe: async () => {
       await store.checkHealth();
@@ -87,7 +91,11 @@ export function createServerOps(options: ServerOpsOptions): ServerOps {
       target.service(ServerReflection, createReflectionService(descriptorIndex));
       target.service(ServerReflectionV1Alpha, createReflectionServiceV1Alpha(descriptorIndex));
     },
-    fallback: createHttpEndpoints({ metrics: (options.metrics ?? true) ? metrics.registry : undefined, health }),
+    fallback: createHttpEndpoints({
+      metrics: (options.metrics ?? true) ? metrics.registry : undefined,
+      health,
+      console: options.console === false ? undefined : createConsoleFiles({ dir: options.console }),
+    }),
     async start() {
       await health.probeNow();
       health.start();

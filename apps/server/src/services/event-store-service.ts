@@ -1,19 +1,22 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { EventStore as Store } from "@annals/store";
 import { GetEventsResponseSchema, ReadAllResponseSchema, ReadStreamResponseSchema, type EventStore } from "@annals/protocol";
-import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { FileDescriptorSetSchema, timestampFromMs, type FileDescriptorSet } from "@bufbuild/protobuf/wkt";
 import { fromWireDirection, fromWireEvent, fromWireExpectedRevision, toSafeNumber } from "../wire.js";
 import { batchesOf, eventsMessage, isBinaryCall } from "../event-batches.js";
 import { subscribe } from "./subscribe.js";
 import { decodePageToken, encodePageToken } from "../page-token.js";
 import type { SubscriptionMetrics } from "../ops/metrics.js";
 
-/** ListStreams page size when the request leaves it at 0, and the most it grants. */
+/** ListStreams (and ListCheckpoints) page size when the request leaves it at 0, and the most it grants. */
 const defaultStreamsPageSize = 100;
 const maxStreamsPageSize = 1_000;
 
 export interface EventStoreServiceOptions {
   store: Store;
+  /** What GetSchemas answers (`createSchemaSet`). Default: no file. */
+  schemas?: FileDescriptorSet;
   /** Most payload bytes packed into one streamed response. Default 256 KiB. */
   maxBatchBytes?: number;
   /** Where subscriptions report that they open, close and how far behind they are. Default: nowhere. */
@@ -26,6 +29,7 @@ export interface EventStoreServiceOptions {
 export function createEventStoreService(options: EventStoreServiceOptions): ServiceImpl<typeof EventStore> {
   const { store } = options;
   const maxBatchBytes = options.maxBatchBytes ?? 256 * 1024;
+  const schemas = toBinary(FileDescriptorSetSchema, options.schemas ?? create(FileDescriptorSetSchema));
 
   return {
     async append(request) {
@@ -105,9 +109,30 @@ export function createEventStoreService(options: EventStoreServiceOptions): Serv
           lastRevision: BigInt(info.lastRevision),
           lastPosition: BigInt(info.lastPosition),
           eventCount: BigInt(info.lastRevision + 1),
+          lastRecordedAt: timestampFromMs(info.lastRecordedAt),
         })),
         nextPageToken: last && streams.length === pageSize ? encodePageToken(last.stream) : "",
       };
+    },
+
+    async listCheckpoints(request) {
+      const pageSize = Math.min(request.pageSize || defaultStreamsPageSize, maxStreamsPageSize);
+      const after = decodePageToken(request.pageToken);
+      const [checkpoints, head] = await Promise.all([store.listCheckpoints({ prefix: request.prefix, after, limit: pageSize }), store.headPosition()]);
+      const last = checkpoints[checkpoints.length - 1];
+      return {
+        checkpoints: checkpoints.map((checkpoint) => ({
+          name: checkpoint.name,
+          position: BigInt(checkpoint.position),
+          updatedAt: timestampFromMs(checkpoint.updatedAt),
+        })),
+        nextPageToken: last && checkpoints.length === pageSize ? encodePageToken(last.name) : "",
+        headPosition: BigInt(head),
+      };
+    },
+
+    async getSchemas() {
+      return { fileDescriptorSet: schemas };
     },
   };
 }

@@ -33,7 +33,10 @@ async function readEverything(store: EventStore) {
 }
 
 async function expectReadsBack(store: EventStore, want: Expected): Promise<void> {
-  expect(await readEverything(store)).toEqual({ events: want.events, streams: want.streams });
+  // Each stream's last write time is the commit time of its last event.
+  const recordedAt = new Map(want.events.map((event) => [event["position"] as number, event["recordedAt"] as number]));
+  const streams = (want.streams as Array<{ lastPosition: number }>).map((stream) => ({ ...stream, lastRecordedAt: recordedAt.get(stream.lastPosition) }));
+  expect(await readEverything(store)).toEqual({ events: want.events, streams });
   for (const [name, checkpoint] of Object.entries(want.checkpoints)) expect(await store.getCheckpoint(name)).toEqual(checkpoint);
   // The read-model checkpoints now live in the one checkpoint table.
   for (const [name, position] of Object.entries(want.projectionCheckpoints)) expect(await store.getCheckpoint(name)).toMatchObject({ name, position });

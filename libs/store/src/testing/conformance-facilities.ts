@@ -80,6 +80,30 @@ export function describeFacilitiesConformance(current: () => EventStore): void {
       await expect(store.setCheckpoint("cas", 4, { expectedPosition: -1 })).rejects.toBeInstanceOf(InvalidInputError);
     });
 
+    it("lists checkpoints in name order with their positions and times, by prefix and page by page", async () => {
+      const store = current();
+      const before = Date.now();
+      await store.setCheckpoint("read-model-b", 7);
+      await store.setCheckpoint("read-model-a", 3);
+      await store.setCheckpoint("read_model", 1);
+      await store.setCheckpoint("mailer", 12);
+      await store.setCheckpoint("read-model-a", 5);
+      const names = (list: Array<{ name: string }>) => list.map((checkpoint) => checkpoint.name);
+      const all = await store.listCheckpoints();
+      expect(names(all)).toEqual(["mailer", "read-model-a", "read-model-b", "read_model"]);
+      expect(all[1]).toEqual({ name: "read-model-a", position: 5, updatedAt: expect.any(Number) });
+      expect(all[1]!.updatedAt).toBeGreaterThanOrEqual(before);
+      expect(all[1]).toEqual(await store.getCheckpoint("read-model-a"));
+      expect(names(await store.listCheckpoints({ prefix: "read-", limit: 1 }))).toEqual(["read-model-a"]);
+      expect(names(await store.listCheckpoints({ prefix: "read-", after: "read-model-a" }))).toEqual(["read-model-b"]);
+      // "_" and "%" are literal characters of a prefix, not patterns.
+      expect(names(await store.listCheckpoints({ prefix: "read_" }))).toEqual(["read_model"]);
+      expect(names(await store.listCheckpoints({ prefix: "READ" }))).toEqual([]);
+      expect(names(await store.listCheckpoints({ after: "read-model-b", limit: 10 }))).toEqual(["read_model"]);
+      await expect(store.listCheckpoints({ limit: 0 })).rejects.toBeInstanceOf(InvalidInputError);
+      await expect(store.listCheckpoints({ limit: 1_001 })).rejects.toBeInstanceOf(InvalidInputError);
+    });
+
     it("of consumers racing from one position, exactly one moves the checkpoint", async () => {
       const store = current();
       await store.setCheckpoint("race", 10);

@@ -165,13 +165,28 @@ export function describeEventStoreConformance(name: string, factory: StoreFixtur
         await store.appendToStream("order-1", events(1));
         const names = (list: Array<{ stream: string }>) => list.map((info) => info.stream);
         expect(names(await store.listStreams())).toEqual(["cart-a", "cart-b", "cart_x", "order-1", "order-2"]);
-        expect(await store.listStreams({ prefix: "cart-", limit: 1 })).toEqual([{ stream: "cart-a", lastRevision: 2, lastPosition: 6 }]);
+        const [cartA] = await store.listStreams({ prefix: "cart-", limit: 1 });
+        expect(cartA).toEqual({ stream: "cart-a", lastRevision: 2, lastPosition: 6, lastRecordedAt: expect.any(Number) });
         expect(names(await store.listStreams({ prefix: "cart-", after: "cart-a" }))).toEqual(["cart-b"]);
         // "_" and "%" are literal characters of a prefix, not patterns.
         expect(names(await store.listStreams({ prefix: "cart_" }))).toEqual(["cart_x"]);
         expect(names(await store.listStreams({ prefix: "CART" }))).toEqual([]);
         expect(names(await store.listStreams({ after: "order-1", limit: 10 }))).toEqual(["order-2"]);
         await expect(store.listStreams({ limit: 0 })).rejects.toBeInstanceOf(InvalidInputError);
+      });
+
+      it("lists each stream's last write time: the commit time of its last event", async () => {
+        const first = await store.appendToStream("timed-a", events(2));
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        await store.appendToStream("timed-b", events(1));
+        const last = await store.appendToStream("timed-a", events(1));
+        const listed = await store.listStreams({ prefix: "timed-" });
+        const [b] = await collect(store.readStream("timed-b"));
+        expect(listed).toEqual([
+          { stream: "timed-a", lastRevision: 2, lastPosition: 4, lastRecordedAt: last.recordedAt },
+          { stream: "timed-b", lastRevision: 0, lastPosition: 3, lastRecordedAt: b!.recordedAt },
+        ]);
+        expect(last.recordedAt).toBeGreaterThanOrEqual(first.recordedAt);
       });
 
       it("keeps what it acknowledged across a reopen", async () => {

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file annals/eventstore/v1/event_store.proto.
  */
 export const file_annals_eventstore_v1_event_store: GenFile = /*@__PURE__*/
-  fileDesc("CiZhbm5hbHMvZXZlbnRzdG9yZS92MS9ldmVudF9zdG9yZS5wcm90bxIUYW5uYWxzLmV2ZW50c3RvcmUudjEilwEKDUFwcGVuZFJlcXVlc3QSDgoGc3RyZWFtGAEgASgJEjMKBmV2ZW50cxgCIAMoCzIjLmFubmFscy5ldmVudHN0b3JlLnYxLlByb3Bvc2VkRXZlbnQSQQoRZXhwZWN0ZWRfcmV2aXNpb24YAyABKAsyJi5hbm5hbHMuZXZlbnRzdG9yZS52MS5FeHBlY3RlZFJldmlzaW9uImUKDkFwcGVuZFJlc3BvbnNlEhAKCHJldmlzaW9uGAEgASgEEhAKCHBvc2l0aW9uGAIgASgEEi8KC3JlY29yZGVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKSAgoRUmVhZFN0cmVhbVJlcXVlc3QSDgoGc3RyZWFtGAEgASgJEjIKCWRpcmVjdGlvbhgCIAEoDjIfLmFubmFscy5ldmVudHN0b3JlLnYxLkRpcmVjdGlvbhI+CgVzdGFydBgDIAEoCzItLmFubmFscy5ldmVudHN0b3JlLnYxLlJlYWRTdHJlYW1SZXF1ZXN0LlN0YXJ0SAASOgoDZW5kGAQgASgLMisuYW5uYWxzLmV2ZW50c3RvcmUudjEuUmVhZFN0cmVhbVJlcXVlc3QuRW5kSAASEgoIcmV2aXNpb24YBSABKARIABIRCgltYXhfY291bnQYBiABKAQaBwoFU3RhcnQaBQoDRW5kQgYKBGZyb20iSQoSUmVhZFN0cmVhbVJlc3BvbnNlEjMKBmV2ZW50cxgBIAMoCzIjLmFubmFscy5ldmVudHN0b3JlLnYxLlJlY29yZGVkRXZlbnQi+QEKDlJlYWRBbGxSZXF1ZXN0EjIKCWRpcmVjdGlvbhgBIAEoDjIfLmFubmFscy5ldmVudHN0b3JlLnYxLkRpcmVjdGlvbhI7CgVzdGFydBgCIAEoCzIqLmFubmFscy5ldmVudHN0b3JlLnYxLlJlYWRBbGxSZXF1ZXN0LlN0YXJ0SAASNwoDZW5kGAMgASgLMiguYW5uYWxzLmV2ZW50c3RvcmUudjEuUmVhZEFsbFJlcXVlc3QuRW5kSAASEgoIcG9zaXRpb24YBCABKARIABIRCgltYXhfY291bnQYBSABKAQaBwoFU3RhcnQaBQoDRW5kQgYKBGZyb20iRgoPUmVhZEFsbFJlc3BvbnNlEjMKBmV2ZW50cxgBIAMoCzIjLmFubmFscy5ldmVudHN0b3JlLnYxLlJlY29yZGVkRXZlbnQiIgoQR2V0U3RyZWFtUmVxdWVzdBIOCgZzdHJlYW0YASABKAkiZgoRR2V0U3RyZWFtUmVzcG9uc2USDgoGZXhpc3RzGAEgASgIEhUKDWxhc3RfcmV2aXNpb24YAiABKAQSFQoNbGFzdF9wb3NpdGlvbhgDIAEoBBITCgtldmVudF9jb3VudBgEIAEoBCJLChJMaXN0U3RyZWFtc1JlcXVlc3QSDgoGcHJlZml4GAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoDRISCgpwYWdlX3Rva2VuGAMgASgJImQKE0xpc3RTdHJlYW1zUmVzcG9uc2USNAoHc3RyZWFtcxgBIAMoCzIjLmFubmFscy5ldmVudHN0b3JlLnYxLlN0cmVhbVN1bW1hcnkSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJImIKDVN0cmVhbVN1bW1hcnkSDgoGc3RyZWFtGAEgASgJEhUKDWxhc3RfcmV2aXNpb24YAiABKAQSFQoNbGFzdF9wb3NpdGlvbhgDIAEoBBITCgtldmVudF9jb3VudBgEIAEoBCJKChJTdWJzY3JpcHRpb25GaWx0ZXISGwoTZXZlbnRfdHlwZV9wcmVmaXhlcxgBIAMoCRIXCg9zdHJlYW1fcHJlZml4ZXMYAiADKAkiwgMKEFN1YnNjcmliZVJlcXVlc3QSEAoGc3RyZWFtGAEgASgJSAASEgoIY2F0ZWdvcnkYAiABKAlIABI5CgNhbGwYAyABKAsyKi5hbm5hbHMuZXZlbnRzdG9yZS52MS5TdWJzY3JpYmVSZXF1ZXN0LkFsbEgAEj0KBXN0YXJ0GAQgASgLMiwuYW5uYWxzLmV2ZW50c3RvcmUudjEuU3Vic2NyaWJlUmVxdWVzdC5TdGFydEgBEjkKA2VuZBgFIAEoCzIqLmFubmFscy5ldmVudHN0b3JlLnYxLlN1YnNjcmliZVJlcXVlc3QuRW5kSAESGAoOYWZ0ZXJfcmV2aXNpb24YBiABKARIARIYCg5hZnRlcl9wb3NpdGlvbhgHIAEoBEgBEjgKBmZpbHRlchgIIAEoCzIoLmFubmFscy5ldmVudHN0b3JlLnYxLlN1YnNjcmlwdGlvbkZpbHRlchIfChdjaGVja3BvaW50X2V2ZXJ5X2V2ZW50cxgJIAEoDRIbChNjaGVja3BvaW50X2V2ZXJ5X21zGAogASgNGgUKA0FsbBoHCgVTdGFydBoFCgNFbmRCCAoGdGFyZ2V0QgYKBGZyb20i+gMKEVN1YnNjcmliZVJlc3BvbnNlEkAKBmV2ZW50cxgBIAEoCzIuLmFubmFscy5ldmVudHN0b3JlLnYxLlN1YnNjcmliZVJlc3BvbnNlLkV2ZW50c0gAEkUKCWNhdWdodF91cBgCIAEoCzIwLmFubmFscy5ldmVudHN0b3JlLnYxLlN1YnNjcmliZVJlc3BvbnNlLkNhdWdodFVwSAASSAoKY2hlY2twb2ludBgDIAEoCzIyLmFubmFscy5ldmVudHN0b3JlLnYxLlN1YnNjcmliZVJlc3BvbnNlLkNoZWNrcG9pbnRIABJJCgtmZWxsX2JlaGluZBgEIAEoCzIyLmFubmFscy5ldmVudHN0b3JlLnYxLlN1YnNjcmliZVJlc3BvbnNlLkZlbGxCZWhpbmRIABo9CgZFdmVudHMSMwoGZXZlbnRzGAEgAygLMiMuYW5uYWxzLmV2ZW50c3RvcmUudjEuUmVjb3JkZWRFdmVudBpACghDYXVnaHRVcBIQCghwb3NpdGlvbhgBIAEoBBIVCghyZXZpc2lvbhgCIAEoBEgAiAEBQgsKCV9yZXZpc2lvbhoeCgpDaGVja3BvaW50EhAKCHBvc2l0aW9uGAEgASgEGh4KCkZlbGxCZWhpbmQSEAoIcG9zaXRpb24YASABKARCBgoEa2luZCJsChRTZXRDaGVja3BvaW50UmVxdWVzdBIMCgRuYW1lGAEgASgJEhAKCHBvc2l0aW9uGAIgASgEEh4KEWV4cGVjdGVkX3Bvc2l0aW9uGAMgASgESACIAQFCFAoSX2V4cGVjdGVkX3Bvc2l0aW9uIhcKFVNldENoZWNrcG9pbnRSZXNwb25zZSIkChRHZXRDaGVja3BvaW50UmVxdWVzdBIMCgRuYW1lGAEgASgJIh8KEEdldEV2ZW50c1JlcXVlc3QSCwoDaWRzGAEgAygJIkgKEUdldEV2ZW50c1Jlc3BvbnNlEjMKBmV2ZW50cxgBIAMoCzIjLmFubmFscy5ldmVudHN0b3JlLnYxLlJlY29yZGVkRXZlbnQiaQoVR2V0Q2hlY2twb2ludFJlc3BvbnNlEg4KBmV4aXN0cxgBIAEoCBIQCghwb3NpdGlvbhgCIAEoBBIuCgp1cGRhdGVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcDLyBgoKRXZlbnRTdG9yZRJTCgZBcHBlbmQSIy5hbm5hbHMuZXZlbnRzdG9yZS52MS5BcHBlbmRSZXF1ZXN0GiQuYW5uYWxzLmV2ZW50c3RvcmUudjEuQXBwZW5kUmVzcG9uc2USYQoKUmVhZFN0cmVhbRInLmFubmFscy5ldmVudHN0b3JlLnYxLlJlYWRTdHJlYW1SZXF1ZXN0GiguYW5uYWxzLmV2ZW50c3RvcmUudjEuUmVhZFN0cmVhbVJlc3BvbnNlMAESWAoHUmVhZEFsbBIkLmFubmFscy5ldmVudHN0b3JlLnYxLlJlYWRBbGxSZXF1ZXN0GiUuYW5uYWxzLmV2ZW50c3RvcmUudjEuUmVhZEFsbFJlc3BvbnNlMAESXAoJR2V0U3RyZWFtEiYuYW5uYWxzLmV2ZW50c3RvcmUudjEuR2V0U3RyZWFtUmVxdWVzdBonLmFubmFscy5ldmVudHN0b3JlLnYxLkdldFN0cmVhbVJlc3BvbnNlEmIKC0xpc3RTdHJlYW1zEiguYW5uYWxzLmV2ZW50c3RvcmUudjEuTGlzdFN0cmVhbXNSZXF1ZXN0GikuYW5uYWxzLmV2ZW50c3RvcmUudjEuTGlzdFN0cmVhbXNSZXNwb25zZRJeCglTdWJzY3JpYmUSJi5hbm5hbHMuZXZlbnRzdG9yZS52MS5TdWJzY3JpYmVSZXF1ZXN0GicuYW5uYWxzLmV2ZW50c3RvcmUudjEuU3Vic2NyaWJlUmVzcG9uc2UwARJoCg1TZXRDaGVja3BvaW50EiouYW5uYWxzLmV2ZW50c3RvcmUudjEuU2V0Q2hlY2twb2ludFJlcXVlc3QaKy5hbm5hbHMuZXZlbnRzdG9yZS52MS5TZXRDaGVja3BvaW50UmVzcG9uc2USaAoNR2V0Q2hlY2twb2ludBIqLmFubmFscy5ldmVudHN0b3JlLnYxLkdldENoZWNrcG9pbnRSZXF1ZXN0GisuYW5uYWxzLmV2ZW50c3RvcmUudjEuR2V0Q2hlY2twb2ludFJlc3BvbnNlElwKCUdldEV2ZW50cxImLmFubmFscy5ldmVudHN0b3JlLnYxLkdldEV2ZW50c1JlcXVlc3QaJy5hbm5hbHMuZXZlbnRzdG9yZS52MS5HZXRFdmVudHNSZXNwb25zZWIGcHJvdG8z", [file_annals_eventstore_v1_event, file_google_protobuf_timestamp]);
+  fileDesc("CiZhbm5hbHMvZXZlbnRzdG9yZS92MS9ldmVudF9zdG9yZS5wcm90bxIUYW5uYWxzLmV2ZW50c3RvcmUudjEilwEKDUFwcGVuZFJlcXVlc3QSDgoGc3RyZWFtGAEgASgJEjMKBmV2ZW50cxgCIAMoCzIjLmFubmFscy5ldmVudHN0b3JlLnYxLlByb3Bvc2VkRXZlbnQSQQoRZXhwZWN0ZWRfcmV2aXNpb24YAyABKAsyJi5hbm5hbHMuZXZlbnRzdG9yZS52MS5FeHBlY3RlZFJldmlzaW9uImUKDkFwcGVuZFJlc3BvbnNlEhAKCHJldmlzaW9uGAEgASgEEhAKCHBvc2l0aW9uGAIgASgEEi8KC3JlY29yZGVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKSAgoRUmVhZFN0cmVhbVJlcXVlc3QSDgoGc3RyZWFtGAEgASgJEjIKCWRpcmVjdGlvbhgCIAEoDjIfLmFubmFscy5ldmVudHN0b3JlLnYxLkRpcmVjdGlvbhI+CgVzdGFydBgDIAEoCzItLmFubmFscy5ldmVudHN0b3JlLnYxLlJlYWRTdHJlYW1SZXF1ZXN0LlN0YXJ0SAASOgoDZW5kGAQgASgLMisuYW5uYWxzLmV2ZW50c3RvcmUudjEuUmVhZFN0cmVhbVJlcXVlc3QuRW5kSAASEgoIcmV2aXNpb24YBSABKARIABIRCgltYXhfY291bnQYBiABKAQaBwoFU3RhcnQaBQoDRW5kQgYKBGZyb20iSQoSUmVhZFN0cmVhbVJlc3BvbnNlEjMKBmV2ZW50cxgBIAMoCzIjLmFubmFscy5ldmVudHN0b3JlLnYxLlJlY29yZGVkRXZlbnQi+QEKDlJlYWRBbGxSZXF1ZXN0EjIKCWRpcmVjdGlvbhgBIAEoDjIfLmFubmFscy5ldmVudHN0b3JlLnYxLkRpcmVjdGlvbhI7CgVzdGFydBgCIAEoCzIqLmFubmFscy5ldmVudHN0b3JlLnYxLlJlYWRBbGxSZXF1ZXN0LlN0YXJ0SAASNwoDZW5kGAMgASgLMiguYW5uYWxzLmV2ZW50c3RvcmUudjEuUmVhZEFsbFJlcXVlc3QuRW5kSAASEgoIcG9zaXRpb24YBCABKARIABIRCgltYXhfY291bnQYBSABKAQaBwoFU3RhcnQaBQoDRW5kQgYKBGZyb20iRgoPUmVhZEFsbFJlc3BvbnNlEjMKBmV2ZW50cxgBIAMoCzIjLmFubmFscy5ldmVudHN0b3JlLnYxLlJlY29yZGVkRXZlbnQiIgoQR2V0U3RyZWFtUmVxdWVzdBIOCgZzdHJlYW0YASABKAkiZgoRR2V0U3RyZWFtUmVzcG9uc2USDgoGZXhpc3RzGAEgASgIEhUKDWxhc3RfcmV2aXNpb24YAiABKAQSFQoNbGFzdF9wb3NpdGlvbhgDIAEoBBITCgtldmVudF9jb3VudBgEIAEoBCJLChJMaXN0U3RyZWFtc1JlcXVlc3QSDgoGcHJlZml4GAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoDRISCgpwYWdlX3Rva2VuGAMgASgJImQKE0xpc3RTdHJlYW1zUmVzcG9uc2USNAoHc3RyZWFtcxgBIAMoCzIjLmFubmFscy5ldmVudHN0b3JlLnYxLlN0cmVhbVN1bW1hcnkSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIpgBCg1TdHJlYW1TdW1tYXJ5Eg4KBnN0cmVhbRgBIAEoCRIVCg1sYXN0X3JldmlzaW9uGAIgASgEEhUKDWxhc3RfcG9zaXRpb24YAyABKAQSEwoLZXZlbnRfY291bnQYBCABKAQSNAoQbGFzdF9yZWNvcmRlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiSgoSU3Vic2NyaXB0aW9uRmlsdGVyEhsKE2V2ZW50X3R5cGVfcHJlZml4ZXMYASADKAkSFwoPc3RyZWFtX3ByZWZpeGVzGAIgAygJIsIDChBTdWJzY3JpYmVSZXF1ZXN0EhAKBnN0cmVhbRgBIAEoCUgAEhIKCGNhdGVnb3J5GAIgASgJSAASOQoDYWxsGAMgASgLMiouYW5uYWxzLmV2ZW50c3RvcmUudjEuU3Vic2NyaWJlUmVxdWVzdC5BbGxIABI9CgVzdGFydBgEIAEoCzIsLmFubmFscy5ldmVudHN0b3JlLnYxLlN1YnNjcmliZVJlcXVlc3QuU3RhcnRIARI5CgNlbmQYBSABKAsyKi5hbm5hbHMuZXZlbnRzdG9yZS52MS5TdWJzY3JpYmVSZXF1ZXN0LkVuZEgBEhgKDmFmdGVyX3JldmlzaW9uGAYgASgESAESGAoOYWZ0ZXJfcG9zaXRpb24YByABKARIARI4CgZmaWx0ZXIYCCABKAsyKC5hbm5hbHMuZXZlbnRzdG9yZS52MS5TdWJzY3JpcHRpb25GaWx0ZXISHwoXY2hlY2twb2ludF9ldmVyeV9ldmVudHMYCSABKA0SGwoTY2hlY2twb2ludF9ldmVyeV9tcxgKIAEoDRoFCgNBbGwaBwoFU3RhcnQaBQoDRW5kQggKBnRhcmdldEIGCgRmcm9tIvoDChFTdWJzY3JpYmVSZXNwb25zZRJACgZldmVudHMYASABKAsyLi5hbm5hbHMuZXZlbnRzdG9yZS52MS5TdWJzY3JpYmVSZXNwb25zZS5FdmVudHNIABJFCgljYXVnaHRfdXAYAiABKAsyMC5hbm5hbHMuZXZlbnRzdG9yZS52MS5TdWJzY3JpYmVSZXNwb25zZS5DYXVnaHRVcEgAEkgKCmNoZWNrcG9pbnQYAyABKAsyMi5hbm5hbHMuZXZlbnRzdG9yZS52MS5TdWJzY3JpYmVSZXNwb25zZS5DaGVja3BvaW50SAASSQoLZmVsbF9iZWhpbmQYBCABKAsyMi5hbm5hbHMuZXZlbnRzdG9yZS52MS5TdWJzY3JpYmVSZXNwb25zZS5GZWxsQmVoaW5kSAAaPQoGRXZlbnRzEjMKBmV2ZW50cxgBIAMoCzIjLmFubmFscy5ldmVudHN0b3JlLnYxLlJlY29yZGVkRXZlbnQaQAoIQ2F1Z2h0VXASEAoIcG9zaXRpb24YASABKAQSFQoIcmV2aXNpb24YAiABKARIAIgBAUILCglfcmV2aXNpb24aHgoKQ2hlY2twb2ludBIQCghwb3NpdGlvbhgBIAEoBBoeCgpGZWxsQmVoaW5kEhAKCHBvc2l0aW9uGAEgASgEQgYKBGtpbmQibAoUU2V0Q2hlY2twb2ludFJlcXVlc3QSDAoEbmFtZRgBIAEoCRIQCghwb3NpdGlvbhgCIAEoBBIeChFleHBlY3RlZF9wb3NpdGlvbhgDIAEoBEgAiAEBQhQKEl9leHBlY3RlZF9wb3NpdGlvbiIXChVTZXRDaGVja3BvaW50UmVzcG9uc2UiJAoUR2V0Q2hlY2twb2ludFJlcXVlc3QSDAoEbmFtZRgBIAEoCSIfChBHZXRFdmVudHNSZXF1ZXN0EgsKA2lkcxgBIAMoCSJIChFHZXRFdmVudHNSZXNwb25zZRIzCgZldmVudHMYASADKAsyIy5hbm5hbHMuZXZlbnRzdG9yZS52MS5SZWNvcmRlZEV2ZW50ImkKFUdldENoZWNrcG9pbnRSZXNwb25zZRIOCgZleGlzdHMYASABKAgSEAoIcG9zaXRpb24YAiABKAQSLgoKdXBkYXRlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiTwoWTGlzdENoZWNrcG9pbnRzUmVxdWVzdBIOCgZwcmVmaXgYASABKAkSEQoJcGFnZV9zaXplGAIgASgNEhIKCnBhZ2VfdG9rZW4YAyABKAkihwEKF0xpc3RDaGVja3BvaW50c1Jlc3BvbnNlEjwKC2NoZWNrcG9pbnRzGAEgAygLMicuYW5uYWxzLmV2ZW50c3RvcmUudjEuQ2hlY2twb2ludFN1bW1hcnkSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEhUKDWhlYWRfcG9zaXRpb24YAyABKAQiYwoRQ2hlY2twb2ludFN1bW1hcnkSDAoEbmFtZRgBIAEoCRIQCghwb3NpdGlvbhgCIAEoBBIuCgp1cGRhdGVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCITChFHZXRTY2hlbWFzUmVxdWVzdCIxChJHZXRTY2hlbWFzUmVzcG9uc2USGwoTZmlsZV9kZXNjcmlwdG9yX3NldBgBIAEoDDLDCAoKRXZlbnRTdG9yZRJTCgZBcHBlbmQSIy5hbm5hbHMuZXZlbnRzdG9yZS52MS5BcHBlbmRSZXF1ZXN0GiQuYW5uYWxzLmV2ZW50c3RvcmUudjEuQXBwZW5kUmVzcG9uc2USYQoKUmVhZFN0cmVhbRInLmFubmFscy5ldmVudHN0b3JlLnYxLlJlYWRTdHJlYW1SZXF1ZXN0GiguYW5uYWxzLmV2ZW50c3RvcmUudjEuUmVhZFN0cmVhbVJlc3BvbnNlMAESWAoHUmVhZEFsbBIkLmFubmFscy5ldmVudHN0b3JlLnYxLlJlYWRBbGxSZXF1ZXN0GiUuYW5uYWxzLmV2ZW50c3RvcmUudjEuUmVhZEFsbFJlc3BvbnNlMAESXAoJR2V0U3RyZWFtEiYuYW5uYWxzLmV2ZW50c3RvcmUudjEuR2V0U3RyZWFtUmVxdWVzdBonLmFubmFscy5ldmVudHN0b3JlLnYxLkdldFN0cmVhbVJlc3BvbnNlEmIKC0xpc3RTdHJlYW1zEiguYW5uYWxzLmV2ZW50c3RvcmUudjEuTGlzdFN0cmVhbXNSZXF1ZXN0GikuYW5uYWxzLmV2ZW50c3RvcmUudjEuTGlzdFN0cmVhbXNSZXNwb25zZRJeCglTdWJzY3JpYmUSJi5hbm5hbHMuZXZlbnRzdG9yZS52MS5TdWJzY3JpYmVSZXF1ZXN0GicuYW5uYWxzLmV2ZW50c3RvcmUudjEuU3Vic2NyaWJlUmVzcG9uc2UwARJoCg1TZXRDaGVja3BvaW50EiouYW5uYWxzLmV2ZW50c3RvcmUudjEuU2V0Q2hlY2twb2ludFJlcXVlc3QaKy5hbm5hbHMuZXZlbnRzdG9yZS52MS5TZXRDaGVja3BvaW50UmVzcG9uc2USaAoNR2V0Q2hlY2twb2ludBIqLmFubmFscy5ldmVudHN0b3JlLnYxLkdldENoZWNrcG9pbnRSZXF1ZXN0GisuYW5uYWxzLmV2ZW50c3RvcmUudjEuR2V0Q2hlY2twb2ludFJlc3BvbnNlElwKCUdldEV2ZW50cxImLmFubmFscy5ldmVudHN0b3JlLnYxLkdldEV2ZW50c1JlcXVlc3QaJy5hbm5hbHMuZXZlbnRzdG9yZS52MS5HZXRFdmVudHNSZXNwb25zZRJuCg9MaXN0Q2hlY2twb2ludHMSLC5hbm5hbHMuZXZlbnRzdG9yZS52MS5MaXN0Q2hlY2twb2ludHNSZXF1ZXN0Gi0uYW5uYWxzLmV2ZW50c3RvcmUudjEuTGlzdENoZWNrcG9pbnRzUmVzcG9uc2USXwoKR2V0U2NoZW1hcxInLmFubmFscy5ldmVudHN0b3JlLnYxLkdldFNjaGVtYXNSZXF1ZXN0GiguYW5uYWxzLmV2ZW50c3RvcmUudjEuR2V0U2NoZW1hc1Jlc3BvbnNlYgZwcm90bzM", [file_annals_eventstore_v1_event, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message annals.eventstore.v1.AppendRequest
@@ -420,6 +420,13 @@ export type StreamSummary = Message<"annals.eventstore.v1.StreamSummary"> & {
    * @generated from field: uint64 event_count = 4;
    */
   eventCount: bigint;
+
+  /**
+   * When the stream's last event was committed.
+   *
+   * @generated from field: google.protobuf.Timestamp last_recorded_at = 5;
+   */
+  lastRecordedAt?: Timestamp | undefined;
 };
 
 /**
@@ -861,6 +868,138 @@ export const GetCheckpointResponseSchema: GenMessage<GetCheckpointResponse> = /*
   messageDesc(file_annals_eventstore_v1_event_store, 19);
 
 /**
+ * @generated from message annals.eventstore.v1.ListCheckpointsRequest
+ */
+export type ListCheckpointsRequest = Message<"annals.eventstore.v1.ListCheckpointsRequest"> & {
+  /**
+   * Only checkpoints whose name starts with this (case-sensitive). Empty: all.
+   *
+   * @generated from field: string prefix = 1;
+   */
+  prefix: string;
+
+  /**
+   * Most checkpoints in one page; 0 means the default (100). At most 1,000.
+   *
+   * @generated from field: uint32 page_size = 2;
+   */
+  pageSize: number;
+
+  /**
+   * `next_page_token` of the previous page; empty for the first page.
+   *
+   * @generated from field: string page_token = 3;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message annals.eventstore.v1.ListCheckpointsRequest.
+ * Use `create(ListCheckpointsRequestSchema)` to create a new message.
+ */
+export const ListCheckpointsRequestSchema: GenMessage<ListCheckpointsRequest> = /*@__PURE__*/
+  messageDesc(file_annals_eventstore_v1_event_store, 20);
+
+/**
+ * @generated from message annals.eventstore.v1.ListCheckpointsResponse
+ */
+export type ListCheckpointsResponse = Message<"annals.eventstore.v1.ListCheckpointsResponse"> & {
+  /**
+   * Checkpoints in ascending name order.
+   *
+   * @generated from field: repeated annals.eventstore.v1.CheckpointSummary checkpoints = 1;
+   */
+  checkpoints: CheckpointSummary[];
+
+  /**
+   * Pass it as `page_token` to get the next page; empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+
+  /**
+   * The global position of the last committed event when the page was read
+   * (0 when the log is empty): a checkpoint's lag is `head_position - position`.
+   *
+   * @generated from field: uint64 head_position = 3;
+   */
+  headPosition: bigint;
+};
+
+/**
+ * Describes the message annals.eventstore.v1.ListCheckpointsResponse.
+ * Use `create(ListCheckpointsResponseSchema)` to create a new message.
+ */
+export const ListCheckpointsResponseSchema: GenMessage<ListCheckpointsResponse> = /*@__PURE__*/
+  messageDesc(file_annals_eventstore_v1_event_store, 21);
+
+/**
+ * One stored checkpoint.
+ *
+ * @generated from message annals.eventstore.v1.CheckpointSummary
+ */
+export type CheckpointSummary = Message<"annals.eventstore.v1.CheckpointSummary"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * @generated from field: uint64 position = 2;
+   */
+  position: bigint;
+
+  /**
+   * When it was last set.
+   *
+   * @generated from field: google.protobuf.Timestamp updated_at = 3;
+   */
+  updatedAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message annals.eventstore.v1.CheckpointSummary.
+ * Use `create(CheckpointSummarySchema)` to create a new message.
+ */
+export const CheckpointSummarySchema: GenMessage<CheckpointSummary> = /*@__PURE__*/
+  messageDesc(file_annals_eventstore_v1_event_store, 22);
+
+/**
+ * @generated from message annals.eventstore.v1.GetSchemasRequest
+ */
+export type GetSchemasRequest = Message<"annals.eventstore.v1.GetSchemasRequest"> & {
+};
+
+/**
+ * Describes the message annals.eventstore.v1.GetSchemasRequest.
+ * Use `create(GetSchemasRequestSchema)` to create a new message.
+ */
+export const GetSchemasRequestSchema: GenMessage<GetSchemasRequest> = /*@__PURE__*/
+  messageDesc(file_annals_eventstore_v1_event_store, 23);
+
+/**
+ * @generated from message annals.eventstore.v1.GetSchemasResponse
+ */
+export type GetSchemasResponse = Message<"annals.eventstore.v1.GetSchemasResponse"> & {
+  /**
+   * A serialized google.protobuf.FileDescriptorSet (what `buf build -o` writes):
+   * every file once, each after the files it imports, the server's own protocol
+   * and the schemas the deployment registered (setting `schemas`).
+   *
+   * @generated from field: bytes file_descriptor_set = 1;
+   */
+  fileDescriptorSet: Uint8Array;
+};
+
+/**
+ * Describes the message annals.eventstore.v1.GetSchemasResponse.
+ * Use `create(GetSchemasResponseSchema)` to create a new message.
+ */
+export const GetSchemasResponseSchema: GenMessage<GetSchemasResponse> = /*@__PURE__*/
+  messageDesc(file_annals_eventstore_v1_event_store, 24);
+
+/**
  * The generic event store: streams of immutable events and the global log ($all).
  *
  * @generated from service annals.eventstore.v1.EventStore
@@ -958,6 +1097,29 @@ export const EventStore: GenService<{
     methodKind: "unary";
     input: typeof GetEventsRequestSchema;
     output: typeof GetEventsResponseSchema;
+  },
+  /**
+   * Lists the stored checkpoints in name order, a page at a time, with the head
+   * of the log, so that each one's lag can be told.
+   *
+   * @generated from rpc annals.eventstore.v1.EventStore.ListCheckpoints
+   */
+  listCheckpoints: {
+    methodKind: "unary";
+    input: typeof ListCheckpointsRequestSchema;
+    output: typeof ListCheckpointsResponseSchema;
+  },
+  /**
+   * The protobuf files describing the message types this server knows: its own
+   * and the schemas the deployment registered. A client that cannot use gRPC
+   * reflection (a browser) decodes events with them.
+   *
+   * @generated from rpc annals.eventstore.v1.EventStore.GetSchemas
+   */
+  getSchemas: {
+    methodKind: "unary";
+    input: typeof GetSchemasRequestSchema;
+    output: typeof GetSchemasResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_annals_eventstore_v1_event_store, 0);

@@ -27,6 +27,16 @@ class AppendResponse(_message.Message):
     revision: int
     def __init__(self, revision: _Optional[int] = ..., position: _Optional[int] = ..., recorded_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
+class CheckpointSummary(_message.Message):
+    __slots__ = ["name", "position", "updated_at"]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    position: int
+    updated_at: _timestamp_pb2.Timestamp
+    def __init__(self, name: _Optional[str] = ..., position: _Optional[int] = ..., updated_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
 class GetCheckpointRequest(_message.Message):
     __slots__ = ["name"]
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -55,6 +65,16 @@ class GetEventsResponse(_message.Message):
     events: _containers.RepeatedCompositeFieldContainer[_event_pb2.RecordedEvent]
     def __init__(self, events: _Optional[_Iterable[_Union[_event_pb2.RecordedEvent, _Mapping]]] = ...) -> None: ...
 
+class GetSchemasRequest(_message.Message):
+    __slots__ = []
+    def __init__(self) -> None: ...
+
+class GetSchemasResponse(_message.Message):
+    __slots__ = ["file_descriptor_set"]
+    FILE_DESCRIPTOR_SET_FIELD_NUMBER: _ClassVar[int]
+    file_descriptor_set: bytes
+    def __init__(self, file_descriptor_set: _Optional[bytes] = ...) -> None: ...
+
 class GetStreamRequest(_message.Message):
     __slots__ = ["stream"]
     STREAM_FIELD_NUMBER: _ClassVar[int]
@@ -72,6 +92,26 @@ class GetStreamResponse(_message.Message):
     last_position: int
     last_revision: int
     def __init__(self, exists: bool = ..., last_revision: _Optional[int] = ..., last_position: _Optional[int] = ..., event_count: _Optional[int] = ...) -> None: ...
+
+class ListCheckpointsRequest(_message.Message):
+    __slots__ = ["page_size", "page_token", "prefix"]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    PREFIX_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    prefix: str
+    def __init__(self, prefix: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListCheckpointsResponse(_message.Message):
+    __slots__ = ["checkpoints", "head_position", "next_page_token"]
+    CHECKPOINTS_FIELD_NUMBER: _ClassVar[int]
+    HEAD_POSITION_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    checkpoints: _containers.RepeatedCompositeFieldContainer[CheckpointSummary]
+    head_position: int
+    next_page_token: str
+    def __init__(self, checkpoints: _Optional[_Iterable[_Union[CheckpointSummary, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., head_position: _Optional[int] = ...) -> None: ...
 
 class ListStreamsRequest(_message.Message):
     __slots__ = ["page_size", "page_token", "prefix"]
@@ -160,16 +200,18 @@ class SetCheckpointResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class StreamSummary(_message.Message):
-    __slots__ = ["event_count", "last_position", "last_revision", "stream"]
+    __slots__ = ["event_count", "last_position", "last_recorded_at", "last_revision", "stream"]
     EVENT_COUNT_FIELD_NUMBER: _ClassVar[int]
     LAST_POSITION_FIELD_NUMBER: _ClassVar[int]
+    LAST_RECORDED_AT_FIELD_NUMBER: _ClassVar[int]
     LAST_REVISION_FIELD_NUMBER: _ClassVar[int]
     STREAM_FIELD_NUMBER: _ClassVar[int]
     event_count: int
     last_position: int
+    last_recorded_at: _timestamp_pb2.Timestamp
     last_revision: int
     stream: str
-    def __init__(self, stream: _Optional[str] = ..., last_revision: _Optional[int] = ..., last_position: _Optional[int] = ..., event_count: _Optional[int] = ...) -> None: ...
+    def __init__(self, stream: _Optional[str] = ..., last_revision: _Optional[int] = ..., last_position: _Optional[int] = ..., event_count: _Optional[int] = ..., last_recorded_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class SubscribeRequest(_message.Message):
     __slots__ = ["after_position", "after_revision", "all", "category", "checkpoint_every_events", "checkpoint_every_ms", "end", "filter", "start", "stream"]

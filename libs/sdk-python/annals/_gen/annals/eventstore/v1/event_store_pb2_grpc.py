@@ -60,6 +60,16 @@ class EventStoreStub(object):
                 request_serializer=annals_dot_eventstore_dot_v1_dot_event__store__pb2.GetEventsRequest.SerializeToString,
                 response_deserializer=annals_dot_eventstore_dot_v1_dot_event__store__pb2.GetEventsResponse.FromString,
                 )
+        self.ListCheckpoints = channel.unary_unary(
+                '/annals.eventstore.v1.EventStore/ListCheckpoints',
+                request_serializer=annals_dot_eventstore_dot_v1_dot_event__store__pb2.ListCheckpointsRequest.SerializeToString,
+                response_deserializer=annals_dot_eventstore_dot_v1_dot_event__store__pb2.ListCheckpointsResponse.FromString,
+                )
+        self.GetSchemas = channel.unary_unary(
+                '/annals.eventstore.v1.EventStore/GetSchemas',
+                request_serializer=annals_dot_eventstore_dot_v1_dot_event__store__pb2.GetSchemasRequest.SerializeToString,
+                response_deserializer=annals_dot_eventstore_dot_v1_dot_event__store__pb2.GetSchemasResponse.FromString,
+                )
 
 
 class EventStoreServicer(object):
@@ -132,6 +142,23 @@ class EventStoreServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListCheckpoints(self, request, context):
+        """Lists the stored checkpoints in name order, a page at a time, with the head
+        of the log, so that each one's lag can be told.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetSchemas(self, request, context):
+        """The protobuf files describing the message types this server knows: its own
+        and the schemas the deployment registered. A client that cannot use gRPC
+        reflection (a browser) decodes events with them.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_EventStoreServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -179,6 +206,16 @@ def add_EventStoreServicer_to_server(servicer, server):
                     servicer.GetEvents,
                     request_deserializer=annals_dot_eventstore_dot_v1_dot_event__store__pb2.GetEventsRequest.FromString,
                     response_serializer=annals_dot_eventstore_dot_v1_dot_event__store__pb2.GetEventsResponse.SerializeToString,
+            ),
+            'ListCheckpoints': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCheckpoints,
+                    request_deserializer=annals_dot_eventstore_dot_v1_dot_event__store__pb2.ListCheckpointsRequest.FromString,
+                    response_serializer=annals_dot_eventstore_dot_v1_dot_event__store__pb2.ListCheckpointsResponse.SerializeToString,
+            ),
+            'GetSchemas': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetSchemas,
+                    request_deserializer=annals_dot_eventstore_dot_v1_dot_event__store__pb2.GetSchemasRequest.FromString,
+                    response_serializer=annals_dot_eventstore_dot_v1_dot_event__store__pb2.GetSchemasResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -341,5 +378,39 @@ class EventStore(object):
         return grpc.experimental.unary_unary(request, target, '/annals.eventstore.v1.EventStore/GetEvents',
             annals_dot_eventstore_dot_v1_dot_event__store__pb2.GetEventsRequest.SerializeToString,
             annals_dot_eventstore_dot_v1_dot_event__store__pb2.GetEventsResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ListCheckpoints(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/annals.eventstore.v1.EventStore/ListCheckpoints',
+            annals_dot_eventstore_dot_v1_dot_event__store__pb2.ListCheckpointsRequest.SerializeToString,
+            annals_dot_eventstore_dot_v1_dot_event__store__pb2.ListCheckpointsResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def GetSchemas(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/annals.eventstore.v1.EventStore/GetSchemas',
+            annals_dot_eventstore_dot_v1_dot_event__store__pb2.GetSchemasRequest.SerializeToString,
+            annals_dot_eventstore_dot_v1_dot_event__store__pb2.GetSchemasResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
