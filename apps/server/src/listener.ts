@@ -82,6 +82,8 @@ export function createDualListener(handler: Handler, options: DualListenerOption
       } else {
         h1Requests.set(socket, 0);
         socket.on("close", () => h1Requests.delete(socket));
+        // What Node calls after a `connection: close` answer.
+        socket.destroySoon = () => lingeringClose(socket);
         h1.emit("connection", socket);
         socket.resume();
       }
@@ -105,4 +107,22 @@ export function createDualListener(handler: Handler, options: DualListenerOption
       clearTimeout(timer);
     },
   };
+}
+
+/** How long a closing HTTP/1.1 connection goes on discarding what its client still sends. */
+const lingerMs = 2_000;
+
+/**
+ * Closes an HTTP/1.1 connection after its last answer without losing that answer:
+ * writes are shut (FIN), and what the client still sends is read and dropped for
+ * a moment before the socket goes. Closing at once with unread bytes would send a
+ * TCP reset, and the client's kernel could drop the answer before it is read.
+ */
+function lingeringClose(socket: net.Socket): void {
+  socket.end();
+  socket.on("data", () => undefined);
+  socket.resume();
+  const timer = setTimeout(() => socket.destroy(), lingerMs);
+  timer.unref();
+  socket.once("close", () => clearTimeout(timer));
 }

@@ -1,6 +1,5 @@
 import { setMaxListeners } from "node:events";
 import type { AddressInfo } from "node:net";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { ConnectRouter } from "@connectrpc/connect";
 import type { EventStore as Store } from "@annals/store";
 import { EventStore } from "@annals/protocol";
@@ -8,6 +7,7 @@ import { AccountService } from "@annals/protocol/bank";
 import { startBank, type BankOptions } from "./bank/bank.js";
 import { errorMapping } from "./error-mapping.js";
 import { createDualListener } from "./listener.js";
+import { createNodeAdapter } from "./transport/node-adapter.js";
 import { createFastGrpc } from "./fast-grpc/fast-grpc.js";
 import { recordUnaryMethods } from "./fast-grpc/unary-methods.js";
 import type { Logger } from "./logger.js";
@@ -73,7 +73,7 @@ export async function startServer(options: AnnalsServerOptions): Promise<AnnalsS
   });
   const interceptors = [...ops.interceptors, errorMapping((error) => logger.error({ err: error }, "unexpected error"))];
   const readMaxBytes = options.readMaxBytes ?? 16 * 1024 * 1024;
-  const handler = connectNodeAdapter({
+  const handler = createNodeAdapter({
     routes: recorded.routes,
     interceptors,
     fallback: ops.fallback,

@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAnnalsClient } from "@annals/sdk";
+import { runAttack } from "./harness/attack.js";
+import { connectBystander, formatFigures, type Bystander } from "./harness/bystander.js";
+import { chaosFull } from "./harness/scale.js";
+import { startChaosServer, type ChaosServer } from "./harness/server.js";
+import { waitFor } from "./harness/wait.js";
+
+/**
+ * Clients that open subscriptions and server-streaming reads, stop reading (or
+ * not) and then vanish: their connections destroyed, no RST_STREAM, no GOAWAY.
+ * Every such call must end within seconds: the subscription gauge and the
+ * in-flight gauge come back to 0, round after round, and memory does not grow.
+ */
+describe("abandoned subscriptions and reads", () => {
+  let server: ChaosServer;
+  let bystander: Bystander;
+  const rounds = chaosFull ? 10 : 3;
+  const subscribers = chaosFull ? 500 : 100;
+  const reads = chaosFull ? 70 : 14;
+
+  beforeAll(async () => {
+    server = await startChaosServer();
+    // Enough history that a catch-up or a read fills any stalled client's windows.
+    const writer = createAnnalsClient({ baseUrl: server.url });
+    const data = new Uint8Array(1024);
+    for (let append = 0; append < 4; append++) await writer.appendToStream(`history-${append}`, Array.from({ length: 100 }, () => ({ type: "chaos.History", data })));
+    writer.close();
+    bystander = await connectBystander(server.port);
+  });
+  afterAll(async () => {
+    bystander?.close();
+    await server?.stop();
+  });
+
+  const streamsOpen = async () => ({
+    subscriptions: await server.metric("annals_subscriptions_active"),
+    subscribeCalls: await server.metric("annals_rpc_in_flight", { method: "Subscribe" }),
+    readAllCalls: await server.metric("annals_rpc_in_flight", { method: "ReadAll" }),
+  });
+
+  for (const reading of ["stalled", "reading"] as const) {
+    it(`${rounds} rounds of ${subscribers} subscribers and ${reads} ReadAll calls whose clients ${reading === "stalled" ? "stopped reading" : "were reading"}, then vanished: all end within seconds`, async () => {
+      const rss: number[] = [];
+      const endedAfterMs: number[] = [];
+      for (let round = 0; round < rounds; round++) {
+        const [attack, during] = await Promise.all([runAttack("abandonedStreams", { port: server.port, subscribers, reads, reading, holdMs: 1_000 }), bystander.measure(1_000)]);
+        expect(attack.streams).toBe(subscribers + reads);
+        const destroyed = performance.now();
+        const left = await waitFor(streamsOpen, (open) => open.subscriptions === 0 && open.subscribeCalls === 0 && open.readAllCalls === 0, 10_000);
+        endedAfterMs.push(Math.round(performance.now() - destroyed));
+        expect(left, `round ${round + 1}: calls still open 10 s after their connections were destroyed`).toEqual({ subscriptions: 0, subscribeCalls: 0, readAllCalls: 0 });
+        rss.push(server.rssMiB());
+        if (round === 0) console.log(formatFigures(`bystander while ${subscribers + reads} streams were opened (${reading})`, during));
+        // Each subscription starts with a catch-up read of the history: a burst of database work, not a stall.
+        expect(during.failures).toBe(0);
+        expect(during.p99).toBeLessThan(1_000);
+      }
+      console.log(`abandoned (${reading}): all calls ended ${endedAfterMs.join(", ")} ms after their connections were destroyed; server RSS after each round ${rss.map((value) => value.toFixed(0)).join(", ")} MiB`);
+      // Nothing left behind accumulates: the last round ends about where the first did (the heap grows lazily).
+      expect(rss[rss.length - 1]! - rss[0]!).toBeLessThan(96);
+      // A client that goes away is no server fault.
+      expect(await server.metric("annals_rpc_requests_total", { code: "INTERNAL" })).toBe(0);
+    });
+  }
+});
