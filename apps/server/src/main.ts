@@ -24,6 +24,15 @@ export async function serve(config: ServerConfig): Promise<void> {
     healthProbeTimeoutMs: config.healthProbeTimeoutMs,
     bank: { snapshotEvery: config.snapshotEvery },
     grpcFastPath: config.grpcFastPath,
+    connections: {
+      headersTimeoutMs: config.headersTimeoutMs,
+      idleTimeoutMs: config.idleTimeoutMs,
+      keepAliveIntervalMs: config.keepAliveIntervalMs,
+      keepAliveTimeoutMs: config.keepAliveTimeoutMs,
+      maxConnections: config.maxConnections,
+      maxConcurrentStreams: config.maxConcurrentStreams,
+      maxStreamResets: config.maxStreamResets,
+    },
   });
   logger.info({ url: server.url, host: config.host, port: server.port, backend: store.backend }, `annals listening on ${config.host}:${server.port}`);
   let stopping = false;

@@ -8,6 +8,7 @@ import { startBank, type BankOptions } from "./bank/bank.js";
 import { errorMapping } from "./error-mapping.js";
 import { createDualListener } from "./listener.js";
 import { createNodeAdapter } from "./transport/node-adapter.js";
+import type { ConnectionLimits } from "./transport/connection-limits.js";
 import { createFastGrpc } from "./fast-grpc/fast-grpc.js";
 import { recordUnaryMethods } from "./fast-grpc/unary-methods.js";
 import type { Logger } from "./logger.js";
@@ -37,6 +38,8 @@ export interface AnnalsServerOptions {
   bank?: BankOptions;
   /** Answer unary gRPC calls straight on the HTTP/2 stream, past the Connect adapter. Default true. */
   grpcFastPath?: boolean;
+  /** Timeouts and caps per connection. Default: `defaultConnectionLimits`. */
+  connections?: Partial<ConnectionLimits>;
 }
 
 export interface AnnalsServer {
@@ -85,7 +88,14 @@ export async function startServer(options: AnnalsServerOptions): Promise<AnnalsS
   await ops.start();
   const http2Streams =
     (options.grpcFastPath ?? true) ? createFastGrpc({ methods: recorded.methods, interceptors, readMaxBytes, shutdownSignal: shutdown.signal }) : undefined;
-  const listener = createDualListener(withRequestId(handler), { http2Streams });
+  const listener = createDualListener(withRequestId(handler), {
+    http2Streams,
+    limits: options.connections,
+    onConnectionClosed: (reason) => {
+      ops.metrics.connectionClosed(reason);
+      logger.debug({ reason }, "connection closed");
+    },
+  });
   await new Promise<void>((resolve, reject) => {
     listener.tcp.once("error", reject);
     listener.tcp.listen(options.port ?? 50051, options.host ?? "0.0.0.0", () => {

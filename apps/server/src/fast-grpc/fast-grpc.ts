@@ -365,6 +365,11 @@ export function installStreamHandler(server: http2.Http2Server, handle: StreamHa
   const fallback = compat[0]!;
   server.removeListener("stream", fallback);
   server.on("stream", function (this: http2.Http2Server, stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, ...rest: unknown[]) {
-    if (!handle(stream, headers)) fallback.call(this, stream, headers, ...rest);
+    // A turn later, once the rest of what the connection sent is read: a stream reset in the
+    // same read (a rapid reset sends thousands so) is then seen closed, and costs no work.
+    setImmediate(() => {
+      if (stream.closed || stream.destroyed) return;
+      if (!handle(stream, headers)) fallback.call(this, stream, headers, ...rest);
+    });
   });
 }

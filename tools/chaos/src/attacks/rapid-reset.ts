@@ -55,8 +55,8 @@ export async function rapidReset(options: RapidResetOptions): Promise<RapidReset
     if (received && !goaway) goaway = { errorCode: received.errorCode, afterPairs: sent };
   }
   const elapsedMs = Math.round(performance.now() - started);
-  // Give the server a moment to answer the last frames, then hang up.
-  await Promise.race([connection.closed, new Promise((resolve) => setTimeout(resolve, 1_000))]);
+  // Give the server a moment to answer the last frames and close, then hang up.
+  await Promise.race([connection.closed, new Promise((resolve) => setTimeout(resolve, 3_000))]);
   const received = connection.goaway();
   if (received && !goaway) goaway = { errorCode: received.errorCode, afterPairs: sent };
   connection.socket.destroy();
