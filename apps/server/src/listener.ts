@@ -31,7 +31,7 @@ const goawayGraceMs = 1_000;
 /** A refused connection gets this long to show its protocol, so that the refusal can be spoken in it, ms. */
 const refusalSniffMs = 1_000;
 /** Connections being refused at once; beyond, they are closed at accept without a word. */
-const refusalSlots = 64;
+const refusalSlots = 256;
 
 /**
  * One port for cleartext HTTP/2 (gRPC, gRPC-Web, Connect) and HTTP/1.1 (Connect,

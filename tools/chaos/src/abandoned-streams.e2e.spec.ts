@@ -44,7 +44,7 @@ describe("abandoned subscriptions and reads", () => {
       const rss: number[] = [];
       const endedAfterMs: number[] = [];
       for (let round = 0; round < rounds; round++) {
-        const [attack, during] = await Promise.all([runAttack("abandonedStreams", { port: server.port, subscribers, reads, reading, holdMs: 1_000 }), bystander.measure(1_000)]);
+        const [attack, during] = await Promise.all([runAttack("abandonedStreams", { port: server.port, subscribers, reads, reading, holdMs: 500 }), bystander.measure(500)]);
         expect(attack.streams).toBe(subscribers + reads);
         const destroyed = performance.now();
         const left = await waitFor(streamsOpen, (open) => open.subscriptions === 0 && open.subscribeCalls === 0 && open.readAllCalls === 0, 10_000);

@@ -42,12 +42,12 @@ describe("rapid reset", () => {
         bystander.measure(3_000),
       ]);
       clearInterval(sampler);
+      for (const result of results) console.log(`rapid reset ${call}: ${result.sent} pairs written in ${result.elapsedMs} ms; GOAWAY ${JSON.stringify(result.goaway)}; closed after ${result.closedAfterMs} ms`);
+      console.log(`${formatFigures(`bystander during ${attackers} × ${pairs} ${call} resets`, during)}; server RSS ${rssBefore.toFixed(0)} MiB before, peak ${peak.toFixed(0)} MiB`);
       for (const result of results) {
-        console.log(`rapid reset ${call}: ${result.sent} pairs written in ${result.elapsedMs} ms; GOAWAY ${JSON.stringify(result.goaway)}; closed after ${result.closedAfterMs} ms`);
         expect(result.goaway?.errorCode).toBe(errorCode.enhanceYourCalm);
         expect(result.closedAfterMs).toBeDefined();
       }
-      console.log(`${formatFigures(`bystander during ${attackers} × ${pairs} ${call} resets`, during)}; server RSS ${rssBefore.toFixed(0)} MiB before, peak ${peak.toFixed(0)} MiB`);
       expect(during.failures).toBe(0);
       expect(during.p99).toBeLessThan(p99Bound);
       expect(peak - rssBefore).toBeLessThan(64);
