@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAnnalsClient } from "@annals/sdk";
-import { runAttack } from "./harness/attack.js";
+import { prepareAttack } from "./harness/attack.js";
 import { connectBystander, formatFigures, type Bystander } from "./harness/bystander.js";
 import { chaosFull } from "./harness/scale.js";
 import { startChaosServer, type ChaosServer } from "./harness/server.js";
@@ -18,13 +18,15 @@ describe("abandoned subscriptions and reads", () => {
   const rounds = chaosFull ? 10 : 3;
   const subscribers = chaosFull ? 500 : 100;
   const reads = chaosFull ? 70 : 14;
+  /** Bystander p99 bound while the streams open, ms (generous: it must hold on a loaded, shared CI machine; quiet runs measure 5–100 ms; 114 catch-ups start at once). */
+  const p99Bound = 1_000;
 
   beforeAll(async () => {
     server = await startChaosServer();
-    // Enough history that a catch-up or a read fills any stalled client's windows.
+    // Enough history (100 KiB) that a catch-up or a read fills a stalled client's connection window (64 KiB).
     const writer = createAnnalsClient({ baseUrl: server.url });
     const data = new Uint8Array(1024);
-    for (let append = 0; append < 4; append++) await writer.appendToStream(`history-${append}`, Array.from({ length: 100 }, () => ({ type: "chaos.History", data })));
+    await writer.appendToStream("history", Array.from({ length: 100 }, () => ({ type: "chaos.History", data })));
     writer.close();
     bystander = await connectBystander(server.port);
   });
@@ -44,7 +46,9 @@ describe("abandoned subscriptions and reads", () => {
       const rss: number[] = [];
       const endedAfterMs: number[] = [];
       for (let round = 0; round < rounds; round++) {
-        const [attack, during] = await Promise.all([runAttack("abandonedStreams", { port: server.port, subscribers, reads, reading, holdMs: 500 }), bystander.measure(500)]);
+        const prepared = prepareAttack("abandonedStreams", { port: server.port, subscribers, reads, reading, holdMs: 500 });
+        await prepared.ready;
+        const [attack, during] = await Promise.all([prepared.run(), bystander.measure(500)]);
         expect(attack.streams).toBe(subscribers + reads);
         const destroyed = performance.now();
         const left = await waitFor(streamsOpen, (open) => open.subscriptions === 0 && open.subscribeCalls === 0 && open.readAllCalls === 0, 10_000);
@@ -54,7 +58,7 @@ describe("abandoned subscriptions and reads", () => {
         if (round === 0) console.log(formatFigures(`bystander while ${subscribers + reads} streams were opened (${reading})`, during));
         // Each subscription starts with a catch-up read of the history: a burst of database work, not a stall.
         expect(during.failures).toBe(0);
-        expect(during.p99).toBeLessThan(1_000);
+        expect(during.p99).toBeLessThan(p99Bound);
       }
       console.log(`abandoned (${reading}): all calls ended ${endedAfterMs.join(", ")} ms after their connections were destroyed; server RSS after each round ${rss.map((value) => value.toFixed(0)).join(", ")} MiB`);
       // Nothing left behind accumulates: the last round ends about where the first did (the heap grows lazily).

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BodyPath } from "./attacks/oversized-bodies.js";
-import { runAttack } from "./harness/attack.js";
+import { prepareAttack, runAttack } from "./harness/attack.js";
 import { connectBystander, formatFigures, type Bystander } from "./harness/bystander.js";
 import { chaosFull } from "./harness/scale.js";
 import { startChaosServer, type ChaosServer } from "./harness/server.js";
@@ -36,9 +36,9 @@ describe("oversized request bodies", () => {
   ];
 
   for (const { server: which, path, full } of cases) {
-    // The unary gRPC fast path gets the full 4 × 256 MiB in CI; the other paths 2 × 64 MiB unless ANNALS_CHAOS_FULL=1.
+    // The unary gRPC fast path gets the full 4 × 256 MiB in CI; the other paths 2 × 48 MiB unless ANNALS_CHAOS_FULL=1.
     const bodies = full ? 4 : 2;
-    const bodyMiB = full ? 256 : 64;
+    const bodyMiB = full ? 256 : 48;
     it(`${path} (${which === "fast" ? "fast path on" : "fast path off"}): ${bodies} × ${bodyMiB} MiB answered RESOURCE_EXHAUSTED at the limit; memory stays flat`, async () => {
       const server = servers[which]!;
       const rssBefore = server.rssMiB();
@@ -58,9 +58,10 @@ describe("oversized request bodies", () => {
       );
       for (const outcome of outcomes) {
         expect(outcome.code).toBe("RESOURCE_EXHAUSTED");
-        // The limit, plus what flow control windows and socket buffers let a client send before the refusal arrives.
-        expect(outcome.sentBeforeAnswerMiB).toBeLessThan(16 + 16);
-        expect(outcome.sentMiB).toBeLessThan(16 + 32);
+        // The limit, plus what flow-control windows (HTTP/2) or socket buffers (HTTP/1.1, several MiB
+        // each way on loopback) let a client send before the refusal arrives.
+        expect(outcome.sentBeforeAnswerMiB).toBeLessThan(16 + 24);
+        expect(outcome.sentMiB).toBeLessThan(16 + 28);
       }
       // One message of the limit in memory at a time, and the process's own buffers.
       expect(peak - rssBefore).toBeLessThan(160);
@@ -72,10 +73,12 @@ describe("oversized request bodies", () => {
     const bystander = await connectBystander(server.port);
     bystanders.push(bystander);
     const quiet = await bystander.measure(1_500);
-    const [, during] = await Promise.all([runAttack("oversizedBodies", { port: server.port, path: "grpc-h2", bodies: 4, bodyMiB: 256, readMaxBytes }), bystander.measure(1_500)]);
+    const attack = prepareAttack("oversizedBodies", { port: server.port, path: "grpc-h2", bodies: 4, bodyMiB: 256, readMaxBytes });
+    await attack.ready;
+    const [, during] = await Promise.all([attack.run(), bystander.measure(1_500)]);
     console.log(formatFigures("bystander, quiet", quiet));
     console.log(formatFigures("bystander during 4 × 256 MiB bodies", during));
     expect(during.failures).toBe(0);
-    expect(during.p99).toBeLessThan(250);
+    expect(during.p99).toBeLessThan(1_000);
   });
 });

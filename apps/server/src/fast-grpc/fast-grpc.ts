@@ -367,6 +367,8 @@ export function installStreamHandler(server: http2.Http2Server, handle: StreamHa
   server.on("stream", function (this: http2.Http2Server, stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, ...rest: unknown[]) {
     // A turn later, once the rest of what the connection sent is read: a stream reset in the
     // same read (a rapid reset sends thousands so) is then seen closed, and costs no work.
+    // Meanwhile its errors (a refused or reset stream) are expected, not a crash.
+    stream.on("error", () => undefined);
     setImmediate(() => {
       if (stream.closed || stream.destroyed) return;
       if (!handle(stream, headers)) fallback.call(this, stream, headers, ...rest);

@@ -18,8 +18,12 @@ export type AttackName = keyof typeof attacks;
 const isEntry = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, "/"));
 if (isEntry) {
   const [name, options] = [process.argv[2] as AttackName, JSON.parse(process.argv[3] ?? "{}") as never];
-  attacks[name](options).then(
-    (result) => process.send!({ result }, () => process.exit(0)),
-    (error: unknown) => process.send!({ error: error instanceof Error ? error.stack : String(error) }, () => process.exit(1)),
-  );
+  // Loaded: say so, and start when told.
+  process.once("message", () => {
+    attacks[name](options).then(
+      (result) => process.send!({ result }, () => process.exit(0)),
+      (error: unknown) => process.send!({ error: error instanceof Error ? error.stack : String(error) }, () => process.exit(1)),
+    );
+  });
+  process.send!({ ready: true });
 }

@@ -23,7 +23,7 @@ export interface SlowConnectionsOptions {
   connections: number;
   /** For the byte-at-a-time modes. Default 1,000. */
   byteIntervalMs?: number;
-  /** How long to keep trying, ms. */
+  /** How long to hold the connections once all are open, ms. */
   durationMs: number;
 }
 
@@ -96,6 +96,7 @@ export async function slowConnections(options: SlowConnectionsOptions): Promise<
   for (let index = 0; index < options.connections; index += 50) {
     await Promise.all(Array.from({ length: Math.min(50, options.connections - index) }, (_, offset) => open(index + offset)));
   }
+  // From the last connection opened: each gets the whole duration to be closed.
   await new Promise((resolve) => setTimeout(resolve, options.durationMs));
   for (const timer of timers) clearInterval(timer);
   for (const socket of sockets) socket.destroy();

@@ -34,6 +34,11 @@ export async function startChaosServer(args: readonly string[] = []): Promise<Ch
   const folder = mkdtempSync(join(tmpdir(), "annals-chaos-"));
   const server = await startServerProcess(["--port", "0", "--db", join(folder, "annals.db"), ...args]);
   const pid = server.child.pid!;
+  let stopping = false;
+  // A server that dies under attack is the finding: say how it died.
+  void server.exited.then((code) => {
+    if (!stopping) console.error(`the server process exited (${code}) during the probe; its last lines:\n${server.lines.slice(-30).join("\n")}`);
+  });
   return {
     url: server.url,
     port: server.port,
@@ -54,6 +59,7 @@ export async function startChaosServer(args: readonly string[] = []): Promise<Ch
       return sum;
     },
     async stop() {
+      stopping = true;
       if (server.child.exitCode === null) {
         server.child.kill("SIGKILL");
         await server.exited;
