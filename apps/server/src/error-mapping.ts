@@ -117,7 +117,8 @@ function endedByClient(signal: AbortSignal, deadline: number | undefined): Conne
   return undefined;
 }
 
-const deadlineSlackMs = 50;
+/** How early a client's reset may come before the server's own view of the deadline (the request took time to arrive and be read), ms. */
+const deadlineSlackMs = 250;
 
 /** When the call's deadline (`grpc-timeout` or `connect-timeout-ms`) passes, in ms since the epoch. */
 function deadlineOf(header: Headers): number | undefined {

@@ -29,7 +29,7 @@ const { NGHTTP2_ENHANCE_YOUR_CALM, NGHTTP2_REFUSED_STREAM } = http2.constants;
 /** How long a connection cut with GOAWAY stays open so that its client can read why, ms. */
 const goawayGraceMs = 1_000;
 /** A refused connection gets this long to show its protocol, so that the refusal can be spoken in it, ms. */
-const refusalSniffMs = 1_000;
+const refusalSniffMs = 2_000;
 /** Connections being refused at once; beyond, they are closed at accept without a word. */
 const refusalSlots = 256;
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SlowMode } from "./attacks/slow-connections.js";
 import { prepareAttack } from "./harness/attack.js";
-import { connectBystander, formatFigures, type Bystander } from "./harness/bystander.js";
+import { connectBystander, formatFigures, p99Bound, type Bystander } from "./harness/bystander.js";
 import { chaosFull } from "./harness/scale.js";
 import { startChaosServer, type ChaosServer } from "./harness/server.js";
 
@@ -11,15 +11,13 @@ import { startChaosServer, type ChaosServer } from "./harness/server.js";
  * HTTP/2 HEADERS frame), idle connections of every kind, and a peer that stops
  * answering PINGs with a subscription open. The server runs with short timeouts
  * (the defaults are 10 s / 120 s / 30 s + 10 s, see the README); each kind must be
- * closed within its timeout plus three seconds, while a bystander keeps its latency.
+ * closed within its timeout plus six seconds (generous: CI shares its cores; quiet runs close them within half a second of the timeout), while a bystander keeps its latency.
  */
 describe("slow and idle connections", () => {
   let server: ChaosServer;
   let bystander: Bystander;
   const timeouts = { headers: 1_000, idle: 2_000, keepAliveInterval: 500, keepAliveTimeout: 500 };
-  const connections = chaosFull ? 500 : 100;
-  /** Bystander p99 bound during each probe, ms, generous: it must hold on a loaded, shared CI machine (quiet runs: 5–100 ms). */
-  const p99Bound = 1_000;
+  const connections = chaosFull ? 500 : 50;
 
   beforeAll(async () => {
     server = await startChaosServer([
@@ -37,24 +35,25 @@ describe("slow and idle connections", () => {
   });
 
   const cases: Array<{ mode: SlowMode; what: string; closedWithinMs: number; count: number }> = [
-    { mode: "sniff", what: "an HTTP/2 preface, a byte a second (protocol never known)", closedWithinMs: timeouts.headers + 3_000, count: connections },
-    { mode: "h1-headers", what: "HTTP/1.1 headers, a byte a second", closedWithinMs: timeouts.headers + 3_000, count: connections },
-    { mode: "tcp", what: "a silent TCP connection", closedWithinMs: timeouts.headers + 3_000, count: connections },
-    { mode: "h1-idle", what: "an idle HTTP/1.1 keep-alive connection", closedWithinMs: timeouts.idle + 3_000, count: connections },
-    { mode: "h2-idle", what: "an idle HTTP/2 connection (PINGs answered)", closedWithinMs: timeouts.idle + 3_000, count: connections },
-    { mode: "h2-headers", what: "an HTTP/2 HEADERS frame, a byte a second", closedWithinMs: timeouts.idle + 3_000, count: connections },
+    { mode: "sniff", what: "an HTTP/2 preface, a byte a second (protocol never known)", closedWithinMs: timeouts.headers + 6_000, count: connections },
+    { mode: "h1-headers", what: "HTTP/1.1 headers, a byte a second", closedWithinMs: timeouts.headers + 6_000, count: connections },
+    { mode: "tcp", what: "a silent TCP connection", closedWithinMs: timeouts.headers + 6_000, count: connections },
+    { mode: "h1-idle", what: "an idle HTTP/1.1 keep-alive connection", closedWithinMs: timeouts.idle + 6_000, count: connections },
+    { mode: "h2-idle", what: "an idle HTTP/2 connection (PINGs answered)", closedWithinMs: timeouts.idle + 6_000, count: connections },
+    { mode: "h2-headers", what: "an HTTP/2 HEADERS frame, a byte a second", closedWithinMs: timeouts.idle + 6_000, count: connections },
     {
       mode: "h2-deaf",
       what: "an HTTP/2 peer with a subscription open that stopped answering PINGs",
-      closedWithinMs: timeouts.keepAliveInterval * 2 + timeouts.keepAliveTimeout + 3_000,
-      count: chaosFull ? 200 : 50,
+      closedWithinMs: timeouts.keepAliveInterval * 2 + timeouts.keepAliveTimeout + 6_000,
+      count: chaosFull ? 200 : 25,
     },
   ];
 
-  it(`${cases.length} kinds at once (${cases.map((kind) => kind.count).join(" + ")} connections): each closed within its timeout + 3 s; a bystander keeps p99 < ${p99Bound} ms`, async () => {
-    const durationMs = Math.max(...cases.map((kind) => kind.closedWithinMs)) + 1_500;
+  it(`${cases.length} kinds at once (${cases.map((kind) => kind.count).join(" + ")} connections): each closed within its timeout + 6 s; a bystander keeps its p99 (under 4 × its quiet p99, at least 1 s)`, async () => {
+    const durationMs = Math.max(...cases.map((kind) => kind.closedWithinMs)) + 500;
     const prepared = cases.map(({ mode, count }) => prepareAttack("slowConnections", { port: server.port, mode, connections: count, byteIntervalMs: 1_000, durationMs }));
     await Promise.all(prepared.map((attack) => attack.ready));
+    const quiet = await bystander.measure(1_000);
     const [results, during] = await Promise.all([Promise.all(prepared.map((attack) => attack.run())), bystander.measure(durationMs)]);
     console.log(formatFigures(`bystander during ${cases.reduce((sum, kind) => sum + kind.count, 0)} slow and idle connections`, during));
     cases.forEach(({ mode, what, closedWithinMs, count }, index) => {
@@ -66,7 +65,8 @@ describe("slow and idle connections", () => {
       if (mode === "h1-headers") expect(result.answers.filter((answer) => answer.startsWith("HTTP/1.1 408")).length).toBe(count);
     });
     expect(during.failures).toBe(0);
-    expect(during.p99).toBeLessThan(p99Bound);
+    console.log(formatFigures("bystander, quiet", quiet));
+    expect(during.p99).toBeLessThan(p99Bound(quiet));
     expect(await server.metric("annals_subscriptions_active")).toBe(0);
   });
 

@@ -85,7 +85,7 @@ export async function connectionFlood(options: ConnectionFloodOptions): Promise<
           else outcomes[connection.socket.destroyed ? "closed" : "no-answer"] += 1;
           resolve();
         };
-        const timer = setTimeout(decide, Math.min(options.holdMs, 2_000));
+        const timer = setTimeout(decide, Math.min(options.holdMs, 5_000));
         void connection.closed.then(() => {
           clearTimeout(timer);
           decide();
@@ -98,7 +98,7 @@ export async function connectionFlood(options: ConnectionFloodOptions): Promise<
     await Promise.all(Array.from({ length: Math.min(25, options.connections - index) }, () => (options.protocol === "h1" ? openH1() : openH2())));
   }
   await Promise.all(settled);
-  await new Promise((resolve) => setTimeout(resolve, Math.max(0, options.holdMs - 2_000)));
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, options.holdMs - 5_000)));
   for (const socket of sockets) socket.destroy();
   return { outcomes, refusal };
 }

@@ -81,3 +81,12 @@ export async function connectBystander(port: number): Promise<Bystander> {
     close: () => client.close(),
   };
 }
+
+/**
+ * The p99 a bystander must keep during an attack: `floorMs`, or four times its p99
+ * measured just before on the same machine, whichever is higher. CI shares its two
+ * cores with other work, so that an absolute bound alone would measure the neighbours.
+ */
+export function p99Bound(quiet: LatencyFigures, floorMs = 1_000): number {
+  return Math.max(floorMs, 4 * quiet.p99);
+}
