@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { defaultLimits } from "@annals/store";
+import { defaultConnectionLimits as connection } from "./transport/connection-limits.js";
 
 /** Every server setting, in one place. */
 export interface ServerConfig {
@@ -40,6 +41,20 @@ export interface ServerConfig {
   schemas: string;
   /** Serve the web console at `/console` (`GET /` redirects there). */
   console: boolean;
+  /** A new connection shows its protocol, and an HTTP/1.1 request its headers, within this, ms. */
+  headersTimeoutMs: number;
+  /** A connection with no call in progress for this long is closed, ms. */
+  idleTimeoutMs: number;
+  /** Interval between HTTP/2 PINGs, ms. */
+  keepAliveIntervalMs: number;
+  /** A PING unanswered for this long closes the connection, ms. */
+  keepAliveTimeoutMs: number;
+  /** Most connections open at once. */
+  maxConnections: number;
+  /** Most HTTP/2 streams open at once on one connection. */
+  maxConcurrentStreams: number;
+  /** Most streams a client may reset on one connection within 10 s. */
+  maxStreamResets: number;
 }
 
 type Kind = "integer" | "string" | "boolean" | readonly string[];
@@ -75,6 +90,13 @@ export const settings: readonly Setting[] = [
   { key: "grpcFastPath", flag: "grpc-fast-path", env: "ANNALS_GRPC_FAST_PATH", kind: "boolean", default: true, description: "answer unary gRPC calls (binary, uncompressed) straight on the HTTP/2 stream; false sends every call through the Connect adapter" },
   { key: "schemas", flag: "schemas", env: "ANNALS_SCHEMAS", kind: "string", default: "", description: "FileDescriptorSet files (`buf build -o schemas.binpb`), comma-separated: the event types GetSchemas describes, so the console decodes their payloads" },
   { key: "console", flag: "console", env: "ANNALS_CONSOLE", kind: "boolean", default: true, description: "serve the web console at /console (GET / redirects there)" },
+  { key: "headersTimeoutMs", flag: "headers-timeout-ms", env: "ANNALS_HEADERS_TIMEOUT_MS", kind: "integer", default: connection.headersTimeoutMs, min: 100, max: 600_000, description: "a new connection must show its protocol, and an HTTP/1.1 request its complete headers, within this (slowloris); else 408 and close" },
+  { key: "idleTimeoutMs", flag: "idle-timeout-ms", env: "ANNALS_IDLE_TIMEOUT_MS", kind: "integer", default: connection.idleTimeoutMs, min: 100, max: 86_400_000, description: "a connection with no call in progress for this long is closed (HTTP/2: GOAWAY); longer than load balancers' usual 60 s" },
+  { key: "keepAliveIntervalMs", flag: "keepalive-interval-ms", env: "ANNALS_KEEPALIVE_INTERVAL_MS", kind: "integer", default: connection.keepAliveIntervalMs, min: 100, max: 3_600_000, description: "interval between HTTP/2 PINGs to each client" },
+  { key: "keepAliveTimeoutMs", flag: "keepalive-timeout-ms", env: "ANNALS_KEEPALIVE_TIMEOUT_MS", kind: "integer", default: connection.keepAliveTimeoutMs, min: 100, max: 600_000, description: "a PING unanswered for this long means the client is gone: its connection, and its calls, end" },
+  { key: "maxConnections", flag: "max-connections", env: "ANNALS_MAX_CONNECTIONS", kind: "integer", default: connection.maxConnections, min: 1, max: 1_000_000, description: "most connections open at once; more are refused (HTTP/1.1 503, HTTP/2 GOAWAY REFUSED_STREAM); keep below the open-file limit (ulimit -n)" },
+  { key: "maxConcurrentStreams", flag: "max-concurrent-streams", env: "ANNALS_MAX_CONCURRENT_STREAMS", kind: "integer", default: connection.maxConcurrentStreams, min: 1, max: 100_000, description: "most HTTP/2 streams (calls, subscriptions) open at once on one connection" },
+  { key: "maxStreamResets", flag: "max-stream-resets", env: "ANNALS_MAX_STREAM_RESETS", kind: "integer", default: connection.maxStreamResets, min: 1, max: 1_000_000, description: "most streams a client may reset on one connection within 10 s; past that, GOAWAY ENHANCE_YOUR_CALM and close (rapid reset)" },
 ];
 
 export class ConfigError extends Error {

@@ -20,8 +20,9 @@ export type BugReporter = (error: unknown) => void;
  * - a checkpoint not at the expected position → FAILED_PRECONDITION, with a WrongExpectedCheckpoint detail
  * - malformed input → INVALID_ARGUMENT, with an InvalidField detail
  * - an append over the size limits → RESOURCE_EXHAUSTED, with an InvalidField detail
- * - database unreachable or server closing → UNAVAILABLE
+ * - database unreachable or server closing → UNAVAILABLE (the database's own words stay in the log)
  * - no room left for the database (a full disk) → RESOURCE_EXHAUSTED
+ * - the client cancelled or its deadline passed → CANCELLED / DEADLINE_EXCEEDED, whatever failed after that
  * - anything else is a bug → INTERNAL, without leaking its message
  */
 export function toConnectError(error: unknown, reportBug: BugReporter): ConnectError {
@@ -43,28 +44,74 @@ export function toConnectError(error: unknown, reportBug: BugReporter): ConnectE
     const detail = create(InvalidFieldSchema, { field: error.field, reason: error.reason });
     return new ConnectError(error.message, code, undefined, [{ desc: InvalidFieldSchema, value: detail }]);
   }
-  if (error instanceof StoreUnavailableError) return new ConnectError(error.message, Code.Unavailable);
-  if (error instanceof StorageFullError) return new ConnectError(error.message, Code.ResourceExhausted);
+  if (error instanceof StoreUnavailableError) return unavailable(error);
+  if (error instanceof StorageFullError) return new ConnectError("no room left for the database: nothing was written; retry once there is room", Code.ResourceExhausted, undefined, undefined, error);
   reportBug(error);
   return new ConnectError("internal error", Code.Internal);
 }
 
-async function* mapStreamErrors<T>(messages: AsyncIterable<T>, reportBug: BugReporter): AsyncIterable<T> {
+async function* mapStreamErrors<T>(messages: AsyncIterable<T>, map: (error: unknown) => ConnectError): AsyncIterable<T> {
   try {
     yield* messages;
   } catch (error) {
-    throw toConnectError(error, reportBug);
+    throw map(error);
   }
 }
 
 /** Applies `toConnectError` to every handler's errors, unary and streaming alike. */
 export function errorMapping(reportBug: BugReporter): Interceptor {
   return (next) => async (request) => {
+    const deadline = deadlineOf(request.header);
+    const map = (error: unknown) => endedByClient(request.signal, deadline) ?? toConnectError(error, reportBug);
     try {
       const response = await next(request);
-      return response.stream ? { ...response, message: mapStreamErrors(response.message, reportBug) } : response;
+      return response.stream ? { ...response, message: mapStreamErrors(response.message, map) } : response;
     } catch (error) {
-      throw toConnectError(error, reportBug);
+      throw map(error);
     }
   };
+}
+
+// ---------------------------------------------------------------------------
+// Transport outcomes: the client went away, its deadline passed, the database failed.
+
+/**
+ * A call whose client cancelled (RST_STREAM, a closed connection) or whose
+ * deadline passed ends with CANCELLED or DEADLINE_EXCEEDED, whatever the handler
+ * failed with afterwards (an aborted read, a write to a stream already reset):
+ * that is the client's doing, not a fault of the server.
+ */
+function endedByClient(signal: AbortSignal, deadline: number | undefined): ConnectError | undefined {
+  if (!signal.aborted) return undefined;
+  const reason: unknown = signal.reason;
+  if (reason instanceof ConnectError && reason.code === Code.DeadlineExceeded) return reason;
+  // A client at its deadline usually resets the stream a moment before the server's own timer fires.
+  if (deadline !== undefined && Date.now() >= deadline - deadlineSlackMs) return new ConnectError("the deadline passed", Code.DeadlineExceeded);
+  if (reason instanceof ConnectError && reason.code === Code.Canceled) return reason;
+  // Node aborts a request without a reason when its HTTP/2 stream closes without an error code.
+  if (reason instanceof Error && reason.name === "AbortError") return new ConnectError("the client went away", Code.Canceled);
+  return undefined;
+}
+
+/** How early a client's reset may come before the server's own view of the deadline (the request took time to arrive and be read), ms. */
+const deadlineSlackMs = 250;
+
+/** When the call's deadline (`grpc-timeout` or `connect-timeout-ms`) passes, in ms since the epoch. */
+function deadlineOf(header: Headers): number | undefined {
+  const connect = header.get("connect-timeout-ms");
+  if (connect !== null && /^\d{1,10}$/.test(connect)) return Date.now() + Number(connect);
+  const grpc = /^(\d{1,8})([HMSmun])$/.exec(header.get("grpc-timeout") ?? "");
+  if (!grpc) return undefined;
+  const unitMs = { H: 3_600_000, M: 60_000, S: 1_000, m: 1, u: 0.001, n: 0.000001 }[grpc[2] as "H" | "M" | "S" | "m" | "u" | "n"];
+  return Date.now() + Number(grpc[1]) * unitMs;
+}
+
+/**
+ * A database that failed answers UNAVAILABLE in plain words: the driver's text
+ * ("ROLLBACK - Client has encountered a connection error") is no business of the
+ * client's. It stays with the error as its cause, which the request log records.
+ */
+function unavailable(error: StoreUnavailableError): ConnectError {
+  if (error.cause === undefined) return new ConnectError(error.message, Code.Unavailable);
+  return new ConnectError("the database is unavailable: retry later", Code.Unavailable, undefined, undefined, error);
 }

@@ -37,6 +37,15 @@ export async function serve(config: ServerConfig): Promise<void> {
     grpcFastPath: config.grpcFastPath,
     schemas,
     console: config.console ? undefined : false,
+    connections: {
+      headersTimeoutMs: config.headersTimeoutMs,
+      idleTimeoutMs: config.idleTimeoutMs,
+      keepAliveIntervalMs: config.keepAliveIntervalMs,
+      keepAliveTimeoutMs: config.keepAliveTimeoutMs,
+      maxConnections: config.maxConnections,
+      maxConcurrentStreams: config.maxConcurrentStreams,
+      maxStreamResets: config.maxStreamResets,
+    },
   }).catch(async (error: unknown) => {
     await bound.close();
     await store.close();

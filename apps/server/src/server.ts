@@ -1,6 +1,5 @@
 import { setMaxListeners } from "node:events";
 import type { AddressInfo } from "node:net";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { ConnectRouter } from "@connectrpc/connect";
 import type { EventStore as Store } from "@annals/store";
 import type { FileDescriptorProto } from "@bufbuild/protobuf/wkt";
@@ -9,6 +8,8 @@ import { bindPort, type BoundPort } from "./bound-port.js";
 import { keepPrototypeKeys } from "./prototype-keys.js";
 import { errorMapping } from "./error-mapping.js";
 import { createDualListener } from "./listener.js";
+import { createNodeAdapter } from "./transport/node-adapter.js";
+import type { ConnectionLimits } from "./transport/connection-limits.js";
 import { createFastGrpc } from "./fast-grpc/fast-grpc.js";
 import { recordUnaryMethods } from "./fast-grpc/unary-methods.js";
 import type { Logger } from "./logger.js";
@@ -43,6 +44,8 @@ export interface AnnalsServerOptions {
   schemas?: readonly FileDescriptorProto[];
   /** Serve the web console from this folder (default `apps/console/dist`), or `false` for none. */
   console?: string | false;
+  /** Timeouts and caps per connection. Default: `defaultConnectionLimits`. */
+  connections?: Partial<ConnectionLimits>;
 }
 
 export interface AnnalsServer {
@@ -82,7 +85,7 @@ export async function startServer(options: AnnalsServerOptions): Promise<AnnalsS
   });
   const interceptors = [...ops.interceptors, errorMapping((error) => logger.error({ err: error }, "unexpected error"))];
   const readMaxBytes = options.readMaxBytes ?? 16 * 1024 * 1024;
-  const handler = connectNodeAdapter({
+  const handler = createNodeAdapter({
     routes: recorded.routes,
     interceptors,
     fallback: ops.fallback,
@@ -94,7 +97,15 @@ export async function startServer(options: AnnalsServerOptions): Promise<AnnalsS
   await ops.start();
   const http2Streams =
     (options.grpcFastPath ?? true) ? createFastGrpc({ methods: recorded.methods, interceptors, readMaxBytes, shutdownSignal: shutdown.signal }) : undefined;
-  const listener = createDualListener(withRequestId(handler), { bound, http2Streams });
+  const listener = createDualListener(withRequestId(handler), {
+    bound,
+    http2Streams,
+    limits: options.connections,
+    onConnectionClosed: (reason) => {
+      ops.metrics.connectionClosed(reason);
+      logger.debug({ reason }, "connection closed");
+    },
+  });
   const address = listener.tcp.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   let closing: Promise<void> | undefined;

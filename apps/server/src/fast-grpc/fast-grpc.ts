@@ -13,6 +13,7 @@ import { parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grp
 import { create, fromBinary, isMessage, toBinary, type DescMessage, type DescMethodUnary, type MessageShape } from "@bufbuild/protobuf";
 import { appendRequestTypeName, decodeAppendRequest } from "../append-request-codec.js";
 import { requestIdFor, requestIdHeader } from "../ops/request-id.js";
+import { maxRequestBodyBytes, requestBodyTooLarge } from "../transport/request-limits.js";
 import type { UnaryMethod, UnaryMethods } from "./unary-methods.js";
 
 export interface FastGrpcOptions {
@@ -41,6 +42,7 @@ const compressedFlag = 0b00000001;
  */
 export function createFastGrpc(options: FastGrpcOptions): StreamHandler {
   const { methods, readMaxBytes, shutdownSignal } = options;
+  const maxBodyBytes = maxRequestBodyBytes(readMaxBytes);
   // Connect applies the interceptors so that the first one is the outermost.
   const interceptors = [...options.interceptors].reverse();
   return (stream, headers) => {
@@ -71,20 +73,23 @@ export function createFastGrpc(options: FastGrpcOptions): StreamHandler {
     let refused = false;
     stream.on("error", () => undefined);
     stream.on("close", () => call.closed(stream.rstCode));
+    const refuse = (error: ConnectError) => {
+      refused = true;
+      chunks.length = 0;
+      answer(() => fail(stream, call, error));
+    };
     stream.on("data", (chunk: Buffer) => {
       if (refused) return;
       const before = received;
-      chunks.push(chunk);
       received += chunk.length;
+      // Nothing past one message of the limit is buffered: the body is refused there.
+      if (received > maxBodyBytes) return refuse(requestBodyTooLarge(readMaxBytes));
+      chunks.push(chunk);
       // The first envelope's length is known once 5 bytes are in: refuse early, as Connect does.
       if (before < 5 && received >= 5) {
         const head = chunks.length === 1 ? chunk : Buffer.concat(chunks);
         const length = head.readUInt32BE(1);
-        if (length > readMaxBytes) {
-          refused = true;
-          chunks.length = 0;
-          answer(() => fail(stream, call, new ConnectError(`message size ${length} is larger than configured readMaxBytes ${readMaxBytes}`, Code.ResourceExhausted)));
-        }
+        if (length > readMaxBytes) refuse(new ConnectError(`message size ${length} is larger than configured readMaxBytes ${readMaxBytes}`, Code.ResourceExhausted));
       }
     });
     stream.on("end", () => {
@@ -159,7 +164,7 @@ function decode(method: DescMethodUnary, body: Buffer): MessageShape<DescMessage
     const bytes = body.subarray(5, 5 + length);
     message = (method.input.typeName === appendRequestTypeName ? decodeAppendRequest(bytes) : undefined) ?? fromBinary(method.input, bytes);
   } catch (error) {
-    throw new ConnectError(`parse binary: ${error instanceof Error ? error.message : String(error)}`, Code.Internal);
+    throw new ConnectError(`parse binary: ${error instanceof Error ? error.message : String(error)}`, Code.InvalidArgument);
   }
   if (body.length > 5 + length) {
     const rest = body.subarray(5 + length);
@@ -197,8 +202,12 @@ function fail(stream: http2.ServerHttp2Stream, call: FastCall, error: unknown): 
   if (stream.destroyed || stream.closed) return;
   const trailer = setTrailerStatus(call.responseTrailer, connectError);
   stream.respond(responseHeaders(call), { waitForTrailers: true });
-  // The rest of a refused request body keeps flowing in and is dropped, as with the adapter.
-  stream.once("wantTrailers", () => stream.sendTrailers(nodeHeaders(trailer, {})));
+  stream.once("wantTrailers", () => {
+    stream.sendTrailers(nodeHeaders(trailer, {}));
+    // A refused request body is not read on: RST_STREAM NO_ERROR after the answer (RFC 9113 §8.1)
+    // stops the client sending. A turn later, so that the reset cannot overtake the trailers.
+    if (!stream.readableEnded) setImmediate(() => stream.closed || stream.close(http2.constants.NGHTTP2_NO_ERROR));
+  });
   stream.end();
 }
 
@@ -356,6 +365,13 @@ export function installStreamHandler(server: http2.Http2Server, handle: StreamHa
   const fallback = compat[0]!;
   server.removeListener("stream", fallback);
   server.on("stream", function (this: http2.Http2Server, stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, ...rest: unknown[]) {
-    if (!handle(stream, headers)) fallback.call(this, stream, headers, ...rest);
+    // A turn later, once the rest of what the connection sent is read: a stream reset in the
+    // same read (a rapid reset sends thousands so) is then seen closed, and costs no work.
+    // Meanwhile its errors (a refused or reset stream) are expected, not a crash.
+    stream.on("error", () => undefined);
+    setImmediate(() => {
+      if (stream.closed || stream.destroyed) return;
+      if (!handle(stream, headers)) fallback.call(this, stream, headers, ...rest);
+    });
   });
 }

@@ -41,6 +41,8 @@ export interface ServerMetrics {
   headPosition(position: number): void;
   /** Whether the last database probe answered. */
   databaseReachable(reachable: boolean): void;
+  /** The server refused or closed a connection for cause: slow headers, idle, a dead peer, too many connections or resets. */
+  connectionClosed(reason: string): void;
 }
 
 /** Latency buckets, seconds: sub-millisecond appends up to long reads. */
@@ -94,6 +96,12 @@ export function createServerMetrics(options: ServerMetricsOptions = {}): ServerM
     );
   }
   new Gauge({ name: "annals_server_start_time_seconds", help: "When the server started, seconds since the Unix epoch", registers }).set(Date.now() / 1_000);
+  const connectionsClosed = new Counter({
+    name: "annals_connections_closed_total",
+    help: "Connections the server refused or closed for cause, by reason (headers-timeout, idle, keepalive-timeout, too-many-connections, too-many-resets)",
+    labelNames: ["reason"] as const,
+    registers,
+  });
   const database = new Gauge({ name: "annals_database_up", help: "1 when the last database probe answered in time, else 0", registers });
   database.set(1);
 
@@ -176,6 +184,9 @@ export function createServerMetrics(options: ServerMetricsOptions = {}): ServerM
     },
     databaseReachable(reachable) {
       database.set(reachable ? 1 : 0);
+    },
+    connectionClosed(reason) {
+      connectionsClosed.inc({ reason });
     },
   };
 }

@@ -28,6 +28,8 @@ export function requestLog(logger: Logger): CallObserver {
         code: call.code,
         durationMs,
         ...(call.error && call.code !== "CANCELLED" ? { error: call.error.rawMessage } : {}),
+        // What the client was not told (a database driver's own words), for the operator.
+        ...(call.error?.cause instanceof Error ? { cause: call.error.cause.message } : {}),
       };
       logger[level](fields, `${rpc} ${call.code} ${durationMs}ms`);
     },
