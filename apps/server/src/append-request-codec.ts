@@ -1,5 +1,5 @@
 import type { AppendRequest, ExpectedRevision, ProposedEvent } from "@annals/protocol";
-import { setOwn } from "@annals/store";
+import { LimitExceededError, setOwn } from "@annals/store";
 
 /**
  * A hand-written decoder of `annals.eventstore.v1.AppendRequest`, for the fast
@@ -21,6 +21,12 @@ const streamExistsTypeName = "annals.eventstore.v1.ExpectedRevision.StreamExists
 
 /** The same strict decoder `fromBinary` uses for proto3 strings (a leading BOM is dropped). */
 const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** What the decoder stops at (the store's limits): past them the request is refused before the rest is decoded. */
+export interface DecodeLimits {
+  maxEventsPerAppend: number;
+  maxMetadataEntries: number;
+}
 
 /** Thrown inside the decoder to give up; never leaves it. */
 class GiveUp {}
@@ -98,6 +104,7 @@ class Reader {
 }
 
 function readMetadataEntry(reader: Reader, metadata: Record<string, string>): void {
+  // Entries are counted as they come on the wire (a key sent twice counts twice): cheap, and never lenient.
   const end = reader.end();
   let key = "";
   let value = "";
@@ -111,8 +118,9 @@ function readMetadataEntry(reader: Reader, metadata: Record<string, string>): vo
   setOwn(metadata, key, value);
 }
 
-function readProposedEvent(reader: Reader): ProposedEvent {
+function readProposedEvent(reader: Reader, index: number, limits: DecodeLimits | undefined): ProposedEvent {
   const end = reader.end();
+  let entries = 0;
   let id = "";
   let type = "";
   let data: Uint8Array | undefined;
@@ -134,6 +142,10 @@ function readProposedEvent(reader: Reader): ProposedEvent {
         contentType = reader.string();
         break;
       case 0x2a:
+        entries += 1;
+        if (limits !== undefined && entries > limits.maxMetadataEntries) {
+          throw new LimitExceededError(`events[${index}].metadata`, `more than ${limits.maxMetadataEntries} metadata entries in one event`);
+        }
         readMetadataEntry(reader, metadata);
         break;
       default:
@@ -179,8 +191,13 @@ function readExpectedRevision(reader: Reader): ExpectedRevision {
   return { $typeName: expectedRevisionTypeName, kind } as ExpectedRevision;
 }
 
-/** `bytes` as `fromBinary(AppendRequestSchema, bytes)` reads them, or `undefined` when that must decide. */
-export function decodeAppendRequest(bytes: Uint8Array): AppendRequest | undefined {
+/**
+ * `bytes` as `fromBinary(AppendRequestSchema, bytes)` reads them, or `undefined` when that must decide.
+ * With `limits`, a request with more events or metadata entries than they allow is refused
+ * (`LimitExceededError`) as soon as the decoder meets the first one too many: a request
+ * within the message size but with hundreds of thousands of entries costs no more than that.
+ */
+export function decodeAppendRequest(bytes: Uint8Array, limits?: DecodeLimits): AppendRequest | undefined {
   const reader = new Reader(bytes);
   let stream = "";
   const events: ProposedEvent[] = [];
@@ -193,7 +210,10 @@ export function decodeAppendRequest(bytes: Uint8Array): AppendRequest | undefine
           stream = reader.string();
           break;
         case 0x12:
-          events.push(readProposedEvent(reader));
+          if (limits !== undefined && events.length >= limits.maxEventsPerAppend) {
+            throw new LimitExceededError("events", `more than ${limits.maxEventsPerAppend} events exceed the limit per append`);
+          }
+          events.push(readProposedEvent(reader, events.length, limits));
           break;
         case 0x1a:
           // A second occurrence merges into the first: rare enough to leave to `fromBinary`.

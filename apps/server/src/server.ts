@@ -6,7 +6,8 @@ import type { FileDescriptorProto } from "@bufbuild/protobuf/wkt";
 import { EventStore, file_annals_eventstore_v1_errors } from "@annals/protocol";
 import { bindPort, type BoundPort } from "./bound-port.js";
 import { keepPrototypeKeys } from "./prototype-keys.js";
-import { errorMapping } from "./error-mapping.js";
+import { checkAppendBody } from "./append-request-budget.js";
+import { errorMapping, toConnectError } from "./error-mapping.js";
 import { createDualListener } from "./listener.js";
 import { createNodeAdapter } from "./transport/node-adapter.js";
 import type { ConnectionLimits } from "./transport/connection-limits.js";
@@ -93,10 +94,13 @@ export async function startServer(options: AnnalsServerOptions): Promise<AnnalsS
     // Zero revisions and empty fields stay visible to JSON clients.
     jsonOptions: { alwaysEmitImplicit: true },
     shutdownSignal: shutdown.signal,
+    // An append over the store's limits is refused while its body is scanned, before it is decoded.
+    bodyChecks: new Map([[`/${EventStore.typeName}/${EventStore.method.append.name}`, (body, contentType) => checkAppendBody(body, contentType, store.limits)]]),
+    mapError: (error) => toConnectError(error, (bug) => logger.error({ err: bug }, "unexpected error")),
   });
   await ops.start();
   const http2Streams =
-    (options.grpcFastPath ?? true) ? createFastGrpc({ methods: recorded.methods, interceptors, readMaxBytes, shutdownSignal: shutdown.signal }) : undefined;
+    (options.grpcFastPath ?? true) ? createFastGrpc({ methods: recorded.methods, interceptors, readMaxBytes, shutdownSignal: shutdown.signal, appendLimits: store.limits }) : undefined;
   const listener = createDualListener(withRequestId(handler), {
     bound,
     http2Streams,

@@ -1,3 +1,4 @@
+import type { StoreLimits } from "./limits.js";
 import type { SubscribeOptions, Subscription, SubscriptionStats } from "./subscriptions/subscription.js";
 
 /** What the client expects of the stream's state when it appends. */
@@ -129,6 +130,8 @@ export type AppendListener = (events: readonly RecordedEvent[]) => void;
 export interface EventStore {
   /** Which backend serves this store, e.g. `sqlite (better-sqlite3)`. */
   readonly backend: string;
+  /** The bounds it enforces on every append. */
+  readonly limits: StoreLimits;
   /** Appends atomically with an optimistic concurrency check. */
   appendToStream(
     stream: string,

@@ -144,6 +144,7 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
 
   return {
     backend: dialect.name,
+    limits,
 
     async appendToStream(stream, events, appendOptions) {
       const command = {

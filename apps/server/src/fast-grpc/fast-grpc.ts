@@ -11,7 +11,9 @@ import {
 } from "@connectrpc/connect";
 import { parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { create, fromBinary, isMessage, toBinary, type DescMessage, type DescMethodUnary, type MessageShape } from "@bufbuild/protobuf";
-import { appendRequestTypeName, decodeAppendRequest } from "../append-request-codec.js";
+import { appendRequestTypeName, decodeAppendRequest, type DecodeLimits } from "../append-request-codec.js";
+import { toConnectError } from "../error-mapping.js";
+import { LimitExceededError } from "@annals/store";
 import { requestIdFor, requestIdHeader } from "../ops/request-id.js";
 import { maxRequestBodyBytes, requestBodyTooLarge } from "../transport/request-limits.js";
 import type { UnaryMethod, UnaryMethods } from "./unary-methods.js";
@@ -25,6 +27,8 @@ export interface FastGrpcOptions {
   readMaxBytes: number;
   /** Aborts every call's `context.signal` when the server shuts down. */
   shutdownSignal?: AbortSignal;
+  /** The store's limits on an append, enforced while an AppendRequest is decoded. Default: none (the store enforces them after). */
+  appendLimits?: DecodeLimits;
 }
 
 /** Serves the stream and returns true, or returns false and leaves it untouched. */
@@ -96,7 +100,7 @@ export function createFastGrpc(options: FastGrpcOptions): StreamHandler {
       if (refused) return;
       let input: MessageShape<DescMessage>;
       try {
-        input = decode(unary.method, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+        input = decode(unary.method, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), options.appendLimits);
       } catch (error) {
         // Like Connect: a body that cannot be read fails before the interceptors run.
         answer(() => fail(stream, call, ConnectError.from(error)));
@@ -153,7 +157,7 @@ function answer(write: () => void): void {
   }
 }
 
-function decode(method: DescMethodUnary, body: Buffer): MessageShape<DescMessage> {
+function decode(method: DescMethodUnary, body: Buffer, appendLimits: DecodeLimits | undefined): MessageShape<DescMessage> {
   // The checks come in the order Connect's envelope reader makes them.
   if (body.length === 0) throw new ConnectError("protocol error: missing input message for unary method", Code.Unimplemented);
   const length = body.length < 5 ? 0 : body.readUInt32BE(1);
@@ -162,8 +166,10 @@ function decode(method: DescMethodUnary, body: Buffer): MessageShape<DescMessage
   let message: MessageShape<DescMessage>;
   try {
     const bytes = body.subarray(5, 5 + length);
-    message = (method.input.typeName === appendRequestTypeName ? decodeAppendRequest(bytes) : undefined) ?? fromBinary(method.input, bytes);
+    message = (method.input.typeName === appendRequestTypeName ? decodeAppendRequest(bytes, appendLimits) : undefined) ?? fromBinary(method.input, bytes);
   } catch (error) {
+    // Over a limit: the code and detail every path answers (RESOURCE_EXHAUSTED, InvalidField).
+    if (error instanceof LimitExceededError) throw toConnectError(error, () => undefined);
     throw new ConnectError(`parse binary: ${error instanceof Error ? error.message : String(error)}`, Code.InvalidArgument);
   }
   if (body.length > 5 + length) {

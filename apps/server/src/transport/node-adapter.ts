@@ -17,6 +17,14 @@ export interface NodeAdapterOptions extends ConnectRouterOptions {
   fallback: NodeHandler;
   /** Largest request message, bytes: a request body longer than one such message is refused. */
   readMaxBytes: number;
+  /**
+   * Checks of whole request bodies by RPC path, run before the library decodes them
+   * (its decoding of a large message cannot be bounded otherwise); a check refuses a
+   * body by throwing (a ConnectError, or whatever `mapError` turns into one).
+   */
+  bodyChecks?: ReadonlyMap<string, (body: Uint8Array, contentType: string) => void>;
+  /** Turns what a body check threw into the answer. */
+  mapError?: (error: unknown) => ConnectError;
 }
 
 /**
@@ -48,7 +56,10 @@ export function createNodeAdapter(options: NodeAdapterOptions): NodeHandler {
     // The body read so that stopping early leaves the request alone: destroying it, as a plain
     // `for await` does, would tear down an HTTP/1.1 socket before the answer is out.
     const body = request.iterator({ destroyOnReturn: false }) as AsyncIterable<Uint8Array>;
-    void handler({ ...universal, body: limitBody(body, options.readMaxBytes) })
+    const check = options.bodyChecks?.get(handler.requestPath);
+    const limited = limitBody(body, options.readMaxBytes);
+    const checked = check ? checkBody(limited, String(request.headers["content-type"] ?? ""), check, options.mapError) : limited;
+    void handler({ ...universal, body: checked })
       .then((answer) => writeResponse(answer, request, response))
       .catch(() => {
         // The client went away (the interceptors logged how the call ended), or a bug below the handlers.
@@ -68,6 +79,24 @@ async function* limitBody(body: AsyncIterable<Uint8Array>, readMaxBytes: number)
     if (received > maxBytes) throw requestBodyTooLarge(readMaxBytes);
     yield chunk;
   }
+}
+
+/** The whole body (unary RPCs take one message, bounded by the limit above), checked, then passed on as one chunk. */
+async function* checkBody(
+  body: AsyncIterable<Uint8Array>,
+  contentType: string,
+  check: (body: Uint8Array, contentType: string) => void,
+  mapError: ((error: unknown) => ConnectError) | undefined,
+): AsyncIterable<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of body) chunks.push(chunk);
+  const whole = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  try {
+    check(whole, contentType);
+  } catch (error) {
+    throw error instanceof ConnectError || mapError === undefined ? error : mapError(error);
+  }
+  yield whole;
 }
 
 function isClosed(response: NodeResponse): boolean {
