@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import type { AnnalsClient, ResolvedEvent, Subscription } from "@annals/sdk";
 import { connectionProblem, isTransient } from "./errors.js";
 
@@ -19,17 +20,8 @@ export interface FollowOptions {
   maxDelayMs?: number;
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
+/** Waits `ms`, or less when `signal` aborts (never rejects). */
+const sleep = (ms: number, signal: AbortSignal): Promise<void> => delay(ms, undefined, { signal }).catch(() => undefined);
 
 /** The wait before attempt `attempt + 1`, ms: doubling from `min`, at most `max`. */
 export function backoff(attempt: number, min: number, max: number): number {
