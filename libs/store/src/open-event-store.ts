@@ -21,8 +21,8 @@ export interface OpenEventStoreOptions extends Omit<KnexEventStoreOptions, "dial
   /** SQLite `synchronous` pragma. Default `FULL`. */
   sqliteSynchronous?: "FULL" | "NORMAL";
   /**
-   * Where SQLite appends are written: `worker` (default), a writer thread, so that
-   * COMMIT's fsync never blocks the event loop; `main`, on the event loop.
+   * Where SQLite appends are written: `main` (default), on the event loop; `worker`, a
+   * writer thread, so that COMMIT's fsync never blocks the event loop.
    * better-sqlite3 on a file only (see `SqliteOptions.writer`).
    */
   sqliteWriter?: SqliteWriter;

@@ -6,7 +6,7 @@ import { openEventStore } from "./open-event-store.js";
 import type { SqliteDriver, SqliteWriter } from "./dialect/sqlite.js";
 import { describeEventStoreConformance } from "./testing/conformance.js";
 
-// better-sqlite3 with its writer thread (the default) and on the event loop; sqlite3.
+// better-sqlite3 on the event loop (the default) and with its writer thread; sqlite3.
 const configurations: Array<{ driver: SqliteDriver; writer: SqliteWriter }> = [
   { driver: "better-sqlite3", writer: "worker" },
   { driver: "better-sqlite3", writer: "main" },

@@ -19,10 +19,11 @@ export interface SqliteOptions {
   /** `FULL` (default) survives power loss; `NORMAL` survives a process crash only. */
   synchronous?: "FULL" | "NORMAL";
   /**
-   * Where appends are written. `worker` (default): a writer thread owns the write
-   * connection, so statements and COMMIT's fsync never block the event loop, and the
-   * appends that arrive meanwhile join the next group commit. `main`: on the event
-   * loop. better-sqlite3 only, on a file (the sqlite3 driver already runs its
+   * Where appends are written. `main` (default): on the event loop. `worker`: a writer
+   * thread owns the write connection, so statements and COMMIT's fsync never block the
+   * event loop, and the appends that arrive meanwhile join the next group commit (on
+   * 2 shared cores it measured no faster: tools/bench/README.md, "Writer thread").
+   * better-sqlite3 only, on a file (the sqlite3 driver already runs its
    * statements on libuv's thread pool; `:memory:` cannot be shared with a thread).
    */
   writer?: SqliteWriter;
@@ -115,7 +116,7 @@ export function createSqliteDialect(options: SqliteOptions): SqliteDialect {
     filename: options.filename,
     driver: options.driver ?? "better-sqlite3",
     synchronous: options.synchronous ?? "FULL",
-    writer: options.writer ?? "worker",
+    writer: options.writer ?? "main",
   };
   if (resolved.filename !== ":memory:") mkdirSync(dirname(resolved.filename), { recursive: true });
   const writer = connect(resolved, 1);
