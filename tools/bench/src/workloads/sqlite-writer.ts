@@ -17,7 +17,8 @@
  * server is discarded. Modes alternate round by round (rotated), so their ratio is
  * measured seconds apart. The ceiling: better-sqlite3's prepared insert of 100 rows
  * per transaction into the store's own schema (same pragmas), in rounds of the same
- * length. Finally every server's file must hold exactly the events answered OK.
+ * length. Every server's file must then hold the events answered OK. Last, in process
+ * (no gRPC): 64 callers appending single events, and how busy the event loop is.
  */
 import { execFile } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -26,6 +27,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { AppendRequestSchema } from "@annals/protocol";
+import { openEventStore, type EventStore } from "@annals/store";
 import Database from "better-sqlite3";
 import { createRowSource, createScratch, eventType, payload, resultsDir, type EventRow } from "../fixtures.js";
 import { connectGrpc, grpcFrame, type GrpcConnection } from "../grpc-load.js";
@@ -150,6 +152,23 @@ async function preparedCeilingRound(db: Database.Database, source: ReturnType<ty
   return { rows, seconds: (performance.now() - start) / 1000, load: load() };
 }
 
+/** 64 callers, each appending single events to its own stream for `ms`; the event loop's utilization meanwhile. */
+async function eventLoopRound(store: EventStore, ms: number): Promise<{ rate: number; busy: number; load: string }> {
+  const before = performance.eventLoopUtilization();
+  const start = performance.now();
+  let appends = 0;
+  await Promise.all(
+    Array.from({ length: 64 }, async (_, caller) => {
+      while (performance.now() - start < ms) {
+        await store.appendToStream(`caller-${caller}`, [{ type: eventType, data: payload }]);
+        appends += 1;
+      }
+    }),
+  );
+  const busy = performance.eventLoopUtilization(before).utilization * 100;
+  return { rate: appends / ((performance.now() - start) / 1000), busy, load: load() };
+}
+
 const fmt = (value: number, digits = 0) => value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 async function main(): Promise<void> {
@@ -223,6 +242,23 @@ async function main(): Promise<void> {
       }
       const ratio = (generator: "harness" | "h2load") => summary[workload.name]!.worker[generator] / summary[workload.name]!.main[generator];
       out(`worker / main: ${fmt(ratio("harness"), 2)}× (harness), ${fmt(ratio("h2load"), 2)}× (h2load)`);
+    }
+
+    // In process, no gRPC: how much of the event loop the writes take in each mode.
+    out("");
+    out(`## In process: 64 callers appending single events (openEventStore), event loop busy`);
+    out("| writer | appends/s (min–max) | event loop busy % | load average (last round) |");
+    out("| --- | --- | --- | --- |");
+    const inProcess = new Map<Mode, Array<{ rate: number; busy: number; load: string }>>(modes.map((mode) => [mode, []]));
+    for (const mode of modes) {
+      const store = await openEventStore({ database: scratch.file(`in-process-${mode}`), sqliteSynchronous: "FULL", sqliteWriter: mode });
+      await eventLoopRound(store, warmupMs);
+      for (let round = 0; round < rounds; round += 1) inProcess.get(mode)!.push(await eventLoopRound(store, roundMs));
+      await store.close();
+    }
+    for (const [mode, list] of inProcess) {
+      const rates = list.map((entry) => entry.rate);
+      out(`| ${mode} | ${fmt(median(rates))} (${fmt(Math.min(...rates))}–${fmt(Math.max(...rates))}) | ${fmt(median(list.map((entry) => entry.busy)))} | ${list[list.length - 1]!.load} |`);
     }
 
     // The ceiling for 100-event appends: the driver's prepared insert, no store, no gRPC.
