@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { once } from "node:events";
@@ -75,6 +75,21 @@ describe("sqlite writer thread", () => {
       const positions = (await allEvents(store)).map((recorded) => recorded.position);
       expect(positions).toEqual(Array.from({ length: positions.length }, (_, index) => index + 1));
       expect(positions[positions.length - 1]).toBe(after.position);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("refuses appends as unavailable once the database file is replaced, and keeps refusing", async () => {
+    const { dialect, store } = await open();
+    try {
+      await store.appendToStream("a", [event(0)]);
+      const file = join(folders[folders.length - 1]!, "annals.db");
+      renameSync(file, `${file}.moved`);
+      writeFileSync(file, "");
+      await expect(store.appendToStream("a", [event(1)])).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(store.appendToStream("a", [event(2)])).rejects.toThrow(/replaced/);
+      expect(dialect.writerThread).toBeDefined();
     } finally {
       await store.close();
     }
