@@ -15,6 +15,8 @@ export interface ServerConfig {
   sqliteDriver: "better-sqlite3" | "sqlite3";
   /** SQLite `synchronous` pragma. */
   sqliteSynchronous: "FULL" | "NORMAL";
+  /** Where SQLite appends are written: a writer thread, or the event loop. */
+  sqliteWriter: "worker" | "main";
   /** PostgreSQL connection pool size. */
   pgPoolSize: number;
   /** Log level. */
@@ -77,6 +79,7 @@ export const settings: readonly Setting[] = [
   { key: "db", flag: "db", env: "ANNALS_DB", kind: "string", default: "./data/annals.db", description: "SQLite file path, or a postgres:// URL" },
   { key: "sqliteDriver", flag: "sqlite-driver", env: "ANNALS_SQLITE_DRIVER", kind: ["better-sqlite3", "sqlite3"], default: "better-sqlite3", description: "SQLite driver" },
   { key: "sqliteSynchronous", flag: "sqlite-synchronous", env: "ANNALS_SQLITE_SYNCHRONOUS", kind: ["FULL", "NORMAL"], default: "FULL", description: "FULL survives power loss, NORMAL only a process crash" },
+  { key: "sqliteWriter", flag: "sqlite-writer", env: "ANNALS_SQLITE_WRITER", kind: ["main", "worker"], default: "main", description: "where SQLite appends are written (better-sqlite3): main, on the event loop; worker, a writer thread, so that statements and COMMIT's fsync never block the event loop serving calls (measured no faster on 2 shared cores: tools/bench/README.md)" },
   { key: "pgPoolSize", flag: "pg-pool-size", env: "ANNALS_PG_POOL_SIZE", kind: "integer", default: 10, min: 1, max: 1000, description: "PostgreSQL connections in the pool" },
   { key: "logLevel", flag: "log-level", env: "ANNALS_LOG_LEVEL", kind: ["fatal", "error", "warn", "info", "debug", "trace", "silent"], default: "info", description: "log level" },
   { key: "maxEventsPerAppend", flag: "max-events-per-append", env: "ANNALS_MAX_EVENTS_PER_APPEND", kind: "integer", default: defaultLimits.maxEventsPerAppend, min: 1, max: 1_000_000, description: "most events in one append" },

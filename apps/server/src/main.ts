@@ -18,6 +18,7 @@ export async function serve(config: ServerConfig): Promise<void> {
     database: config.db,
     sqliteDriver: config.sqliteDriver,
     sqliteSynchronous: config.sqliteSynchronous,
+    sqliteWriter: config.sqliteWriter,
     postgresPoolSize: config.pgPoolSize,
     limits: { maxEventsPerAppend: config.maxEventsPerAppend, maxAppendBytes: config.maxAppendBytes, maxMetadataEntries: config.maxMetadataEntries },
   }).catch(async (error: unknown) => {

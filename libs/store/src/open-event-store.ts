@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import type { Dialect } from "./dialect/dialect.js";
 import { createPostgresDialect } from "./dialect/postgres.js";
-import { createSqliteDialect, type SqliteDriver } from "./dialect/sqlite.js";
+import { createSqliteDialect, type SqliteDriver, type SqliteWriter } from "./dialect/sqlite.js";
 import { InvalidInputError } from "./errors.js";
 import type { EventStore } from "./event-store.js";
 import { createKnexEventStore, type KnexEventStoreOptions } from "./knex-event-store.js";
@@ -20,6 +20,12 @@ export interface OpenEventStoreOptions extends Omit<KnexEventStoreOptions, "dial
   sqliteDriver?: SqliteDriver;
   /** SQLite `synchronous` pragma. Default `FULL`. */
   sqliteSynchronous?: "FULL" | "NORMAL";
+  /**
+   * Where SQLite appends are written: `main` (default), on the event loop; `worker`, a
+   * writer thread, so that COMMIT's fsync never blocks the event loop.
+   * better-sqlite3 on a file only (see `SqliteOptions.writer`).
+   */
+  sqliteWriter?: SqliteWriter;
   /**
    * PostgreSQL schema holding the tables; created when missing. Default: the URL's
    * `schema` parameter, else `public`. Naming a different schema in both is an error.
@@ -94,6 +100,7 @@ export function dialectFor(options: OpenEventStoreOptions): Dialect {
     filename: path === ":memory:" ? path : resolve(path),
     driver: options.sqliteDriver,
     synchronous: options.sqliteSynchronous,
+    writer: options.sqliteWriter,
   });
 }
 

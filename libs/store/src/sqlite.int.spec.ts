@@ -3,14 +3,21 @@ import { describe, expect, it } from "vitest";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openEventStore } from "./open-event-store.js";
-import type { SqliteDriver } from "./dialect/sqlite.js";
+import type { SqliteDriver, SqliteWriter } from "./dialect/sqlite.js";
 import { describeEventStoreConformance } from "./testing/conformance.js";
 
-for (const driver of ["better-sqlite3", "sqlite3"] as SqliteDriver[]) {
-  describeEventStoreConformance(`sqlite (${driver})`, async () => {
+// better-sqlite3 on the event loop (the default) and with its writer thread; sqlite3.
+const configurations: Array<{ driver: SqliteDriver; writer: SqliteWriter }> = [
+  { driver: "better-sqlite3", writer: "worker" },
+  { driver: "better-sqlite3", writer: "main" },
+  { driver: "sqlite3", writer: "main" },
+];
+
+for (const { driver, writer } of configurations) {
+  describeEventStoreConformance(`sqlite (${driver}, writer ${writer})`, async () => {
     const folder = mkdtempSync(join(tmpdir(), "annals-store-"));
     const database = join(folder, "annals.db");
-    const open = () => openEventStore({ database, sqliteDriver: driver });
+    const open = () => openEventStore({ database, sqliteDriver: driver, sqliteWriter: writer });
     return {
       store: await open(),
       openAnother: open,

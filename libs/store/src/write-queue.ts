@@ -54,16 +54,15 @@ export function createWriteQueue(dialect: Dialect, options: WriteQueueOptions): 
     const recordedAt = Math.max(Date.now(), lastRecordedAt);
     let outcome;
     try {
-      outcome = await dialect.writeTransaction(async (trx) => {
-        const result = await dialect.appendBatch(
-          trx,
-          batch.map((pending) => pending.command),
-          recordedAt,
-        );
-        const last = result.recorded[result.recorded.length - 1];
-        if (last && dialect.commitChannel) await dialect.commitChannel.announce(trx, last.position);
-        return result;
-      });
+      const commands = batch.map((pending) => pending.command);
+      outcome = dialect.commitAppends
+        ? await dialect.commitAppends(commands, recordedAt)
+        : await dialect.writeTransaction(async (trx) => {
+            const result = await dialect.appendBatch(trx, commands, recordedAt);
+            const last = result.recorded[result.recorded.length - 1];
+            if (last && dialect.commitChannel) await dialect.commitChannel.announce(trx, last.position);
+            return result;
+          });
     } catch (error) {
       const failure = toStoreError(dialect, error);
       for (const pending of batch) pending.reject(failure);

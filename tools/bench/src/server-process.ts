@@ -21,10 +21,11 @@ const root = fileURLToPath(new URL("../../../", import.meta.url));
  * Starts a server in its own process, so that the load generator (this process)
  * and the server each have a core, and the server's CPU time is its own.
  */
-export async function startServerProcess(kind: ServerKind, args: readonly string[] = []): Promise<ServerProcess> {
+export async function startServerProcess(kind: ServerKind, args: readonly string[] = [], nodeOptions: readonly string[] = []): Promise<ServerProcess> {
   const child: ChildProcess = fork(entry, [kind, ...args], {
     cwd: root,
-    execArgv: ["--import", "tsx", "--conditions=@annals/source"],
+    // `nodeOptions`: e.g. `--cpu-prof --cpu-prof-dir=…` to profile the server.
+    execArgv: ["--import", "tsx", "--conditions=@annals/source", ...nodeOptions],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const waiting = new Map<number, (micros: number) => void>();

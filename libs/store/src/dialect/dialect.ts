@@ -24,6 +24,12 @@ export interface Dialect {
    * inside `writeTransaction`, the backend's fastest way.
    */
   appendBatch(trx: Knex, commands: readonly AppendCommand[], now: number): Promise<BatchOutcome>;
+  /**
+   * When present, runs a whole group commit — the write transaction, the batch, COMMIT —
+   * off the event loop (SQLite's writer thread, `sqliteWriter: "worker"`): the write
+   * queue calls it instead of `writeTransaction` with `appendBatch`. Settles after COMMIT.
+   */
+  commitAppends?(commands: readonly AppendCommand[], now: number): Promise<BatchOutcome>;
   /** Reads pages of events on the reader pool, the backend's fastest way. */
   readonly pages: Pick<PageReader, "db" | "selectEvents">;
   /** PostgreSQL: the schema holding the tables and knex's migration bookkeeping. */

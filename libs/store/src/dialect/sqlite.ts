@@ -1,11 +1,13 @@
 import { mkdirSync, statSync } from "node:fs";
 import { dirname } from "node:path";
+import type { Worker } from "node:worker_threads";
 import knexFactory, { type Knex } from "knex";
 import { appendBatch } from "../sql/append-batch.js";
 import { appendBatchBetterSqlite } from "../sql/append-batch-sqlite.js";
 import { selectEventsBetterSqlite, selectEventsKnex } from "../sql/select-events.js";
 import { writeRowsKnex } from "../sql/write-rows-knex.js";
 import type { Dialect } from "./dialect.js";
+import { createSqliteWriterThread, type SqliteWriterThread } from "./sqlite-writer.js";
 
 export type SqliteDriver = "better-sqlite3" | "sqlite3";
 
@@ -16,6 +18,22 @@ export interface SqliteOptions {
   driver?: SqliteDriver;
   /** `FULL` (default) survives power loss; `NORMAL` survives a process crash only. */
   synchronous?: "FULL" | "NORMAL";
+  /**
+   * Where appends are written. `main` (default): on the event loop. `worker`: a writer
+   * thread owns the write connection, so statements and COMMIT's fsync never block the
+   * event loop, and the appends that arrive meanwhile join the next group commit (on
+   * 2 shared cores it measured no faster: tools/bench/README.md, "Writer thread").
+   * better-sqlite3 only, on a file (the sqlite3 driver already runs its
+   * statements on libuv's thread pool; `:memory:` cannot be shared with a thread).
+   */
+  writer?: SqliteWriter;
+}
+
+export type SqliteWriter = "worker" | "main";
+
+export interface SqliteDialect extends Dialect {
+  /** The writer thread, while one runs (`writer: "worker"`): for diagnostics and tests. */
+  readonly writerThread: Worker | undefined;
 }
 
 type Callback = (error: Error | null, connection?: unknown) => void;
@@ -93,11 +111,12 @@ function connect(options: Required<SqliteOptions>, poolSize: number): Knex {
 }
 
 /** SQLite: one writer connection (a single write queue), a small pool of readers. */
-export function createSqliteDialect(options: SqliteOptions): Dialect {
+export function createSqliteDialect(options: SqliteOptions): SqliteDialect {
   const resolved: Required<SqliteOptions> = {
     filename: options.filename,
     driver: options.driver ?? "better-sqlite3",
     synchronous: options.synchronous ?? "FULL",
+    writer: options.writer ?? "main",
   };
   if (resolved.filename !== ":memory:") mkdirSync(dirname(resolved.filename), { recursive: true });
   const writer = connect(resolved, 1);
@@ -116,6 +135,10 @@ export function createSqliteDialect(options: SqliteOptions): Dialect {
       return undefined;
     }
   };
+  const thread: SqliteWriterThread | undefined =
+    betterSqlite && resolved.writer === "worker" && resolved.filename !== ":memory:"
+      ? createSqliteWriterThread(() => ({ filename: resolved.filename, synchronous: resolved.synchronous, identity }))
+      : undefined;
   function verify(): void {
     if (unusable !== undefined) throw new DatabaseUnusableError(unusable);
     if (resolved.filename === ":memory:") return;
@@ -134,6 +157,20 @@ export function createSqliteDialect(options: SqliteOptions): Dialect {
     writer,
     // better-sqlite3: prepared statements on the connection itself; sqlite3: knex queries.
     appendBatch: betterSqlite ? appendBatchBetterSqlite : (trx, commands, now) => appendBatch(trx, commands, now, writeRowsKnex),
+    ...(thread
+      ? {
+          async commitAppends(commands, now) {
+            verify();
+            try {
+              return await thread.commit(commands, now);
+            } catch (error) {
+              // The thread found the file removed or replaced: remember why, as `verify` does.
+              if ((error as { code?: unknown }).code === "ANNALS_DATABASE_UNUSABLE") verify();
+              throw error;
+            }
+          },
+        }
+      : {}),
     pages: { db: reader, selectEvents: betterSqlite ? (page, order, limit, maxBytes) => selectEventsBetterSqlite(reader, page, order, limit, maxBytes) : selectEventsKnex },
     writeTransaction(work) {
       // The writer pool holds one connection, so every statement below runs on
@@ -159,9 +196,13 @@ export function createSqliteDialect(options: SqliteOptions): Dialect {
       const result = await migrate();
       // The file exists now: the one every later write must still go to.
       identity ??= fileOf();
+      thread?.start();
       return result;
     },
     verify,
+    get writerThread() {
+      return thread?.worker;
+    },
     isUnavailable(error) {
       const code = (error as { code?: unknown } | undefined)?.code;
       if (typeof code !== "string") return false;
@@ -176,7 +217,7 @@ export function createSqliteDialect(options: SqliteOptions): Dialect {
       return typeof code === "string" && (code.startsWith("SQLITE_FULL") || code === "SQLITE_IOERR_WRITE" && /disk|space/i.test(String((error as Error).message)));
     },
     async close() {
-      await Promise.all([reader.destroy(), writer.destroy()]);
+      await Promise.all([reader.destroy(), writer.destroy(), thread?.close()]);
     },
   };
 }

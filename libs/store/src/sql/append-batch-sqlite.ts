@@ -12,7 +12,7 @@ interface Statement {
 }
 
 /** The part of a better-sqlite3 `Database` (knex's connection object) used here. */
-interface Database {
+export interface Database {
   prepare(sql: string): Statement;
 }
 
@@ -74,8 +74,11 @@ function lookUp(statements: Statements, commands: readonly AppendCommand[]): Bat
   return state;
 }
 
-/** The batch on the connection itself, synchronously: prepared statements, one row per `run`. */
-function applyBatch(db: Database, commands: readonly AppendCommand[], now: number): BatchOutcome {
+/**
+ * The batch on the connection itself, synchronously: prepared statements, one row per
+ * `run`. Inside a transaction the caller holds (knex's, or the writer thread's).
+ */
+export function applyBatch(db: Database, commands: readonly AppendCommand[], now: number): BatchOutcome {
   const statements = statementsOf(db);
   const { results, recorded, recordedAt, headRows } = planBatch(commands, lookUp(statements, commands), now);
   const { insertEvent, upsertHead } = statements;
