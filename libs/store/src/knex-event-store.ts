@@ -13,6 +13,11 @@ import { readPositionRange, readStreamAfter, streamRevisionAt } from "./sql/read
 import { getCheckpoint } from "./sql/get-checkpoint.js";
 import { listCheckpoints } from "./sql/list-checkpoints.js";
 import { setCheckpoint } from "./sql/set-checkpoint.js";
+import { setStreamMetadata } from "./sql/set-stream-metadata.js";
+import { deleteStream } from "./sql/delete-stream.js";
+import { scavengeBatch } from "./sql/scavenge-batch.js";
+import { readStreamMetadataRow, streamHeadRevision, toStreamMetadataRecord } from "./sql/stream-metadata.js";
+import { StreamTombstonedError } from "./errors.js";
 import { createCommitNotifier } from "./subscriptions/commit-notifier.js";
 import { createSubscription, createSubscriptionGauge, type SubscriptionSource } from "./subscriptions/subscription.js";
 import {
@@ -21,6 +26,7 @@ import {
   validateEvents,
   validateExpectedRevision,
   validateRevision,
+  validateStreamMetadata,
   validateStreamName,
   validateText,
 } from "./validation.js";
@@ -112,8 +118,11 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
 
   const writes = createWriteQueue(dialect, {
     maxBatchEvents: options.maxBatchEvents,
-    onCommit(recorded) {
-      notifier.publish(recorded);
+    onCommit(recorded, hidden) {
+      // Events hidden from the start (a stream truncated ahead of its head) are not
+      // pushed live: subscribers read that stretch from the database, which leaves them out.
+      if (hidden) notifier.wake(recorded[recorded.length - 1]!.position);
+      else notifier.publish(recorded);
     },
   });
 
@@ -122,8 +131,8 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
     notifier,
     closed: closing.signal,
     headPosition: () => guard(dialect, () => headPosition(dialect.reader)),
-    readPositionRange: (selector, after, upTo, limit) => guard(dialect, () => readPositionRange(pages, selector, after, upTo, limit)),
-    readStreamAfter: (selector, revision, upTo, limit) => guard(dialect, () => readStreamAfter(pages, selector, revision, upTo, limit)),
+    readPositionRange: (selector, after, upTo, limit) => guard(dialect, () => readPositionRange(pages, selector, after, upTo, limit, Date.now())),
+    readStreamAfter: (selector, revision, upTo, limit) => guard(dialect, () => readStreamAfter(pages, selector, revision, upTo, limit, Date.now())),
     streamRevisionAt: (stream, upTo) => guard(dialect, () => streamRevisionAt(dialect.reader, stream, upTo)),
   };
 
@@ -162,9 +171,17 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
       const from = readOptions.from ?? (forwards ? "start" : "end");
       const first = from === "start" ? 0 : from === "end" ? Number.MAX_SAFE_INTEGER : validateRevision(from, "fromRevision");
       const maxCount = readOptions.maxCount && readOptions.maxCount > 0 ? readOptions.maxCount : Infinity;
+      let checked = false;
       return paged(
         first,
-        (revision, limit) => readStreamPage(pages, stream, revision, direction, limit),
+        async (revision, limit) => {
+          if (!checked) {
+            checked = true;
+            const row = await readStreamMetadataRow(dialect.reader, stream);
+            if (row !== undefined && Number(row.tombstoned) === 1) throw new StreamTombstonedError(stream, "read");
+          }
+          return readStreamPage(pages, stream, revision, direction, limit, Date.now());
+        },
         (last) => (forwards ? last.revision + 1 : last.revision - 1),
         maxCount,
       );
@@ -178,7 +195,7 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
       const maxCount = readOptions.maxCount && readOptions.maxCount > 0 ? readOptions.maxCount : Infinity;
       return paged(
         first,
-        (position, limit) => readAllPage(pages, position, direction, limit),
+        (position, limit) => readAllPage(pages, position, direction, limit, Date.now()),
         (last) => (forwards ? last.position + 1 : last.position - 1),
         maxCount,
       );
@@ -186,7 +203,7 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
 
     async getStream(stream) {
       validateStreamName(stream, limits);
-      return guard(dialect, () => getStream(dialect.reader, stream));
+      return guard(dialect, () => getStream(dialect.reader, stream, Date.now()));
     },
 
     async listStreams(listOptions = {}) {
@@ -214,7 +231,7 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
       if (ids.length > maxEventIdsPerLookup) throw new LimitExceededError("ids", `${ids.length} ids exceed the limit of ${maxEventIdsPerLookup} per lookup`);
       const valid = [...new Set(ids.map((id, index) => validateEventId(id, `ids[${index}]`)))];
       if (valid.length === 0) return [];
-      return guard(dialect, () => getEvents(dialect.reader, valid, limits.maxAppendBytes));
+      return guard(dialect, () => getEvents(dialect.reader, valid, limits.maxAppendBytes, Date.now()));
     },
 
     poolStats() {
@@ -237,6 +254,48 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
       validateRevision(position, "position");
       const expected = checkpointOptions.expectedPosition === undefined ? undefined : validateRevision(checkpointOptions.expectedPosition, "expectedPosition");
       return guard(dialect, () => dialect.writeTransaction((trx) => setCheckpoint(trx, name, position, Date.now(), expected)));
+    },
+
+    async setStreamMetadata(stream, metadata, metadataOptions = {}) {
+      validateStreamName(stream, limits);
+      const valid = validateStreamMetadata(metadata);
+      const expected =
+        metadataOptions.expectedMetadataRevision === undefined ? undefined : validateRevision(metadataOptions.expectedMetadataRevision, "expected_metadata_revision");
+      return guard(dialect, () => dialect.writeTransaction((trx) => setStreamMetadata(trx, stream, valid, Date.now(), expected)));
+    },
+
+    async getStreamMetadata(stream) {
+      validateStreamName(stream, limits);
+      return guard(dialect, async () => {
+        const row = await readStreamMetadataRow(dialect.reader, stream);
+        return toStreamMetadataRecord(stream, row, await streamHeadRevision(dialect.reader, stream));
+      });
+    },
+
+    async deleteStream(stream, deleteOptions = {}) {
+      validateStreamName(stream, limits);
+      const expected = validateExpectedRevision(deleteOptions.expectedRevision ?? "any");
+      const tombstone = deleteOptions.tombstone === true;
+      return guard(dialect, () => dialect.writeTransaction((trx) => deleteStream(trx, stream, expected, tombstone, Date.now())));
+    },
+
+    async *scavenge(scavengeOptions = {}) {
+      const batchSize = scavengeOptions.batchSize === undefined ? 1_000 : validateRevision(scavengeOptions.batchSize, "batch_size");
+      if (batchSize < 1) throw new InvalidInputError("batch_size", "must be a whole number >= 1");
+      const pauseMs = scavengeOptions.pauseMs === undefined ? 0 : validateRevision(scavengeOptions.pauseMs, "pause_ms");
+      let removed = 0;
+      while (!closing.signal.aborted && !scavengeOptions.signal?.aborted) {
+        const batch = await guard(dialect, () => dialect.maintenanceTransaction((trx) => scavengeBatch(trx, batchSize, Date.now())));
+        // Another store instance is scavenging this database: it carries the pass.
+        if (batch === undefined) return;
+        removed += batch.removed;
+        yield { position: batch.position, headPosition: batch.headPosition, removed, done: batch.done };
+        if (batch.done) {
+          if (scavengeOptions.reclaimSpace === true && dialect.reclaimSpace) await guard(dialect, () => dialect.reclaimSpace!());
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, pauseMs));
+      }
     },
 
     async getCheckpoint(name) {

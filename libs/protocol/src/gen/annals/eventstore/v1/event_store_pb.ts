@@ -14,7 +14,324 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file annals/eventstore/v1/event_store.proto.
  */
 export const file_annals_eventstore_v1_event_store: GenFile = /*@__PURE__*/
-  fileDesc("CiZhbm5hbHMvZXZlbnRzdG9yZS92MS9ldmVudF9zdG9yZS5wcm90bxIUYW5uYWxzLmV2ZW50c3RvcmUudjEilwEKDUFwcGVuZFJlcXVlc3QSDgoGc3RyZWFtGAEgASgJEjMKBmV2ZW50cxgCIAMoCzIjLmFubmFscy5ldmVudHN0b3JlLnYxLlByb3Bvc2VkRXZlbnQSQQoRZXhwZWN0ZWRfcmV2aXNpb24YAyABKAsyJi5hbm5hbHMuZXZlbnRzdG9yZS52MS5FeHBlY3RlZFJldmlzaW9uImUKDkFwcGVuZFJlc3BvbnNlEhAKCHJldmlzaW9uGAEgASgEEhAKCHBvc2l0aW9uGAIgASgEEi8KC3JlY29yZGVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKSAgoRUmVhZFN0cmVhbVJlcXVlc3QSDgoGc3RyZWFtGAEgASgJEjIKCWRpcmVjdGlvbhgCIAEoDjIfLmFubmFscy5ldmVudHN0b3JlLnYxLkRpcmVjdGlvbhI+CgVzdGFydBgDIAEoCzItLmFubmFscy5ldmVudHN0b3JlLnYxLlJlYWRTdHJlYW1SZXF1ZXN0LlN0YXJ0SAASOgoDZW5kGAQgASgLMisuYW5uYWxzLmV2ZW50c3RvcmUudjEuUmVhZFN0cmVhbVJlcXVlc3QuRW5kSAASEgoIcmV2aXNpb24YBSABKARIABIRCgltYXhfY291bnQYBiABKAQaBwoFU3RhcnQaBQoDRW5kQgYKBGZyb20iSQoSUmVhZFN0cmVhbVJlc3BvbnNlEjMKBmV2ZW50cxgBIAMoCzIjLmFubmFscy5ldmVudHN0b3JlLnYxLlJlY29yZGVkRXZlbnQi+QEKDlJlYWRBbGxSZXF1ZXN0EjIKCWRpcmVjdGlvbhgBIAEoDjIfLmFubmFscy5ldmVudHN0b3JlLnYxLkRpcmVjdGlvbhI7CgVzdGFydBgCIAEoCzIqLmFubmFscy5ldmVudHN0b3JlLnYxLlJlYWRBbGxSZXF1ZXN0LlN0YXJ0SAASNwoDZW5kGAMgASgLMiguYW5uYWxzLmV2ZW50c3RvcmUudjEuUmVhZEFsbFJlcXVlc3QuRW5kSAASEgoIcG9zaXRpb24YBCABKARIABIRCgltYXhfY291bnQYBSABKAQaBwoFU3RhcnQaBQoDRW5kQgYKBGZyb20iRgoPUmVhZEFsbFJlc3BvbnNlEjMKBmV2ZW50cxgBIAMoCzIjLmFubmFscy5ldmVudHN0b3JlLnYxLlJlY29yZGVkRXZlbnQiIgoQR2V0U3RyZWFtUmVxdWVzdBIOCgZzdHJlYW0YASABKAkiZgoRR2V0U3RyZWFtUmVzcG9uc2USDgoGZXhpc3RzGAEgASgIEhUKDWxhc3RfcmV2aXNpb24YAiABKAQSFQoNbGFzdF9wb3NpdGlvbhgDIAEoBBITCgtldmVudF9jb3VudBgEIAEoBCJLChJMaXN0U3RyZWFtc1JlcXVlc3QSDgoGcHJlZml4GAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoDRISCgpwYWdlX3Rva2VuGAMgASgJImQKE0xpc3RTdHJlYW1zUmVzcG9uc2USNAoHc3RyZWFtcxgBIAMoCzIjLmFubmFscy5ldmVudHN0b3JlLnYxLlN0cmVhbVN1bW1hcnkSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIpgBCg1TdHJlYW1TdW1tYXJ5Eg4KBnN0cmVhbRgBIAEoCRIVCg1sYXN0X3JldmlzaW9uGAIgASgEEhUKDWxhc3RfcG9zaXRpb24YAyABKAQSEwoLZXZlbnRfY291bnQYBCABKAQSNAoQbGFzdF9yZWNvcmRlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiSgoSU3Vic2NyaXB0aW9uRmlsdGVyEhsKE2V2ZW50X3R5cGVfcHJlZml4ZXMYASADKAkSFwoPc3RyZWFtX3ByZWZpeGVzGAIgAygJIsIDChBTdWJzY3JpYmVSZXF1ZXN0EhAKBnN0cmVhbRgBIAEoCUgAEhIKCGNhdGVnb3J5GAIgASgJSAASOQoDYWxsGAMgASgLMiouYW5uYWxzLmV2ZW50c3RvcmUudjEuU3Vic2NyaWJlUmVxdWVzdC5BbGxIABI9CgVzdGFydBgEIAEoCzIsLmFubmFscy5ldmVudHN0b3JlLnYxLlN1YnNjcmliZVJlcXVlc3QuU3RhcnRIARI5CgNlbmQYBSABKAsyKi5hbm5hbHMuZXZlbnRzdG9yZS52MS5TdWJzY3JpYmVSZXF1ZXN0LkVuZEgBEhgKDmFmdGVyX3JldmlzaW9uGAYgASgESAESGAoOYWZ0ZXJfcG9zaXRpb24YByABKARIARI4CgZmaWx0ZXIYCCABKAsyKC5hbm5hbHMuZXZlbnRzdG9yZS52MS5TdWJzY3JpcHRpb25GaWx0ZXISHwoXY2hlY2twb2ludF9ldmVyeV9ldmVudHMYCSABKA0SGwoTY2hlY2twb2ludF9ldmVyeV9tcxgKIAEoDRoFCgNBbGwaBwoFU3RhcnQaBQoDRW5kQggKBnRhcmdldEIGCgRmcm9tIvoDChFTdWJzY3JpYmVSZXNwb25zZRJACgZldmVudHMYASABKAsyLi5hbm5hbHMuZXZlbnRzdG9yZS52MS5TdWJzY3JpYmVSZXNwb25zZS5FdmVudHNIABJFCgljYXVnaHRfdXAYAiABKAsyMC5hbm5hbHMuZXZlbnRzdG9yZS52MS5TdWJzY3JpYmVSZXNwb25zZS5DYXVnaHRVcEgAEkgKCmNoZWNrcG9pbnQYAyABKAsyMi5hbm5hbHMuZXZlbnRzdG9yZS52MS5TdWJzY3JpYmVSZXNwb25zZS5DaGVja3BvaW50SAASSQoLZmVsbF9iZWhpbmQYBCABKAsyMi5hbm5hbHMuZXZlbnRzdG9yZS52MS5TdWJzY3JpYmVSZXNwb25zZS5GZWxsQmVoaW5kSAAaPQoGRXZlbnRzEjMKBmV2ZW50cxgBIAMoCzIjLmFubmFscy5ldmVudHN0b3JlLnYxLlJlY29yZGVkRXZlbnQaQAoIQ2F1Z2h0VXASEAoIcG9zaXRpb24YASABKAQSFQoIcmV2aXNpb24YAiABKARIAIgBAUILCglfcmV2aXNpb24aHgoKQ2hlY2twb2ludBIQCghwb3NpdGlvbhgBIAEoBBoeCgpGZWxsQmVoaW5kEhAKCHBvc2l0aW9uGAEgASgEQgYKBGtpbmQibAoUU2V0Q2hlY2twb2ludFJlcXVlc3QSDAoEbmFtZRgBIAEoCRIQCghwb3NpdGlvbhgCIAEoBBIeChFleHBlY3RlZF9wb3NpdGlvbhgDIAEoBEgAiAEBQhQKEl9leHBlY3RlZF9wb3NpdGlvbiIXChVTZXRDaGVja3BvaW50UmVzcG9uc2UiJAoUR2V0Q2hlY2twb2ludFJlcXVlc3QSDAoEbmFtZRgBIAEoCSIfChBHZXRFdmVudHNSZXF1ZXN0EgsKA2lkcxgBIAMoCSJIChFHZXRFdmVudHNSZXNwb25zZRIzCgZldmVudHMYASADKAsyIy5hbm5hbHMuZXZlbnRzdG9yZS52MS5SZWNvcmRlZEV2ZW50ImkKFUdldENoZWNrcG9pbnRSZXNwb25zZRIOCgZleGlzdHMYASABKAgSEAoIcG9zaXRpb24YAiABKAQSLgoKdXBkYXRlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiTwoWTGlzdENoZWNrcG9pbnRzUmVxdWVzdBIOCgZwcmVmaXgYASABKAkSEQoJcGFnZV9zaXplGAIgASgNEhIKCnBhZ2VfdG9rZW4YAyABKAkihwEKF0xpc3RDaGVja3BvaW50c1Jlc3BvbnNlEjwKC2NoZWNrcG9pbnRzGAEgAygLMicuYW5uYWxzLmV2ZW50c3RvcmUudjEuQ2hlY2twb2ludFN1bW1hcnkSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEhUKDWhlYWRfcG9zaXRpb24YAyABKAQiYwoRQ2hlY2twb2ludFN1bW1hcnkSDAoEbmFtZRgBIAEoCRIQCghwb3NpdGlvbhgCIAEoBBIuCgp1cGRhdGVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCITChFHZXRTY2hlbWFzUmVxdWVzdCIxChJHZXRTY2hlbWFzUmVzcG9uc2USGwoTZmlsZV9kZXNjcmlwdG9yX3NldBgBIAEoDDLDCAoKRXZlbnRTdG9yZRJTCgZBcHBlbmQSIy5hbm5hbHMuZXZlbnRzdG9yZS52MS5BcHBlbmRSZXF1ZXN0GiQuYW5uYWxzLmV2ZW50c3RvcmUudjEuQXBwZW5kUmVzcG9uc2USYQoKUmVhZFN0cmVhbRInLmFubmFscy5ldmVudHN0b3JlLnYxLlJlYWRTdHJlYW1SZXF1ZXN0GiguYW5uYWxzLmV2ZW50c3RvcmUudjEuUmVhZFN0cmVhbVJlc3BvbnNlMAESWAoHUmVhZEFsbBIkLmFubmFscy5ldmVudHN0b3JlLnYxLlJlYWRBbGxSZXF1ZXN0GiUuYW5uYWxzLmV2ZW50c3RvcmUudjEuUmVhZEFsbFJlc3BvbnNlMAESXAoJR2V0U3RyZWFtEiYuYW5uYWxzLmV2ZW50c3RvcmUudjEuR2V0U3RyZWFtUmVxdWVzdBonLmFubmFscy5ldmVudHN0b3JlLnYxLkdldFN0cmVhbVJlc3BvbnNlEmIKC0xpc3RTdHJlYW1zEiguYW5uYWxzLmV2ZW50c3RvcmUudjEuTGlzdFN0cmVhbXNSZXF1ZXN0GikuYW5uYWxzLmV2ZW50c3RvcmUudjEuTGlzdFN0cmVhbXNSZXNwb25zZRJeCglTdWJzY3JpYmUSJi5hbm5hbHMuZXZlbnRzdG9yZS52MS5TdWJzY3JpYmVSZXF1ZXN0GicuYW5uYWxzLmV2ZW50c3RvcmUudjEuU3Vic2NyaWJlUmVzcG9uc2UwARJoCg1TZXRDaGVja3BvaW50EiouYW5uYWxzLmV2ZW50c3RvcmUudjEuU2V0Q2hlY2twb2ludFJlcXVlc3QaKy5hbm5hbHMuZXZlbnRzdG9yZS52MS5TZXRDaGVja3BvaW50UmVzcG9uc2USaAoNR2V0Q2hlY2twb2ludBIqLmFubmFscy5ldmVudHN0b3JlLnYxLkdldENoZWNrcG9pbnRSZXF1ZXN0GisuYW5uYWxzLmV2ZW50c3RvcmUudjEuR2V0Q2hlY2twb2ludFJlc3BvbnNlElwKCUdldEV2ZW50cxImLmFubmFscy5ldmVudHN0b3JlLnYxLkdldEV2ZW50c1JlcXVlc3QaJy5hbm5hbHMuZXZlbnRzdG9yZS52MS5HZXRFdmVudHNSZXNwb25zZRJuCg9MaXN0Q2hlY2twb2ludHMSLC5hbm5hbHMuZXZlbnRzdG9yZS52MS5MaXN0Q2hlY2twb2ludHNSZXF1ZXN0Gi0uYW5uYWxzLmV2ZW50c3RvcmUudjEuTGlzdENoZWNrcG9pbnRzUmVzcG9uc2USXwoKR2V0U2NoZW1hcxInLmFubmFscy5ldmVudHN0b3JlLnYxLkdldFNjaGVtYXNSZXF1ZXN0GiguYW5uYWxzLmV2ZW50c3RvcmUudjEuR2V0U2NoZW1hc1Jlc3BvbnNlYgZwcm90bzM", [file_annals_eventstore_v1_event, file_google_protobuf_timestamp]);
+  fileDesc("CiZhbm5hbHMvZXZlbnRzdG9yZS92MS9ldmVudF9zdG9yZS5wcm90bxIUYW5uYWxzLmV2ZW50c3RvcmUudjEiiwIKDlN0cmVhbU1ldGFkYXRhEhYKCW1heF9jb3VudBgBIAEoA0gAiAEBEhwKD21heF9hZ2Vfc2Vjb25kcxgCIAEoA0gBiAEBEhwKD3RydW5jYXRlX2JlZm9yZRgDIAEoA0gCiAEBEkAKBmN1c3RvbRgEIAMoCzIwLmFubmFscy5ldmVudHN0b3JlLnYxLlN0cmVhbU1ldGFkYXRhLkN1c3RvbUVudHJ5Gi0KC0N1c3RvbUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCDAoKX21heF9jb3VudEISChBfbWF4X2FnZV9zZWNvbmRzQhIKEF90cnVuY2F0ZV9iZWZvcmUiqgEKGFNldFN0cmVhbU1ldGFkYXRhUmVxdWVzdBIOCgZzdHJlYW0YASABKAkSNgoIbWV0YWRhdGEYAiABKAsyJC5hbm5hbHMuZXZlbnRzdG9yZS52MS5TdHJlYW1NZXRhZGF0YRInChpleHBlY3RlZF9tZXRhZGF0YV9yZXZpc2lvbhgDIAEoBEgAiAEBQh0KG19leHBlY3RlZF9tZXRhZGF0YV9yZXZpc2lvbiI2ChlTZXRTdHJlYW1NZXRhZGF0YVJlc3BvbnNlEhkKEW1ldGFkYXRhX3JldmlzaW9uGAEgASgEIioKGEdldFN0cmVhbU1ldGFkYXRhUmVxdWVzdBIOCgZzdHJlYW0YASABKAkiwwEKGUdldFN0cmVhbU1ldGFkYXRhUmVzcG9uc2USGQoRbWV0YWRhdGFfcmV2aXNpb24YASABKAQSNgoIbWV0YWRhdGEYAiABKAsyJC5hbm5hbHMuZXZlbnRzdG9yZS52MS5TdHJlYW1NZXRhZGF0YRIPCgdkZWxldGVkGAMgASgIEhIKCnRvbWJzdG9uZWQYBCABKAgSLgoKdXBkYXRlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiewoTRGVsZXRlU3RyZWFtUmVxdWVzdBIOCgZzdHJlYW0YASABKAkSQQoRZXhwZWN0ZWRfcmV2aXNpb24YAiABKAsyJi5hbm5hbHMuZXZlbnRzdG9yZS52MS5FeHBlY3RlZFJldmlzaW9uEhEKCXRvbWJzdG9uZRgDIAEoCCJEChREZWxldGVTdHJlYW1SZXNwb25zZRIaCg1sYXN0X3JldmlzaW9uGAEgASgESACIAQFCEAoOX2xhc3RfcmV2aXNpb24iawoWVG9tYnN0b25lU3RyZWFtUmVxdWVzdBIOCgZzdHJlYW0YASABKAkSQQoRZXhwZWN0ZWRfcmV2aXNpb24YAiABKAsyJi5hbm5hbHMuZXZlbnRzdG9yZS52MS5FeHBlY3RlZFJldmlzaW9uIkcKF1RvbWJzdG9uZVN0cmVhbVJlc3BvbnNlEhoKDWxhc3RfcmV2aXNpb24YASABKARIAIgBAUIQCg5fbGFzdF9yZXZpc2lvbiI8Cg9TY2F2ZW5nZVJlcXVlc3QSEgoKYmF0Y2hfc2l6ZRgBIAEoDRIVCg1yZWNsYWltX3NwYWNlGAIgASgIIloKEFNjYXZlbmdlUmVzcG9uc2USEAoIcG9zaXRpb24YASABKAQSFQoNaGVhZF9wb3NpdGlvbhgCIAEoBBIPCgdyZW1vdmVkGAMgASgEEgwKBGRvbmUYBCABKAgilwEKDUFwcGVuZFJlcXVlc3QSDgoGc3RyZWFtGAEgASgJEjMKBmV2ZW50cxgCIAMoCzIjLmFubmFscy5ldmVudHN0b3JlLnYxLlByb3Bvc2VkRXZlbnQSQQoRZXhwZWN0ZWRfcmV2aXNpb24YAyABKAsyJi5hbm5hbHMuZXZlbnRzdG9yZS52MS5FeHBlY3RlZFJldmlzaW9uImUKDkFwcGVuZFJlc3BvbnNlEhAKCHJldmlzaW9uGAEgASgEEhAKCHBvc2l0aW9uGAIgASgEEi8KC3JlY29yZGVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKSAgoRUmVhZFN0cmVhbVJlcXVlc3QSDgoGc3RyZWFtGAEgASgJEjIKCWRpcmVjdGlvbhgCIAEoDjIfLmFubmFscy5ldmVudHN0b3JlLnYxLkRpcmVjdGlvbhI+CgVzdGFydBgDIAEoCzItLmFubmFscy5ldmVudHN0b3JlLnYxLlJlYWRTdHJlYW1SZXF1ZXN0LlN0YXJ0SAASOgoDZW5kGAQgASgLMisuYW5uYWxzLmV2ZW50c3RvcmUudjEuUmVhZFN0cmVhbVJlcXVlc3QuRW5kSAASEgoIcmV2aXNpb24YBSABKARIABIRCgltYXhfY291bnQYBiABKAQaBwoFU3RhcnQaBQoDRW5kQgYKBGZyb20iSQoSUmVhZFN0cmVhbVJlc3BvbnNlEjMKBmV2ZW50cxgBIAMoCzIjLmFubmFscy5ldmVudHN0b3JlLnYxLlJlY29yZGVkRXZlbnQi+QEKDlJlYWRBbGxSZXF1ZXN0EjIKCWRpcmVjdGlvbhgBIAEoDjIfLmFubmFscy5ldmVudHN0b3JlLnYxLkRpcmVjdGlvbhI7CgVzdGFydBgCIAEoCzIqLmFubmFscy5ldmVudHN0b3JlLnYxLlJlYWRBbGxSZXF1ZXN0LlN0YXJ0SAASNwoDZW5kGAMgASgLMiguYW5uYWxzLmV2ZW50c3RvcmUudjEuUmVhZEFsbFJlcXVlc3QuRW5kSAASEgoIcG9zaXRpb24YBCABKARIABIRCgltYXhfY291bnQYBSABKAQaBwoFU3RhcnQaBQoDRW5kQgYKBGZyb20iRgoPUmVhZEFsbFJlc3BvbnNlEjMKBmV2ZW50cxgBIAMoCzIjLmFubmFscy5ldmVudHN0b3JlLnYxLlJlY29yZGVkRXZlbnQiIgoQR2V0U3RyZWFtUmVxdWVzdBIOCgZzdHJlYW0YASABKAkiZgoRR2V0U3RyZWFtUmVzcG9uc2USDgoGZXhpc3RzGAEgASgIEhUKDWxhc3RfcmV2aXNpb24YAiABKAQSFQoNbGFzdF9wb3NpdGlvbhgDIAEoBBITCgtldmVudF9jb3VudBgEIAEoBCJLChJMaXN0U3RyZWFtc1JlcXVlc3QSDgoGcHJlZml4GAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoDRISCgpwYWdlX3Rva2VuGAMgASgJImQKE0xpc3RTdHJlYW1zUmVzcG9uc2USNAoHc3RyZWFtcxgBIAMoCzIjLmFubmFscy5ldmVudHN0b3JlLnYxLlN0cmVhbVN1bW1hcnkSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIpgBCg1TdHJlYW1TdW1tYXJ5Eg4KBnN0cmVhbRgBIAEoCRIVCg1sYXN0X3JldmlzaW9uGAIgASgEEhUKDWxhc3RfcG9zaXRpb24YAyABKAQSEwoLZXZlbnRfY291bnQYBCABKAQSNAoQbGFzdF9yZWNvcmRlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiSgoSU3Vic2NyaXB0aW9uRmlsdGVyEhsKE2V2ZW50X3R5cGVfcHJlZml4ZXMYASADKAkSFwoPc3RyZWFtX3ByZWZpeGVzGAIgAygJIsIDChBTdWJzY3JpYmVSZXF1ZXN0EhAKBnN0cmVhbRgBIAEoCUgAEhIKCGNhdGVnb3J5GAIgASgJSAASOQoDYWxsGAMgASgLMiouYW5uYWxzLmV2ZW50c3RvcmUudjEuU3Vic2NyaWJlUmVxdWVzdC5BbGxIABI9CgVzdGFydBgEIAEoCzIsLmFubmFscy5ldmVudHN0b3JlLnYxLlN1YnNjcmliZVJlcXVlc3QuU3RhcnRIARI5CgNlbmQYBSABKAsyKi5hbm5hbHMuZXZlbnRzdG9yZS52MS5TdWJzY3JpYmVSZXF1ZXN0LkVuZEgBEhgKDmFmdGVyX3JldmlzaW9uGAYgASgESAESGAoOYWZ0ZXJfcG9zaXRpb24YByABKARIARI4CgZmaWx0ZXIYCCABKAsyKC5hbm5hbHMuZXZlbnRzdG9yZS52MS5TdWJzY3JpcHRpb25GaWx0ZXISHwoXY2hlY2twb2ludF9ldmVyeV9ldmVudHMYCSABKA0SGwoTY2hlY2twb2ludF9ldmVyeV9tcxgKIAEoDRoFCgNBbGwaBwoFU3RhcnQaBQoDRW5kQggKBnRhcmdldEIGCgRmcm9tIvoDChFTdWJzY3JpYmVSZXNwb25zZRJACgZldmVudHMYASABKAsyLi5hbm5hbHMuZXZlbnRzdG9yZS52MS5TdWJzY3JpYmVSZXNwb25zZS5FdmVudHNIABJFCgljYXVnaHRfdXAYAiABKAsyMC5hbm5hbHMuZXZlbnRzdG9yZS52MS5TdWJzY3JpYmVSZXNwb25zZS5DYXVnaHRVcEgAEkgKCmNoZWNrcG9pbnQYAyABKAsyMi5hbm5hbHMuZXZlbnRzdG9yZS52MS5TdWJzY3JpYmVSZXNwb25zZS5DaGVja3BvaW50SAASSQoLZmVsbF9iZWhpbmQYBCABKAsyMi5hbm5hbHMuZXZlbnRzdG9yZS52MS5TdWJzY3JpYmVSZXNwb25zZS5GZWxsQmVoaW5kSAAaPQoGRXZlbnRzEjMKBmV2ZW50cxgBIAMoCzIjLmFubmFscy5ldmVudHN0b3JlLnYxLlJlY29yZGVkRXZlbnQaQAoIQ2F1Z2h0VXASEAoIcG9zaXRpb24YASABKAQSFQoIcmV2aXNpb24YAiABKARIAIgBAUILCglfcmV2aXNpb24aHgoKQ2hlY2twb2ludBIQCghwb3NpdGlvbhgBIAEoBBoeCgpGZWxsQmVoaW5kEhAKCHBvc2l0aW9uGAEgASgEQgYKBGtpbmQibAoUU2V0Q2hlY2twb2ludFJlcXVlc3QSDAoEbmFtZRgBIAEoCRIQCghwb3NpdGlvbhgCIAEoBBIeChFleHBlY3RlZF9wb3NpdGlvbhgDIAEoBEgAiAEBQhQKEl9leHBlY3RlZF9wb3NpdGlvbiIXChVTZXRDaGVja3BvaW50UmVzcG9uc2UiJAoUR2V0Q2hlY2twb2ludFJlcXVlc3QSDAoEbmFtZRgBIAEoCSIfChBHZXRFdmVudHNSZXF1ZXN0EgsKA2lkcxgBIAMoCSJIChFHZXRFdmVudHNSZXNwb25zZRIzCgZldmVudHMYASADKAsyIy5hbm5hbHMuZXZlbnRzdG9yZS52MS5SZWNvcmRlZEV2ZW50ImkKFUdldENoZWNrcG9pbnRSZXNwb25zZRIOCgZleGlzdHMYASABKAgSEAoIcG9zaXRpb24YAiABKAQSLgoKdXBkYXRlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiTwoWTGlzdENoZWNrcG9pbnRzUmVxdWVzdBIOCgZwcmVmaXgYASABKAkSEQoJcGFnZV9zaXplGAIgASgNEhIKCnBhZ2VfdG9rZW4YAyABKAkihwEKF0xpc3RDaGVja3BvaW50c1Jlc3BvbnNlEjwKC2NoZWNrcG9pbnRzGAEgAygLMicuYW5uYWxzLmV2ZW50c3RvcmUudjEuQ2hlY2twb2ludFN1bW1hcnkSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEhUKDWhlYWRfcG9zaXRpb24YAyABKAQiYwoRQ2hlY2twb2ludFN1bW1hcnkSDAoEbmFtZRgBIAEoCRIQCghwb3NpdGlvbhgCIAEoBBIuCgp1cGRhdGVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCITChFHZXRTY2hlbWFzUmVxdWVzdCIxChJHZXRTY2hlbWFzUmVzcG9uc2USGwoTZmlsZV9kZXNjcmlwdG9yX3NldBgBIAEoDDLjDAoKRXZlbnRTdG9yZRJTCgZBcHBlbmQSIy5hbm5hbHMuZXZlbnRzdG9yZS52MS5BcHBlbmRSZXF1ZXN0GiQuYW5uYWxzLmV2ZW50c3RvcmUudjEuQXBwZW5kUmVzcG9uc2USYQoKUmVhZFN0cmVhbRInLmFubmFscy5ldmVudHN0b3JlLnYxLlJlYWRTdHJlYW1SZXF1ZXN0GiguYW5uYWxzLmV2ZW50c3RvcmUudjEuUmVhZFN0cmVhbVJlc3BvbnNlMAESWAoHUmVhZEFsbBIkLmFubmFscy5ldmVudHN0b3JlLnYxLlJlYWRBbGxSZXF1ZXN0GiUuYW5uYWxzLmV2ZW50c3RvcmUudjEuUmVhZEFsbFJlc3BvbnNlMAESXAoJR2V0U3RyZWFtEiYuYW5uYWxzLmV2ZW50c3RvcmUudjEuR2V0U3RyZWFtUmVxdWVzdBonLmFubmFscy5ldmVudHN0b3JlLnYxLkdldFN0cmVhbVJlc3BvbnNlEmIKC0xpc3RTdHJlYW1zEiguYW5uYWxzLmV2ZW50c3RvcmUudjEuTGlzdFN0cmVhbXNSZXF1ZXN0GikuYW5uYWxzLmV2ZW50c3RvcmUudjEuTGlzdFN0cmVhbXNSZXNwb25zZRJeCglTdWJzY3JpYmUSJi5hbm5hbHMuZXZlbnRzdG9yZS52MS5TdWJzY3JpYmVSZXF1ZXN0GicuYW5uYWxzLmV2ZW50c3RvcmUudjEuU3Vic2NyaWJlUmVzcG9uc2UwARJoCg1TZXRDaGVja3BvaW50EiouYW5uYWxzLmV2ZW50c3RvcmUudjEuU2V0Q2hlY2twb2ludFJlcXVlc3QaKy5hbm5hbHMuZXZlbnRzdG9yZS52MS5TZXRDaGVja3BvaW50UmVzcG9uc2USaAoNR2V0Q2hlY2twb2ludBIqLmFubmFscy5ldmVudHN0b3JlLnYxLkdldENoZWNrcG9pbnRSZXF1ZXN0GisuYW5uYWxzLmV2ZW50c3RvcmUudjEuR2V0Q2hlY2twb2ludFJlc3BvbnNlElwKCUdldEV2ZW50cxImLmFubmFscy5ldmVudHN0b3JlLnYxLkdldEV2ZW50c1JlcXVlc3QaJy5hbm5hbHMuZXZlbnRzdG9yZS52MS5HZXRFdmVudHNSZXNwb25zZRJuCg9MaXN0Q2hlY2twb2ludHMSLC5hbm5hbHMuZXZlbnRzdG9yZS52MS5MaXN0Q2hlY2twb2ludHNSZXF1ZXN0Gi0uYW5uYWxzLmV2ZW50c3RvcmUudjEuTGlzdENoZWNrcG9pbnRzUmVzcG9uc2USXwoKR2V0U2NoZW1hcxInLmFubmFscy5ldmVudHN0b3JlLnYxLkdldFNjaGVtYXNSZXF1ZXN0GiguYW5uYWxzLmV2ZW50c3RvcmUudjEuR2V0U2NoZW1hc1Jlc3BvbnNlEnQKEVNldFN0cmVhbU1ldGFkYXRhEi4uYW5uYWxzLmV2ZW50c3RvcmUudjEuU2V0U3RyZWFtTWV0YWRhdGFSZXF1ZXN0Gi8uYW5uYWxzLmV2ZW50c3RvcmUudjEuU2V0U3RyZWFtTWV0YWRhdGFSZXNwb25zZRJ0ChFHZXRTdHJlYW1NZXRhZGF0YRIuLmFubmFscy5ldmVudHN0b3JlLnYxLkdldFN0cmVhbU1ldGFkYXRhUmVxdWVzdBovLmFubmFscy5ldmVudHN0b3JlLnYxLkdldFN0cmVhbU1ldGFkYXRhUmVzcG9uc2USZQoMRGVsZXRlU3RyZWFtEikuYW5uYWxzLmV2ZW50c3RvcmUudjEuRGVsZXRlU3RyZWFtUmVxdWVzdBoqLmFubmFscy5ldmVudHN0b3JlLnYxLkRlbGV0ZVN0cmVhbVJlc3BvbnNlEm4KD1RvbWJzdG9uZVN0cmVhbRIsLmFubmFscy5ldmVudHN0b3JlLnYxLlRvbWJzdG9uZVN0cmVhbVJlcXVlc3QaLS5hbm5hbHMuZXZlbnRzdG9yZS52MS5Ub21ic3RvbmVTdHJlYW1SZXNwb25zZRJbCghTY2F2ZW5nZRIlLmFubmFscy5ldmVudHN0b3JlLnYxLlNjYXZlbmdlUmVxdWVzdBomLmFubmFscy5ldmVudHN0b3JlLnYxLlNjYXZlbmdlUmVzcG9uc2UwAWIGcHJvdG8z", [file_annals_eventstore_v1_event, file_google_protobuf_timestamp]);
+
+/**
+ * What a stream keeps. Events that break a rule read as gone at once and are
+ * removed by the scavenger. Signed so that a negative value is refused
+ * (INVALID_ARGUMENT with an InvalidField detail) rather than wrapped.
+ *
+ * @generated from message annals.eventstore.v1.StreamMetadata
+ */
+export type StreamMetadata = Message<"annals.eventstore.v1.StreamMetadata"> & {
+  /**
+   * Keep only the last this many events (at least 1). Unset: no limit.
+   *
+   * @generated from field: optional int64 max_count = 1;
+   */
+  maxCount?: bigint | undefined;
+
+  /**
+   * Keep only events committed less than this many seconds ago (at least 1).
+   * Unset: no limit.
+   *
+   * @generated from field: optional int64 max_age_seconds = 2;
+   */
+  maxAgeSeconds?: bigint | undefined;
+
+  /**
+   * Hide every event before this revision. Unset: none.
+   *
+   * @generated from field: optional int64 truncate_before = 3;
+   */
+  truncateBefore?: bigint | undefined;
+
+  /**
+   * Free-form string entries (at most 128, values of at most 4,096 characters).
+   *
+   * @generated from field: map<string, string> custom = 4;
+   */
+  custom: { [key: string]: string };
+};
+
+/**
+ * Describes the message annals.eventstore.v1.StreamMetadata.
+ * Use `create(StreamMetadataSchema)` to create a new message.
+ */
+export const StreamMetadataSchema: GenMessage<StreamMetadata> = /*@__PURE__*/
+  messageDesc(file_annals_eventstore_v1_event_store, 0);
+
+/**
+ * @generated from message annals.eventstore.v1.SetStreamMetadataRequest
+ */
+export type SetStreamMetadataRequest = Message<"annals.eventstore.v1.SetStreamMetadataRequest"> & {
+  /**
+   * @generated from field: string stream = 1;
+   */
+  stream: string;
+
+  /**
+   * @generated from field: annals.eventstore.v1.StreamMetadata metadata = 2;
+   */
+  metadata?: StreamMetadata | undefined;
+
+  /**
+   * Compare-and-set: when present, the metadata is set only if it is at this
+   * metadata revision now (never set: 0); otherwise the call answers
+   * FAILED_PRECONDITION with a WrongExpectedMetadataRevision detail.
+   *
+   * @generated from field: optional uint64 expected_metadata_revision = 3;
+   */
+  expectedMetadataRevision?: bigint | undefined;
+};
+
+/**
+ * Describes the message annals.eventstore.v1.SetStreamMetadataRequest.
+ * Use `create(SetStreamMetadataRequestSchema)` to create a new message.
+ */
+export const SetStreamMetadataRequestSchema: GenMessage<SetStreamMetadataRequest> = /*@__PURE__*/
+  messageDesc(file_annals_eventstore_v1_event_store, 1);
+
+/**
+ * @generated from message annals.eventstore.v1.SetStreamMetadataResponse
+ */
+export type SetStreamMetadataResponse = Message<"annals.eventstore.v1.SetStreamMetadataResponse"> & {
+  /**
+   * The metadata's revision after the call (1 after the first).
+   *
+   * @generated from field: uint64 metadata_revision = 1;
+   */
+  metadataRevision: bigint;
+};
+
+/**
+ * Describes the message annals.eventstore.v1.SetStreamMetadataResponse.
+ * Use `create(SetStreamMetadataResponseSchema)` to create a new message.
+ */
+export const SetStreamMetadataResponseSchema: GenMessage<SetStreamMetadataResponse> = /*@__PURE__*/
+  messageDesc(file_annals_eventstore_v1_event_store, 2);
+
+/**
+ * @generated from message annals.eventstore.v1.GetStreamMetadataRequest
+ */
+export type GetStreamMetadataRequest = Message<"annals.eventstore.v1.GetStreamMetadataRequest"> & {
+  /**
+   * @generated from field: string stream = 1;
+   */
+  stream: string;
+};
+
+/**
+ * Describes the message annals.eventstore.v1.GetStreamMetadataRequest.
+ * Use `create(GetStreamMetadataRequestSchema)` to create a new message.
+ */
+export const GetStreamMetadataRequestSchema: GenMessage<GetStreamMetadataRequest> = /*@__PURE__*/
+  messageDesc(file_annals_eventstore_v1_event_store, 3);
+
+/**
+ * @generated from message annals.eventstore.v1.GetStreamMetadataResponse
+ */
+export type GetStreamMetadataResponse = Message<"annals.eventstore.v1.GetStreamMetadataResponse"> & {
+  /**
+   * 0 when the metadata was never set.
+   *
+   * @generated from field: uint64 metadata_revision = 1;
+   */
+  metadataRevision: bigint;
+
+  /**
+   * @generated from field: annals.eventstore.v1.StreamMetadata metadata = 2;
+   */
+  metadata?: StreamMetadata | undefined;
+
+  /**
+   * Soft-deleted, and not written to since.
+   *
+   * @generated from field: bool deleted = 3;
+   */
+  deleted: boolean;
+
+  /**
+   * @generated from field: bool tombstoned = 4;
+   */
+  tombstoned: boolean;
+
+  /**
+   * When the metadata or the state last changed; unset when never.
+   *
+   * @generated from field: google.protobuf.Timestamp updated_at = 5;
+   */
+  updatedAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message annals.eventstore.v1.GetStreamMetadataResponse.
+ * Use `create(GetStreamMetadataResponseSchema)` to create a new message.
+ */
+export const GetStreamMetadataResponseSchema: GenMessage<GetStreamMetadataResponse> = /*@__PURE__*/
+  messageDesc(file_annals_eventstore_v1_event_store, 4);
+
+/**
+ * @generated from message annals.eventstore.v1.DeleteStreamRequest
+ */
+export type DeleteStreamRequest = Message<"annals.eventstore.v1.DeleteStreamRequest"> & {
+  /**
+   * @generated from field: string stream = 1;
+   */
+  stream: string;
+
+  /**
+   * Unset means "any" (a soft delete still needs the stream to exist: NOT_FOUND
+   * with a StreamNotFound detail otherwise).
+   *
+   * @generated from field: annals.eventstore.v1.ExpectedRevision expected_revision = 2;
+   */
+  expectedRevision?: ExpectedRevision | undefined;
+
+  /**
+   * Tombstone instead of a soft delete: the name is dead for ever.
+   *
+   * @generated from field: bool tombstone = 3;
+   */
+  tombstone: boolean;
+};
+
+/**
+ * Describes the message annals.eventstore.v1.DeleteStreamRequest.
+ * Use `create(DeleteStreamRequestSchema)` to create a new message.
+ */
+export const DeleteStreamRequestSchema: GenMessage<DeleteStreamRequest> = /*@__PURE__*/
+  messageDesc(file_annals_eventstore_v1_event_store, 5);
+
+/**
+ * @generated from message annals.eventstore.v1.DeleteStreamResponse
+ */
+export type DeleteStreamResponse = Message<"annals.eventstore.v1.DeleteStreamResponse"> & {
+  /**
+   * The stream's last revision when it was deleted; unset when it never had an event.
+   *
+   * @generated from field: optional uint64 last_revision = 1;
+   */
+  lastRevision?: bigint | undefined;
+};
+
+/**
+ * Describes the message annals.eventstore.v1.DeleteStreamResponse.
+ * Use `create(DeleteStreamResponseSchema)` to create a new message.
+ */
+export const DeleteStreamResponseSchema: GenMessage<DeleteStreamResponse> = /*@__PURE__*/
+  messageDesc(file_annals_eventstore_v1_event_store, 6);
+
+/**
+ * @generated from message annals.eventstore.v1.TombstoneStreamRequest
+ */
+export type TombstoneStreamRequest = Message<"annals.eventstore.v1.TombstoneStreamRequest"> & {
+  /**
+   * @generated from field: string stream = 1;
+   */
+  stream: string;
+
+  /**
+   * Unset means "any".
+   *
+   * @generated from field: annals.eventstore.v1.ExpectedRevision expected_revision = 2;
+   */
+  expectedRevision?: ExpectedRevision | undefined;
+};
+
+/**
+ * Describes the message annals.eventstore.v1.TombstoneStreamRequest.
+ * Use `create(TombstoneStreamRequestSchema)` to create a new message.
+ */
+export const TombstoneStreamRequestSchema: GenMessage<TombstoneStreamRequest> = /*@__PURE__*/
+  messageDesc(file_annals_eventstore_v1_event_store, 7);
+
+/**
+ * @generated from message annals.eventstore.v1.TombstoneStreamResponse
+ */
+export type TombstoneStreamResponse = Message<"annals.eventstore.v1.TombstoneStreamResponse"> & {
+  /**
+   * The stream's last revision when it was tombstoned; unset when it never had an event.
+   *
+   * @generated from field: optional uint64 last_revision = 1;
+   */
+  lastRevision?: bigint | undefined;
+};
+
+/**
+ * Describes the message annals.eventstore.v1.TombstoneStreamResponse.
+ * Use `create(TombstoneStreamResponseSchema)` to create a new message.
+ */
+export const TombstoneStreamResponseSchema: GenMessage<TombstoneStreamResponse> = /*@__PURE__*/
+  messageDesc(file_annals_eventstore_v1_event_store, 8);
+
+/**
+ * @generated from message annals.eventstore.v1.ScavengeRequest
+ */
+export type ScavengeRequest = Message<"annals.eventstore.v1.ScavengeRequest"> & {
+  /**
+   * Positions examined per transaction; 0 means the server's setting.
+   *
+   * @generated from field: uint32 batch_size = 1;
+   */
+  batchSize: number;
+
+  /**
+   * At the end of the pass, give the freed space back to the file system (SQLite:
+   * a full VACUUM, which holds up appends while it runs).
+   *
+   * @generated from field: bool reclaim_space = 2;
+   */
+  reclaimSpace: boolean;
+};
+
+/**
+ * Describes the message annals.eventstore.v1.ScavengeRequest.
+ * Use `create(ScavengeRequestSchema)` to create a new message.
+ */
+export const ScavengeRequestSchema: GenMessage<ScavengeRequest> = /*@__PURE__*/
+  messageDesc(file_annals_eventstore_v1_event_store, 9);
+
+/**
+ * @generated from message annals.eventstore.v1.ScavengeResponse
+ */
+export type ScavengeResponse = Message<"annals.eventstore.v1.ScavengeResponse"> & {
+  /**
+   * Every position up to this one was examined.
+   *
+   * @generated from field: uint64 position = 1;
+   */
+  position: bigint;
+
+  /**
+   * The last position of the log when the batch ran.
+   *
+   * @generated from field: uint64 head_position = 2;
+   */
+  headPosition: bigint;
+
+  /**
+   * Events removed by this pass so far.
+   *
+   * @generated from field: uint64 removed = 3;
+   */
+  removed: bigint;
+
+  /**
+   * The pass reached the head. A pass that another server instance is running
+   * ends at once without a `done` message.
+   *
+   * @generated from field: bool done = 4;
+   */
+  done: boolean;
+};
+
+/**
+ * Describes the message annals.eventstore.v1.ScavengeResponse.
+ * Use `create(ScavengeResponseSchema)` to create a new message.
+ */
+export const ScavengeResponseSchema: GenMessage<ScavengeResponse> = /*@__PURE__*/
+  messageDesc(file_annals_eventstore_v1_event_store, 10);
 
 /**
  * @generated from message annals.eventstore.v1.AppendRequest
@@ -43,7 +360,7 @@ export type AppendRequest = Message<"annals.eventstore.v1.AppendRequest"> & {
  * Use `create(AppendRequestSchema)` to create a new message.
  */
 export const AppendRequestSchema: GenMessage<AppendRequest> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 0);
+  messageDesc(file_annals_eventstore_v1_event_store, 11);
 
 /**
  * @generated from message annals.eventstore.v1.AppendResponse
@@ -78,7 +395,7 @@ export type AppendResponse = Message<"annals.eventstore.v1.AppendResponse"> & {
  * Use `create(AppendResponseSchema)` to create a new message.
  */
 export const AppendResponseSchema: GenMessage<AppendResponse> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 1);
+  messageDesc(file_annals_eventstore_v1_event_store, 12);
 
 /**
  * @generated from message annals.eventstore.v1.ReadStreamRequest
@@ -133,7 +450,7 @@ export type ReadStreamRequest = Message<"annals.eventstore.v1.ReadStreamRequest"
  * Use `create(ReadStreamRequestSchema)` to create a new message.
  */
 export const ReadStreamRequestSchema: GenMessage<ReadStreamRequest> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 2);
+  messageDesc(file_annals_eventstore_v1_event_store, 13);
 
 /**
  * @generated from message annals.eventstore.v1.ReadStreamRequest.Start
@@ -146,7 +463,7 @@ export type ReadStreamRequest_Start = Message<"annals.eventstore.v1.ReadStreamRe
  * Use `create(ReadStreamRequest_StartSchema)` to create a new message.
  */
 export const ReadStreamRequest_StartSchema: GenMessage<ReadStreamRequest_Start> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 2, 0);
+  messageDesc(file_annals_eventstore_v1_event_store, 13, 0);
 
 /**
  * @generated from message annals.eventstore.v1.ReadStreamRequest.End
@@ -159,7 +476,7 @@ export type ReadStreamRequest_End = Message<"annals.eventstore.v1.ReadStreamRequ
  * Use `create(ReadStreamRequest_EndSchema)` to create a new message.
  */
 export const ReadStreamRequest_EndSchema: GenMessage<ReadStreamRequest_End> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 2, 1);
+  messageDesc(file_annals_eventstore_v1_event_store, 13, 1);
 
 /**
  * @generated from message annals.eventstore.v1.ReadStreamResponse
@@ -178,7 +495,7 @@ export type ReadStreamResponse = Message<"annals.eventstore.v1.ReadStreamRespons
  * Use `create(ReadStreamResponseSchema)` to create a new message.
  */
 export const ReadStreamResponseSchema: GenMessage<ReadStreamResponse> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 3);
+  messageDesc(file_annals_eventstore_v1_event_store, 14);
 
 /**
  * @generated from message annals.eventstore.v1.ReadAllRequest
@@ -228,7 +545,7 @@ export type ReadAllRequest = Message<"annals.eventstore.v1.ReadAllRequest"> & {
  * Use `create(ReadAllRequestSchema)` to create a new message.
  */
 export const ReadAllRequestSchema: GenMessage<ReadAllRequest> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 4);
+  messageDesc(file_annals_eventstore_v1_event_store, 15);
 
 /**
  * @generated from message annals.eventstore.v1.ReadAllRequest.Start
@@ -241,7 +558,7 @@ export type ReadAllRequest_Start = Message<"annals.eventstore.v1.ReadAllRequest.
  * Use `create(ReadAllRequest_StartSchema)` to create a new message.
  */
 export const ReadAllRequest_StartSchema: GenMessage<ReadAllRequest_Start> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 4, 0);
+  messageDesc(file_annals_eventstore_v1_event_store, 15, 0);
 
 /**
  * @generated from message annals.eventstore.v1.ReadAllRequest.End
@@ -254,7 +571,7 @@ export type ReadAllRequest_End = Message<"annals.eventstore.v1.ReadAllRequest.En
  * Use `create(ReadAllRequest_EndSchema)` to create a new message.
  */
 export const ReadAllRequest_EndSchema: GenMessage<ReadAllRequest_End> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 4, 1);
+  messageDesc(file_annals_eventstore_v1_event_store, 15, 1);
 
 /**
  * @generated from message annals.eventstore.v1.ReadAllResponse
@@ -273,7 +590,7 @@ export type ReadAllResponse = Message<"annals.eventstore.v1.ReadAllResponse"> & 
  * Use `create(ReadAllResponseSchema)` to create a new message.
  */
 export const ReadAllResponseSchema: GenMessage<ReadAllResponse> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 5);
+  messageDesc(file_annals_eventstore_v1_event_store, 16);
 
 /**
  * @generated from message annals.eventstore.v1.GetStreamRequest
@@ -290,7 +607,7 @@ export type GetStreamRequest = Message<"annals.eventstore.v1.GetStreamRequest"> 
  * Use `create(GetStreamRequestSchema)` to create a new message.
  */
 export const GetStreamRequestSchema: GenMessage<GetStreamRequest> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 6);
+  messageDesc(file_annals_eventstore_v1_event_store, 17);
 
 /**
  * @generated from message annals.eventstore.v1.GetStreamResponse
@@ -328,7 +645,7 @@ export type GetStreamResponse = Message<"annals.eventstore.v1.GetStreamResponse"
  * Use `create(GetStreamResponseSchema)` to create a new message.
  */
 export const GetStreamResponseSchema: GenMessage<GetStreamResponse> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 7);
+  messageDesc(file_annals_eventstore_v1_event_store, 18);
 
 /**
  * @generated from message annals.eventstore.v1.ListStreamsRequest
@@ -361,7 +678,7 @@ export type ListStreamsRequest = Message<"annals.eventstore.v1.ListStreamsReques
  * Use `create(ListStreamsRequestSchema)` to create a new message.
  */
 export const ListStreamsRequestSchema: GenMessage<ListStreamsRequest> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 8);
+  messageDesc(file_annals_eventstore_v1_event_store, 19);
 
 /**
  * @generated from message annals.eventstore.v1.ListStreamsResponse
@@ -387,7 +704,7 @@ export type ListStreamsResponse = Message<"annals.eventstore.v1.ListStreamsRespo
  * Use `create(ListStreamsResponseSchema)` to create a new message.
  */
 export const ListStreamsResponseSchema: GenMessage<ListStreamsResponse> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 9);
+  messageDesc(file_annals_eventstore_v1_event_store, 20);
 
 /**
  * One stream's state.
@@ -434,7 +751,7 @@ export type StreamSummary = Message<"annals.eventstore.v1.StreamSummary"> & {
  * Use `create(StreamSummarySchema)` to create a new message.
  */
 export const StreamSummarySchema: GenMessage<StreamSummary> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 10);
+  messageDesc(file_annals_eventstore_v1_event_store, 21);
 
 /**
  * Narrows a subscription. An event passes when its type starts with one of
@@ -460,7 +777,7 @@ export type SubscriptionFilter = Message<"annals.eventstore.v1.SubscriptionFilte
  * Use `create(SubscriptionFilterSchema)` to create a new message.
  */
 export const SubscriptionFilterSchema: GenMessage<SubscriptionFilter> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 11);
+  messageDesc(file_annals_eventstore_v1_event_store, 22);
 
 /**
  * @generated from message annals.eventstore.v1.SubscribeRequest
@@ -562,7 +879,7 @@ export type SubscribeRequest = Message<"annals.eventstore.v1.SubscribeRequest"> 
  * Use `create(SubscribeRequestSchema)` to create a new message.
  */
 export const SubscribeRequestSchema: GenMessage<SubscribeRequest> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 12);
+  messageDesc(file_annals_eventstore_v1_event_store, 23);
 
 /**
  * @generated from message annals.eventstore.v1.SubscribeRequest.All
@@ -575,7 +892,7 @@ export type SubscribeRequest_All = Message<"annals.eventstore.v1.SubscribeReques
  * Use `create(SubscribeRequest_AllSchema)` to create a new message.
  */
 export const SubscribeRequest_AllSchema: GenMessage<SubscribeRequest_All> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 12, 0);
+  messageDesc(file_annals_eventstore_v1_event_store, 23, 0);
 
 /**
  * @generated from message annals.eventstore.v1.SubscribeRequest.Start
@@ -588,7 +905,7 @@ export type SubscribeRequest_Start = Message<"annals.eventstore.v1.SubscribeRequ
  * Use `create(SubscribeRequest_StartSchema)` to create a new message.
  */
 export const SubscribeRequest_StartSchema: GenMessage<SubscribeRequest_Start> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 12, 1);
+  messageDesc(file_annals_eventstore_v1_event_store, 23, 1);
 
 /**
  * @generated from message annals.eventstore.v1.SubscribeRequest.End
@@ -601,7 +918,7 @@ export type SubscribeRequest_End = Message<"annals.eventstore.v1.SubscribeReques
  * Use `create(SubscribeRequest_EndSchema)` to create a new message.
  */
 export const SubscribeRequest_EndSchema: GenMessage<SubscribeRequest_End> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 12, 2);
+  messageDesc(file_annals_eventstore_v1_event_store, 23, 2);
 
 /**
  * @generated from message annals.eventstore.v1.SubscribeResponse
@@ -642,7 +959,7 @@ export type SubscribeResponse = Message<"annals.eventstore.v1.SubscribeResponse"
  * Use `create(SubscribeResponseSchema)` to create a new message.
  */
 export const SubscribeResponseSchema: GenMessage<SubscribeResponse> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 13);
+  messageDesc(file_annals_eventstore_v1_event_store, 24);
 
 /**
  * Events of the target, in position order.
@@ -661,7 +978,7 @@ export type SubscribeResponse_Events = Message<"annals.eventstore.v1.SubscribeRe
  * Use `create(SubscribeResponse_EventsSchema)` to create a new message.
  */
 export const SubscribeResponse_EventsSchema: GenMessage<SubscribeResponse_Events> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 13, 0);
+  messageDesc(file_annals_eventstore_v1_event_store, 24, 0);
 
 /**
  * Sent once: the history is delivered; what follows is live.
@@ -690,7 +1007,7 @@ export type SubscribeResponse_CaughtUp = Message<"annals.eventstore.v1.Subscribe
  * Use `create(SubscribeResponse_CaughtUpSchema)` to create a new message.
  */
 export const SubscribeResponse_CaughtUpSchema: GenMessage<SubscribeResponse_CaughtUp> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 13, 1);
+  messageDesc(file_annals_eventstore_v1_event_store, 24, 1);
 
 /**
  * Every position up to this one has been scanned and nothing more matched:
@@ -710,7 +1027,7 @@ export type SubscribeResponse_Checkpoint = Message<"annals.eventstore.v1.Subscri
  * Use `create(SubscribeResponse_CheckpointSchema)` to create a new message.
  */
 export const SubscribeResponse_CheckpointSchema: GenMessage<SubscribeResponse_Checkpoint> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 13, 2);
+  messageDesc(file_annals_eventstore_v1_event_store, 24, 2);
 
 /**
  * The subscriber read more slowly than events arrived: the server stopped
@@ -731,7 +1048,7 @@ export type SubscribeResponse_FellBehind = Message<"annals.eventstore.v1.Subscri
  * Use `create(SubscribeResponse_FellBehindSchema)` to create a new message.
  */
 export const SubscribeResponse_FellBehindSchema: GenMessage<SubscribeResponse_FellBehind> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 13, 3);
+  messageDesc(file_annals_eventstore_v1_event_store, 24, 3);
 
 /**
  * @generated from message annals.eventstore.v1.SetCheckpointRequest
@@ -765,7 +1082,7 @@ export type SetCheckpointRequest = Message<"annals.eventstore.v1.SetCheckpointRe
  * Use `create(SetCheckpointRequestSchema)` to create a new message.
  */
 export const SetCheckpointRequestSchema: GenMessage<SetCheckpointRequest> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 14);
+  messageDesc(file_annals_eventstore_v1_event_store, 25);
 
 /**
  * @generated from message annals.eventstore.v1.SetCheckpointResponse
@@ -778,7 +1095,7 @@ export type SetCheckpointResponse = Message<"annals.eventstore.v1.SetCheckpointR
  * Use `create(SetCheckpointResponseSchema)` to create a new message.
  */
 export const SetCheckpointResponseSchema: GenMessage<SetCheckpointResponse> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 15);
+  messageDesc(file_annals_eventstore_v1_event_store, 26);
 
 /**
  * @generated from message annals.eventstore.v1.GetCheckpointRequest
@@ -795,7 +1112,7 @@ export type GetCheckpointRequest = Message<"annals.eventstore.v1.GetCheckpointRe
  * Use `create(GetCheckpointRequestSchema)` to create a new message.
  */
 export const GetCheckpointRequestSchema: GenMessage<GetCheckpointRequest> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 16);
+  messageDesc(file_annals_eventstore_v1_event_store, 27);
 
 /**
  * @generated from message annals.eventstore.v1.GetEventsRequest
@@ -815,7 +1132,7 @@ export type GetEventsRequest = Message<"annals.eventstore.v1.GetEventsRequest"> 
  * Use `create(GetEventsRequestSchema)` to create a new message.
  */
 export const GetEventsRequestSchema: GenMessage<GetEventsRequest> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 17);
+  messageDesc(file_annals_eventstore_v1_event_store, 28);
 
 /**
  * @generated from message annals.eventstore.v1.GetEventsResponse
@@ -834,7 +1151,7 @@ export type GetEventsResponse = Message<"annals.eventstore.v1.GetEventsResponse"
  * Use `create(GetEventsResponseSchema)` to create a new message.
  */
 export const GetEventsResponseSchema: GenMessage<GetEventsResponse> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 18);
+  messageDesc(file_annals_eventstore_v1_event_store, 29);
 
 /**
  * @generated from message annals.eventstore.v1.GetCheckpointResponse
@@ -865,7 +1182,7 @@ export type GetCheckpointResponse = Message<"annals.eventstore.v1.GetCheckpointR
  * Use `create(GetCheckpointResponseSchema)` to create a new message.
  */
 export const GetCheckpointResponseSchema: GenMessage<GetCheckpointResponse> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 19);
+  messageDesc(file_annals_eventstore_v1_event_store, 30);
 
 /**
  * @generated from message annals.eventstore.v1.ListCheckpointsRequest
@@ -898,7 +1215,7 @@ export type ListCheckpointsRequest = Message<"annals.eventstore.v1.ListCheckpoin
  * Use `create(ListCheckpointsRequestSchema)` to create a new message.
  */
 export const ListCheckpointsRequestSchema: GenMessage<ListCheckpointsRequest> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 20);
+  messageDesc(file_annals_eventstore_v1_event_store, 31);
 
 /**
  * @generated from message annals.eventstore.v1.ListCheckpointsResponse
@@ -932,7 +1249,7 @@ export type ListCheckpointsResponse = Message<"annals.eventstore.v1.ListCheckpoi
  * Use `create(ListCheckpointsResponseSchema)` to create a new message.
  */
 export const ListCheckpointsResponseSchema: GenMessage<ListCheckpointsResponse> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 21);
+  messageDesc(file_annals_eventstore_v1_event_store, 32);
 
 /**
  * One stored checkpoint.
@@ -963,7 +1280,7 @@ export type CheckpointSummary = Message<"annals.eventstore.v1.CheckpointSummary"
  * Use `create(CheckpointSummarySchema)` to create a new message.
  */
 export const CheckpointSummarySchema: GenMessage<CheckpointSummary> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 22);
+  messageDesc(file_annals_eventstore_v1_event_store, 33);
 
 /**
  * @generated from message annals.eventstore.v1.GetSchemasRequest
@@ -976,7 +1293,7 @@ export type GetSchemasRequest = Message<"annals.eventstore.v1.GetSchemasRequest"
  * Use `create(GetSchemasRequestSchema)` to create a new message.
  */
 export const GetSchemasRequestSchema: GenMessage<GetSchemasRequest> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 23);
+  messageDesc(file_annals_eventstore_v1_event_store, 34);
 
 /**
  * @generated from message annals.eventstore.v1.GetSchemasResponse
@@ -997,7 +1314,7 @@ export type GetSchemasResponse = Message<"annals.eventstore.v1.GetSchemasRespons
  * Use `create(GetSchemasResponseSchema)` to create a new message.
  */
 export const GetSchemasResponseSchema: GenMessage<GetSchemasResponse> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 24);
+  messageDesc(file_annals_eventstore_v1_event_store, 35);
 
 /**
  * The generic event store: streams of immutable events and the global log ($all).
@@ -1120,6 +1437,61 @@ export const EventStore: GenService<{
     methodKind: "unary";
     input: typeof GetSchemasRequestSchema;
     output: typeof GetSchemasResponseSchema;
+  },
+  /**
+   * Sets a stream's retention (max count, max age, truncate before) and custom
+   * metadata, replacing what was set, durably and one metadata revision up. Reads
+   * honour it at once; the scavenger removes what it hides. Revisions never change.
+   *
+   * @generated from rpc annals.eventstore.v1.EventStore.SetStreamMetadata
+   */
+  setStreamMetadata: {
+    methodKind: "unary";
+    input: typeof SetStreamMetadataRequestSchema;
+    output: typeof SetStreamMetadataResponseSchema;
+  },
+  /**
+   * Reads a stream's metadata and lifecycle state.
+   *
+   * @generated from rpc annals.eventstore.v1.EventStore.GetStreamMetadata
+   */
+  getStreamMetadata: {
+    methodKind: "unary";
+    input: typeof GetStreamMetadataRequestSchema;
+    output: typeof GetStreamMetadataResponseSchema;
+  },
+  /**
+   * Soft-deletes a stream (it reads as not found; an append recreates it, its
+   * revisions continuing after the last one), or tombstones it (`tombstone`).
+   *
+   * @generated from rpc annals.eventstore.v1.EventStore.DeleteStream
+   */
+  deleteStream: {
+    methodKind: "unary";
+    input: typeof DeleteStreamRequestSchema;
+    output: typeof DeleteStreamResponseSchema;
+  },
+  /**
+   * Tombstones a stream: its name is dead for ever. The same as DeleteStream with
+   * `tombstone` set.
+   *
+   * @generated from rpc annals.eventstore.v1.EventStore.TombstoneStream
+   */
+  tombstoneStream: {
+    methodKind: "unary";
+    input: typeof TombstoneStreamRequestSchema;
+    output: typeof TombstoneStreamResponseSchema;
+  },
+  /**
+   * Administration: runs a scavenge pass now (what reads hide is removed from the
+   * database), streaming its progress after each batch.
+   *
+   * @generated from rpc annals.eventstore.v1.EventStore.Scavenge
+   */
+  scavenge: {
+    methodKind: "server_streaming";
+    input: typeof ScavengeRequestSchema;
+    output: typeof ScavengeResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_annals_eventstore_v1_event_store, 0);
