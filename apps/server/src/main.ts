@@ -46,6 +46,7 @@ export async function serve(config: ServerConfig): Promise<void> {
       maxConcurrentStreams: config.maxConcurrentStreams,
       maxStreamResets: config.maxStreamResets,
     },
+    scavenge: { intervalMs: config.scavengeIntervalMs, batchSize: config.scavengeBatchSize, pauseMs: config.scavengePauseMs },
   }).catch(async (error: unknown) => {
     await bound.close();
     await store.close();
