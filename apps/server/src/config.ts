@@ -61,6 +61,8 @@ export interface ServerConfig {
   scavengeBatchSize: number;
   /** Pause between scavenge transactions, ms. */
   scavengePauseMs: number;
+  /** File holding the master key that wraps data subjects' keys; empty: none. */
+  masterKeyFile: string;
 }
 
 type Kind = "integer" | "string" | "boolean" | readonly string[];
@@ -106,6 +108,7 @@ export const settings: readonly Setting[] = [
   { key: "scavengeIntervalMs", flag: "scavenge-interval-ms", env: "ANNALS_SCAVENGE_INTERVAL_MS", kind: "integer", default: 300_000, min: 0, max: 86_400_000, description: "pause between background scavenge passes, which remove the events that stream metadata, deletes and tombstones hide; 0 turns them off (the Scavenge RPC still runs a pass)" },
   { key: "scavengeBatchSize", flag: "scavenge-batch-size", env: "ANNALS_SCAVENGE_BATCH_SIZE", kind: "integer", default: 1_000, min: 1, max: 1_000_000, description: "positions one scavenge transaction examines" },
   { key: "scavengePauseMs", flag: "scavenge-pause-ms", env: "ANNALS_SCAVENGE_PAUSE_MS", kind: "integer", default: 10, min: 0, max: 60_000, description: "pause between scavenge transactions, so that appends keep their latency" },
+  { key: "masterKeyFile", flag: "master-key-file", env: "ANNALS_MASTER_KEY_FILE", kind: "string", default: "", description: "file holding the 32-byte master key (raw, or 64 hex digits: `openssl rand -hex 32`) that wraps each data subject's key; without it, events naming a data subject (metadata `$data_subject`) are refused" },
 ];
 
 export class ConfigError extends Error {

@@ -1,6 +1,7 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { create } from "@bufbuild/protobuf";
 import {
+  DataSubjectError,
   InvalidInputError,
   LimitExceededError,
   StorageFullError,
@@ -12,6 +13,7 @@ import {
   WrongExpectedRevisionError,
 } from "@annals/store";
 import {
+  DataSubjectRefusedSchema,
   InvalidFieldSchema,
   StreamNotFoundSchema,
   StreamTombstonedSchema,
@@ -31,6 +33,7 @@ export type BugReporter = (error: unknown) => void;
  * - stream metadata not at the expected metadata revision → FAILED_PRECONDITION, with a WrongExpectedMetadataRevision detail
  * - a tombstoned stream → NOT_FOUND when read, FAILED_PRECONDITION when written, with a StreamTombstoned detail
  * - deleting a stream that does not exist → NOT_FOUND, with a StreamNotFound detail
+ * - an append for a forgotten data subject, or one without a master key → FAILED_PRECONDITION, with a DataSubjectRefused detail
  * - malformed input → INVALID_ARGUMENT, with an InvalidField detail
  * - an append over the size limits → RESOURCE_EXHAUSTED, with an InvalidField detail
  * - database unreachable or server closing → UNAVAILABLE (the database's own words stay in the log)
@@ -64,6 +67,10 @@ export function toConnectError(error: unknown, reportBug: BugReporter): ConnectE
     const detail = create(StreamTombstonedSchema, { stream: error.stream });
     const code = error.operation === "read" ? Code.NotFound : Code.FailedPrecondition;
     return new ConnectError(error.message, code, undefined, [{ desc: StreamTombstonedSchema, value: detail }]);
+  }
+  if (error instanceof DataSubjectError) {
+    const detail = create(DataSubjectRefusedSchema, { subject: error.subject, reason: error.reason });
+    return new ConnectError(error.message, Code.FailedPrecondition, undefined, [{ desc: DataSubjectRefusedSchema, value: detail }]);
   }
   if (error instanceof StreamNotFoundError) {
     const detail = create(StreamNotFoundSchema, { stream: error.stream });

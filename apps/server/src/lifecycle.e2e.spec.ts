@@ -1,9 +1,10 @@
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import {
+  DataSubjectRefusedSchema,
   EventStore,
   InvalidFieldSchema,
   StreamNotFoundSchema,
@@ -135,6 +136,33 @@ describe("stream lifecycle over gRPC", () => {
       expect(row.count).toBeLessThanOrEqual(6);
     } finally {
       db.close();
+    }
+  });
+});
+
+describe("ForgetSubject over gRPC", () => {
+  it("erases the subject's events (erased set, no data), refuses its appends with a DataSubjectRefused detail", async () => {
+    const test = await startTestServer({ storeOptions: { masterKey: randomBytes(32) } });
+    try {
+      const client = createClient(EventStore, createGrpcTransport({ baseUrl: test.url }));
+      const data = new TextEncoder().encode("ada's phone number");
+      await client.append({ stream: "person-ada", events: [{ id: randomUUID(), type: "test.Registered", data, metadata: { $data_subject: "ada" } }] });
+      const [before] = (await drain(client.readStream({ stream: "person-ada" }))).flatMap((batch) => batch.events);
+      expect(before).toMatchObject({ data, erased: false });
+      expect(await client.forgetSubject({ subject: "ada" })).toMatchObject({ keyDestroyed: true });
+      for (const events of [
+        (await drain(client.readStream({ stream: "person-ada" }))).flatMap((batch) => batch.events),
+        (await drain(client.readAll({}))).flatMap((batch) => batch.events),
+        (await client.getEvents({ ids: [before!.id] })).events,
+      ]) {
+        expect(events[0]).toMatchObject({ id: before!.id, type: "test.Registered", revision: 0n, position: 1n, erased: true, data: new Uint8Array(0) });
+      }
+      const refused = await refusal(client.append({ stream: "person-ada", events: [{ id: randomUUID(), type: "test.Moved", data, metadata: { $data_subject: "ada" } }] }));
+      expect(Code[refused.code]).toBe("FailedPrecondition");
+      expect(refused.findDetails(DataSubjectRefusedSchema)[0]?.subject).toBe("ada");
+      expect(Code[(await refusal(client.forgetSubject({ subject: "" }))).code]).toBe("InvalidArgument");
+    } finally {
+      await test.stop();
     }
   });
 });

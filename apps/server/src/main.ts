@@ -4,6 +4,7 @@ import { ConfigError, loadConfig, type ServerConfig } from "./config.js";
 import { createLogger } from "./logger.js";
 import { readSchemaFiles } from "./schemas/schema-set.js";
 import { startServer } from "./server.js";
+import { readMasterKey } from "./master-key.js";
 
 /**
  * Binds the port, opens the store, serves until SIGINT/SIGTERM. The port comes
@@ -13,12 +14,14 @@ export async function serve(config: ServerConfig): Promise<void> {
   const logger = createLogger({ level: config.logLevel, pretty: config.logFormat === "auto" ? undefined : config.logFormat === "pretty" });
   // Before the port and the database: an unreadable schemas file stops the start at once.
   const schemas = readSchemaFiles(config.schemas.split(",").map((path) => path.trim()).filter((path) => path !== ""));
+  const masterKey = readMasterKey(config.masterKeyFile);
   const bound = await bindPort(config.port, config.host);
   const store = await openEventStore({
     database: config.db,
     sqliteDriver: config.sqliteDriver,
     sqliteSynchronous: config.sqliteSynchronous,
     postgresPoolSize: config.pgPoolSize,
+    masterKey,
     limits: { maxEventsPerAppend: config.maxEventsPerAppend, maxAppendBytes: config.maxAppendBytes, maxMetadataEntries: config.maxMetadataEntries },
   }).catch(async (error: unknown) => {
     await bound.close();

@@ -68,6 +68,7 @@ export function toWireEvent(event: RecordedEvent): WireRecordedEvent {
     revision: BigInt(event.revision),
     position: BigInt(event.position),
     recordedAt: timestampFromMs(event.recordedAt),
+    erased: event.erased === true,
   });
 }
 

@@ -75,6 +75,18 @@ export class StreamNotFoundError extends StoreError {
   }
 }
 
+/** An event names a data subject that cannot be encrypted for: forgotten, or the server has no master key. */
+export class DataSubjectError extends StoreError {
+  readonly kind = "data-subject";
+  constructor(
+    readonly subject: string,
+    readonly reason: string,
+  ) {
+    super(`data subject "${subject}": ${reason}`);
+    this.name = "DataSubjectError";
+  }
+}
+
 /** An input was malformed. */
 export class InvalidInputError extends StoreError {
   readonly kind = "invalid-input";

@@ -32,7 +32,19 @@ export interface RecordedEvent {
   position: number;
   /** Commit time, milliseconds since the Unix epoch. */
   recordedAt: number;
+  /**
+   * True when the event's data subject was forgotten (`forgetSubject`): `data` is
+   * empty; type, ids, revision, position, time and metadata stay.
+   */
+  erased?: boolean;
 }
+
+/**
+ * The reserved metadata key naming an event's data subject: the store encrypts the
+ * event's data with that subject's key before it reaches the database, and
+ * `forgetSubject` makes every such event read back erased.
+ */
+export const dataSubjectKey = "$data_subject";
 
 export interface AppendResult {
   /** The stream's last revision after the append. */
@@ -271,6 +283,12 @@ export interface EventStore {
    * Yields progress after each batch. Safe with many store instances on one database.
    */
   scavenge(options?: ScavengeOptions): AsyncIterable<ScavengeProgress>;
+  /**
+   * Destroys the data subject's key: every event naming that subject reads back
+   * erased from then on, on every instance, after restarts; later appends naming
+   * it are refused. Answers false when the subject had no key (it is retired all the same).
+   */
+  forgetSubject(subject: string): Promise<boolean>;
   /** What open subscriptions hold right now. */
   subscriptionStats(): SubscriptionStats;
   /** Waits for queued appends to commit, then closes the database. */

@@ -22,7 +22,9 @@ export type {
   StreamInfo,
   StreamSummary,
 } from "./event-store.js";
+export { dataSubjectKey } from "./event-store.js";
 export {
+  DataSubjectError,
   InvalidInputError,
   LimitExceededError,
   StorageFullError,

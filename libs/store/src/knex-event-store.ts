@@ -18,6 +18,7 @@ import { deleteStream } from "./sql/delete-stream.js";
 import { scavengeBatch } from "./sql/scavenge-batch.js";
 import { readStreamMetadataRow, streamHeadRevision, toStreamMetadataRecord } from "./sql/stream-metadata.js";
 import { StreamTombstonedError } from "./errors.js";
+import { createSubjectCipher } from "./crypto/subject-cipher.js";
 import { createCommitNotifier } from "./subscriptions/commit-notifier.js";
 import { createSubscription, createSubscriptionGauge, type SubscriptionSource } from "./subscriptions/subscription.js";
 import {
@@ -52,6 +53,11 @@ export interface KnexEventStoreOptions {
   maxPageBytes?: number;
   /** Most events gathered into one transaction. Default 20,000. */
   maxBatchEvents?: number;
+  /**
+   * 32 bytes: the key that wraps each data subject's key (AES-256-GCM). Without it,
+   * an event naming a data subject (`dataSubjectKey`) is refused.
+   */
+  masterKey?: Uint8Array;
 }
 
 /** Runs `read` and turns a lost or full database into the store's errors (`toStoreError`). */
@@ -99,6 +105,7 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
   const subscriptions = createSubscriptionGauge();
   const closing = new AbortController();
   await guard(dialect, () => migrateToLatest(dialect));
+  const cipher = createSubjectCipher(dialect, options.masterKey);
 
   // Commits by other processes on the same database (PostgreSQL) wake subscriptions,
   // which then read the new events from the database.
@@ -144,7 +151,7 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
       const last = page.events[page.events.length - 1];
       if (last === undefined) return;
       remaining -= page.events.length;
-      yield page.events;
+      yield await guard(dialect, () => cipher.reveal(page.events));
       if (!page.more) return;
       from = next(last);
       if (from < 0) return;
@@ -156,11 +163,12 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
     limits,
 
     async appendToStream(stream, events, appendOptions) {
-      const command = {
+      const valid = {
         stream: validateStreamName(stream, limits),
         events: validateEvents(events, limits),
         expected: validateExpectedRevision(appendOptions?.expectedRevision ?? "any"),
       };
+      const command = { ...valid, events: await guard(dialect, () => cipher.sealEvents(valid.events)) };
       return writes.append(command);
     },
 
@@ -231,7 +239,7 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
       if (ids.length > maxEventIdsPerLookup) throw new LimitExceededError("ids", `${ids.length} ids exceed the limit of ${maxEventIdsPerLookup} per lookup`);
       const valid = [...new Set(ids.map((id, index) => validateEventId(id, `ids[${index}]`)))];
       if (valid.length === 0) return [];
-      return guard(dialect, () => getEvents(dialect.reader, valid, limits.maxAppendBytes, Date.now()));
+      return guard(dialect, async () => cipher.reveal(await getEvents(dialect.reader, valid, limits.maxAppendBytes, Date.now())));
     },
 
     poolStats() {
@@ -246,7 +254,19 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
     },
 
     subscribe(subscribeOptions) {
-      return createSubscription(subscriptionSource, subscriptions, subscribeOptions);
+      const subscription = createSubscription(subscriptionSource, subscriptions, subscribeOptions);
+      async function* revealed() {
+        for await (const message of subscription) {
+          if (message.kind !== "events") {
+            yield message;
+            continue;
+          }
+          // The same message when nothing was sealed: every subscriber of one commit keeps sharing its array.
+          const events = await guard(dialect, () => cipher.reveal(message.events));
+          yield events === message.events ? message : { ...message, events };
+        }
+      }
+      return { [Symbol.asyncIterator]: () => revealed(), close: () => subscription.close() };
     },
 
     async setCheckpoint(name, position, checkpointOptions = {}) {
@@ -296,6 +316,11 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
         }
         await new Promise((resolve) => setTimeout(resolve, pauseMs));
       }
+    },
+
+    async forgetSubject(subject) {
+      validateText(subject, "subject", 1, 256);
+      return guard(dialect, () => cipher.forget(subject));
     },
 
     async getCheckpoint(name) {

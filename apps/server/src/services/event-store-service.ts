@@ -128,6 +128,10 @@ export function createEventStoreService(options: EventStoreServiceOptions): Serv
       return { lastRevision: lastRevision < 0 ? undefined : BigInt(lastRevision) };
     },
 
+    async forgetSubject(request) {
+      return { keyDestroyed: await store.forgetSubject(request.subject) };
+    },
+
     async *scavenge(request, context) {
       const progress = store.scavenge({ batchSize: request.batchSize || options.scavengeBatchSize, reclaimSpace: request.reclaimSpace, signal: context.signal });
       for await (const step of progress) {

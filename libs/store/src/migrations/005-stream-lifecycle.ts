@@ -5,7 +5,9 @@ import type { Migration } from "./migration.js";
  * Stream lifecycle: each stream's retention metadata (max count, max age, truncate
  * before, custom entries; versioned for compare-and-set), its soft deletion and its
  * tombstone (`stream_metadata`), and where the scavenger is in its pass over the log
- * (`scavenge_progress`), so that a pass resumes after a restart.
+ * (`scavenge_progress`), so that a pass resumes after a restart; and the keys of
+ * data subjects (`subject_keys`), each wrapped by the server's master key, never
+ * in clear, and emptied when the subject is forgotten.
  *
  * `hide_before` is derived: the first revision a read may show (the larger of
  * `truncate_before` and the revision after the last one at deletion), so that the
@@ -33,8 +35,16 @@ export const streamLifecycleMigration: Migration = {
       table.bigInteger("removed").notNullable();
       table.bigInteger("updated_at").notNullable();
     });
+    await knex.schema.createTable("subject_keys", (table) => {
+      table.string("subject", 256).primary();
+      // Null once the subject is forgotten: its events read back erased.
+      table.binary("wrapped_key").nullable();
+      table.bigInteger("created_at").notNullable();
+      table.bigInteger("forgotten_at").nullable();
+    });
   },
   async down(knex: Knex) {
+    await knex.schema.dropTable("subject_keys");
     await knex.schema.dropTable("scavenge_progress");
     await knex.schema.dropTable("stream_metadata");
   },

@@ -5,6 +5,14 @@ from typing import ClassVar as _ClassVar, Mapping as _Mapping, Optional as _Opti
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class DataSubjectRefused(_message.Message):
+    __slots__ = ["reason", "subject"]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_FIELD_NUMBER: _ClassVar[int]
+    reason: str
+    subject: str
+    def __init__(self, subject: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
 class InvalidField(_message.Message):
     __slots__ = ["field", "reason"]
     FIELD_FIELD_NUMBER: _ClassVar[int]

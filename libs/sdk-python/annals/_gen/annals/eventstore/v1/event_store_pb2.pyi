@@ -53,6 +53,18 @@ class DeleteStreamResponse(_message.Message):
     last_revision: int
     def __init__(self, last_revision: _Optional[int] = ...) -> None: ...
 
+class ForgetSubjectRequest(_message.Message):
+    __slots__ = ["subject"]
+    SUBJECT_FIELD_NUMBER: _ClassVar[int]
+    subject: str
+    def __init__(self, subject: _Optional[str] = ...) -> None: ...
+
+class ForgetSubjectResponse(_message.Message):
+    __slots__ = ["key_destroyed"]
+    KEY_DESTROYED_FIELD_NUMBER: _ClassVar[int]
+    key_destroyed: bool
+    def __init__(self, key_destroyed: bool = ...) -> None: ...
+
 class GetCheckpointRequest(_message.Message):
     __slots__ = ["name"]
     NAME_FIELD_NUMBER: _ClassVar[int]

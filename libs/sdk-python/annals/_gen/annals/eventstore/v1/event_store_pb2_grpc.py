@@ -95,6 +95,11 @@ class EventStoreStub(object):
                 request_serializer=annals_dot_eventstore_dot_v1_dot_event__store__pb2.ScavengeRequest.SerializeToString,
                 response_deserializer=annals_dot_eventstore_dot_v1_dot_event__store__pb2.ScavengeResponse.FromString,
                 )
+        self.ForgetSubject = channel.unary_unary(
+                '/annals.eventstore.v1.EventStore/ForgetSubject',
+                request_serializer=annals_dot_eventstore_dot_v1_dot_event__store__pb2.ForgetSubjectRequest.SerializeToString,
+                response_deserializer=annals_dot_eventstore_dot_v1_dot_event__store__pb2.ForgetSubjectResponse.FromString,
+                )
 
 
 class EventStoreServicer(object):
@@ -224,6 +229,16 @@ class EventStoreServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ForgetSubject(self, request, context):
+        """Right to be forgotten: destroys the data subject's key. Every event whose
+        metadata names the subject ("$data_subject") reads back with `erased` set and
+        no data, on every server instance and after restarts; later appends naming
+        the subject answer FAILED_PRECONDITION.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_EventStoreServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -306,6 +321,11 @@ def add_EventStoreServicer_to_server(servicer, server):
                     servicer.Scavenge,
                     request_deserializer=annals_dot_eventstore_dot_v1_dot_event__store__pb2.ScavengeRequest.FromString,
                     response_serializer=annals_dot_eventstore_dot_v1_dot_event__store__pb2.ScavengeResponse.SerializeToString,
+            ),
+            'ForgetSubject': grpc.unary_unary_rpc_method_handler(
+                    servicer.ForgetSubject,
+                    request_deserializer=annals_dot_eventstore_dot_v1_dot_event__store__pb2.ForgetSubjectRequest.FromString,
+                    response_serializer=annals_dot_eventstore_dot_v1_dot_event__store__pb2.ForgetSubjectResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -587,5 +607,22 @@ class EventStore(object):
         return grpc.experimental.unary_stream(request, target, '/annals.eventstore.v1.EventStore/Scavenge',
             annals_dot_eventstore_dot_v1_dot_event__store__pb2.ScavengeRequest.SerializeToString,
             annals_dot_eventstore_dot_v1_dot_event__store__pb2.ScavengeResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ForgetSubject(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/annals.eventstore.v1.EventStore/ForgetSubject',
+            annals_dot_eventstore_dot_v1_dot_event__store__pb2.ForgetSubjectRequest.SerializeToString,
+            annals_dot_eventstore_dot_v1_dot_event__store__pb2.ForgetSubjectResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
