@@ -20,7 +20,7 @@ import { readStreamMetadataRow, streamHeadRevision, toStreamMetadataRecord } fro
 import { StreamTombstonedError } from "./errors.js";
 import { createSubjectCipher } from "./crypto/subject-cipher.js";
 import { createCommitNotifier } from "./subscriptions/commit-notifier.js";
-import { createSubscription, createSubscriptionGauge, type SubscriptionSource } from "./subscriptions/subscription.js";
+import { createSubscription, createSubscriptionGauge, type SubscriptionMessage, type SubscriptionSource } from "./subscriptions/subscription.js";
 import {
   validateCheckpointName,
   validateEventId,
@@ -255,18 +255,20 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
 
     subscribe(subscribeOptions) {
       const subscription = createSubscription(subscriptionSource, subscriptions, subscribeOptions);
-      async function* revealed() {
-        for await (const message of subscription) {
-          if (message.kind !== "events") {
-            yield message;
-            continue;
-          }
+      const inner = subscription[Symbol.asyncIterator]();
+      // Not a generator: its return() must end the subscription even while a next() waits.
+      const iterator: AsyncIterator<SubscriptionMessage> = {
+        async next() {
+          const result = await inner.next();
+          if (result.done || result.value.kind !== "events") return result;
+          const message = result.value;
           // The same message when nothing was sealed: every subscriber of one commit keeps sharing its array.
           const events = await guard(dialect, () => cipher.reveal(message.events));
-          yield events === message.events ? message : { ...message, events };
-        }
-      }
-      return { [Symbol.asyncIterator]: () => revealed(), close: () => subscription.close() };
+          return { done: false, value: events === message.events ? message : { ...message, events } };
+        },
+        return: () => inner.return!(),
+      };
+      return { [Symbol.asyncIterator]: () => iterator, close: () => subscription.close() };
     },
 
     async setCheckpoint(name, position, checkpointOptions = {}) {
