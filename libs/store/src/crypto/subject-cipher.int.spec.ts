@@ -28,6 +28,17 @@ async function subscribed(store: EventStore): Promise<RecordedEvent[]> {
   return events;
 }
 
+/** A subject's wrapped key as stored, read straight from the SQLite file. */
+async function wrappedKeyOf(database: string, subject: string): Promise<Buffer> {
+  const { default: Database } = await import("better-sqlite3");
+  const db = new Database(database, { readonly: true });
+  try {
+    return (db.prepare("select wrapped_key from subject_keys where subject = ?").get(subject) as { wrapped_key: Buffer }).wrapped_key;
+  } finally {
+    db.close();
+  }
+}
+
 interface Backend {
   name: string;
   open(masterKey?: Uint8Array): Promise<{ options: OpenEventStoreOptions; cleanup(): Promise<void>; folder?: string }>;
@@ -82,7 +93,12 @@ for (const backend of backends) {
       expect(readBack.every((event) => event.erased === undefined)).toBe(true);
       expect((await subscribed(store)).map((event) => decoder.decode(event.data))).toEqual([secret, "public", "bob's"]);
 
+      const wrappedKey = fixture.folder === undefined ? undefined : await wrappedKeyOf(join(fixture.folder, "annals.db"), "ada");
       expect(await store.forgetSubject("ada")).toBe(true);
+      if (fixture.folder !== undefined) {
+        // While the store is open, its WAL included: the wrapped key was overwritten in place and is gone from the log.
+        for (const file of readdirSync(fixture.folder)) expect(readFileSync(join(fixture.folder, file)).includes(wrappedKey!), file).toBe(false);
+      }
       const other = await open();
       for (const reader of [store, other]) {
         const events = await collect(reader.readAll());
@@ -113,6 +129,7 @@ for (const backend of backends) {
           const bytes = readFileSync(join(fixture.folder, file));
           expect(bytes.includes(Buffer.from(secret)), file).toBe(false);
           expect(bytes.includes(Buffer.from("bob's")), file).toBe(false);
+          expect(bytes.includes(wrappedKey!), file).toBe(false);
         }
       }
     });

@@ -112,7 +112,10 @@ export function createSubjectCipher(dialect: Dialect, masterKey: Uint8Array | un
 
     async forget(subject) {
       appendKeys.delete(subject);
-      return dialect.writeTransaction((trx) => forgetSubjectKey(trx, subject, Date.now()));
+      const destroyed = await dialect.writeTransaction((trx) => forgetSubjectKey(trx, subject, Date.now()));
+      // The wrapped key must not linger in SQLite's WAL either.
+      await dialect.flushLog?.();
+      return destroyed;
     },
   };
 }

@@ -31,6 +31,12 @@ export interface Dialect {
    * PostgreSQL: appends do not wait for it.
    */
   maintenanceTransaction<T>(work: (trx: Knex) => Promise<T>): Promise<T | undefined>;
+  /**
+   * Makes what was just overwritten leave the database's log (SQLite: a WAL checkpoint
+   * that truncates it; deleted content is zeroed by `secure_delete`); absent when
+   * the database keeps no such log of its own in reach.
+   */
+  flushLog?(): Promise<void>;
   /** Gives the space of removed events back to the file system (SQLite: VACUUM); absent when the database does it itself. */
   reclaimSpace?(): Promise<void>;
   /** Reads pages of events on the reader pool, the backend's fastest way. */

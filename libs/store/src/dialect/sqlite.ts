@@ -158,6 +158,14 @@ export function createSqliteDialect(options: SqliteOptions): Dialect {
     maintenanceTransaction(work) {
       return this.writeTransaction(work);
     },
+    flushLog() {
+      const turn = writeTurns.then(async () => {
+        verify();
+        await writer.raw("PRAGMA wal_checkpoint(TRUNCATE)");
+      });
+      writeTurns = turn.catch(() => undefined);
+      return turn;
+    },
     reclaimSpace() {
       // VACUUM runs outside any transaction, in the writer's turn; a full checkpoint
       // then truncates the WAL, so removed events stay in neither file.
