@@ -3,6 +3,7 @@ import { defaultUrl, serverAddress } from "./client.js";
 import { appendCommand } from "./commands/append.js";
 import { exportCommand } from "./commands/export.js";
 import { importCommand } from "./commands/import.js";
+import { lifecycleCommands } from "./commands/lifecycle.js";
 import { readCommand } from "./commands/read.js";
 import { serveCommand } from "./commands/serve.js";
 import { streamsCommand } from "./commands/streams.js";
@@ -36,6 +37,7 @@ export function createProgram(): Command {
   streamsCommand(program);
   exportCommand(program);
   importCommand(program);
+  lifecycleCommands(program);
   program.addHelpText(
     "after",
     `

@@ -57,6 +57,14 @@ export interface ServerConfig {
   maxConcurrentStreams: number;
   /** Most streams a client may reset on one connection within 10 s. */
   maxStreamResets: number;
+  /** Pause between background scavenge passes, ms; 0: none. */
+  scavengeIntervalMs: number;
+  /** Positions a scavenge transaction examines. */
+  scavengeBatchSize: number;
+  /** Pause between scavenge transactions, ms. */
+  scavengePauseMs: number;
+  /** File holding the master key that wraps data subjects' keys; empty: none. */
+  masterKeyFile: string;
 }
 
 type Kind = "integer" | "string" | "boolean" | readonly string[];
@@ -100,6 +108,10 @@ export const settings: readonly Setting[] = [
   { key: "maxConnections", flag: "max-connections", env: "ANNALS_MAX_CONNECTIONS", kind: "integer", default: connection.maxConnections, min: 1, max: 1_000_000, description: "most connections open at once; more are refused (HTTP/1.1 503, HTTP/2 GOAWAY REFUSED_STREAM); keep below the open-file limit (ulimit -n)" },
   { key: "maxConcurrentStreams", flag: "max-concurrent-streams", env: "ANNALS_MAX_CONCURRENT_STREAMS", kind: "integer", default: connection.maxConcurrentStreams, min: 1, max: 100_000, description: "most HTTP/2 streams (calls, subscriptions) open at once on one connection" },
   { key: "maxStreamResets", flag: "max-stream-resets", env: "ANNALS_MAX_STREAM_RESETS", kind: "integer", default: connection.maxStreamResets, min: 1, max: 1_000_000, description: "most streams a client may reset on one connection within 10 s; past that, GOAWAY ENHANCE_YOUR_CALM and close (rapid reset)" },
+  { key: "scavengeIntervalMs", flag: "scavenge-interval-ms", env: "ANNALS_SCAVENGE_INTERVAL_MS", kind: "integer", default: 300_000, min: 0, max: 86_400_000, description: "pause between background scavenge passes, which remove the events that stream metadata, deletes and tombstones hide; 0 turns them off (the Scavenge RPC still runs a pass)" },
+  { key: "scavengeBatchSize", flag: "scavenge-batch-size", env: "ANNALS_SCAVENGE_BATCH_SIZE", kind: "integer", default: 1_000, min: 1, max: 1_000_000, description: "positions one scavenge transaction examines" },
+  { key: "scavengePauseMs", flag: "scavenge-pause-ms", env: "ANNALS_SCAVENGE_PAUSE_MS", kind: "integer", default: 10, min: 0, max: 60_000, description: "pause between scavenge transactions, so that appends keep their latency" },
+  { key: "masterKeyFile", flag: "master-key-file", env: "ANNALS_MASTER_KEY_FILE", kind: "string", default: "", description: "file holding the 32-byte master key (raw, or 64 hex digits: `openssl rand -hex 32`) that wraps each data subject's key; without it, events naming a data subject (metadata `$data_subject`) are refused" },
 ];
 
 export class ConfigError extends Error {

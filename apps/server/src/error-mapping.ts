@@ -1,14 +1,26 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { create } from "@bufbuild/protobuf";
 import {
+  DataSubjectError,
   InvalidInputError,
   LimitExceededError,
   StorageFullError,
   StoreUnavailableError,
+  StreamNotFoundError,
+  StreamTombstonedError,
   WrongExpectedCheckpointError,
+  WrongExpectedMetadataRevisionError,
   WrongExpectedRevisionError,
 } from "@annals/store";
-import { InvalidFieldSchema, WrongExpectedCheckpointSchema, WrongExpectedRevisionSchema } from "@annals/protocol";
+import {
+  DataSubjectRefusedSchema,
+  InvalidFieldSchema,
+  StreamNotFoundSchema,
+  StreamTombstonedSchema,
+  WrongExpectedCheckpointSchema,
+  WrongExpectedMetadataRevisionSchema,
+  WrongExpectedRevisionSchema,
+} from "@annals/protocol";
 import { toWireExpectedRevision } from "./wire.js";
 
 /** Where the server reports errors that are bugs (mapped to INTERNAL). */
@@ -18,6 +30,10 @@ export type BugReporter = (error: unknown) => void;
  * The one place where typed store errors become gRPC codes:
  * - wrong expected revision → FAILED_PRECONDITION, with a WrongExpectedRevision detail
  * - a checkpoint not at the expected position → FAILED_PRECONDITION, with a WrongExpectedCheckpoint detail
+ * - stream metadata not at the expected metadata revision → FAILED_PRECONDITION, with a WrongExpectedMetadataRevision detail
+ * - a tombstoned stream → NOT_FOUND when read, FAILED_PRECONDITION when written, with a StreamTombstoned detail
+ * - deleting a stream that does not exist → NOT_FOUND, with a StreamNotFound detail
+ * - an append for a forgotten data subject, or one without a master key → FAILED_PRECONDITION, with a DataSubjectRefused detail
  * - malformed input → INVALID_ARGUMENT, with an InvalidField detail
  * - an append over the size limits → RESOURCE_EXHAUSTED, with an InvalidField detail
  * - database unreachable or server closing → UNAVAILABLE (the database's own words stay in the log)
@@ -38,6 +54,27 @@ export function toConnectError(error: unknown, reportBug: BugReporter): ConnectE
   if (error instanceof WrongExpectedCheckpointError) {
     const detail = create(WrongExpectedCheckpointSchema, { name: error.checkpoint, expectedPosition: BigInt(error.expected), actualPosition: BigInt(error.actual) });
     return new ConnectError(error.message, Code.FailedPrecondition, undefined, [{ desc: WrongExpectedCheckpointSchema, value: detail }]);
+  }
+  if (error instanceof WrongExpectedMetadataRevisionError) {
+    const detail = create(WrongExpectedMetadataRevisionSchema, {
+      stream: error.stream,
+      expectedMetadataRevision: BigInt(error.expected),
+      actualMetadataRevision: BigInt(error.actual),
+    });
+    return new ConnectError(error.message, Code.FailedPrecondition, undefined, [{ desc: WrongExpectedMetadataRevisionSchema, value: detail }]);
+  }
+  if (error instanceof StreamTombstonedError) {
+    const detail = create(StreamTombstonedSchema, { stream: error.stream });
+    const code = error.operation === "read" ? Code.NotFound : Code.FailedPrecondition;
+    return new ConnectError(error.message, code, undefined, [{ desc: StreamTombstonedSchema, value: detail }]);
+  }
+  if (error instanceof DataSubjectError) {
+    const detail = create(DataSubjectRefusedSchema, { subject: error.subject, reason: error.reason });
+    return new ConnectError(error.message, Code.FailedPrecondition, undefined, [{ desc: DataSubjectRefusedSchema, value: detail }]);
+  }
+  if (error instanceof StreamNotFoundError) {
+    const detail = create(StreamNotFoundSchema, { stream: error.stream });
+    return new ConnectError(error.message, Code.NotFound, undefined, [{ desc: StreamNotFoundSchema, value: detail }]);
   }
   if (error instanceof InvalidInputError || error instanceof LimitExceededError) {
     const code = error instanceof LimitExceededError ? Code.ResourceExhausted : Code.InvalidArgument;

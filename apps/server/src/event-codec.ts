@@ -17,6 +17,7 @@ const tagStream = 0x32; // 6
 const tagRevision = 0x38; // 7, varint
 const tagPosition = 0x40; // 8, varint
 const tagRecordedAt = 0x4a; // 9, length-delimited
+const tagErased = 0x50; // 10, varint
 const tagKey = 0x0a; // map entry: key (1) and value (2)
 const tagValue = 0x12;
 const tagSeconds = 0x08;
@@ -83,7 +84,7 @@ export function encodedEventSize(event: RecordedEvent, lengths: Lengths = length
     size += 1 + varintSize(entry) + entry;
   }
   const timestamp = timestampSize(event.recordedAt);
-  return size + 1 + varintSize(timestamp) + timestamp;
+  return size + 1 + varintSize(timestamp) + timestamp + (event.erased === true ? 2 : 0);
 }
 
 /** A writer over one preallocated buffer. */
@@ -156,6 +157,10 @@ class Writer {
     if (nanos !== 0) {
       this.bytes[this.offset++] = tagNanos;
       this.varint(nanos);
+    }
+    if (event.erased === true) {
+      this.bytes[this.offset++] = tagErased;
+      this.bytes[this.offset++] = 1;
     }
   }
 }

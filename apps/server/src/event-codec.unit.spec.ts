@@ -27,6 +27,7 @@ const cases: Array<[string, RecordedEvent]> = [
   ["positions and revisions past 2^32, a large payload", recorded({ revision: 2 ** 40 + 7, position: 2 ** 52 + 1, data: new Uint8Array(70_000).fill(7) })],
   ["time zero and before the first second", recorded({ recordedAt: 0 })],
   ["milliseconds only", recorded({ recordedAt: 999 })],
+  ["an erased event", recorded({ data: new Uint8Array(0), metadata: { $data_subject: "ada" }, erased: true })],
 ];
 
 describe("event codec", () => {

@@ -4,6 +4,7 @@ import { ConfigError, loadConfig, type ServerConfig } from "./config.js";
 import { createLogger } from "./logger.js";
 import { readSchemaFiles } from "./schemas/schema-set.js";
 import { startServer } from "./server.js";
+import { readMasterKey } from "./master-key.js";
 
 /**
  * Binds the port, opens the store, serves until SIGINT/SIGTERM. The port comes
@@ -13,6 +14,7 @@ export async function serve(config: ServerConfig): Promise<void> {
   const logger = createLogger({ level: config.logLevel, pretty: config.logFormat === "auto" ? undefined : config.logFormat === "pretty" });
   // Before the port and the database: an unreadable schemas file stops the start at once.
   const schemas = readSchemaFiles(config.schemas.split(",").map((path) => path.trim()).filter((path) => path !== ""));
+  const masterKey = readMasterKey(config.masterKeyFile);
   const bound = await bindPort(config.port, config.host);
   const store = await openEventStore({
     database: config.db,
@@ -20,6 +22,7 @@ export async function serve(config: ServerConfig): Promise<void> {
     sqliteSynchronous: config.sqliteSynchronous,
     sqliteWriter: config.sqliteWriter,
     postgresPoolSize: config.pgPoolSize,
+    masterKey,
     limits: { maxEventsPerAppend: config.maxEventsPerAppend, maxAppendBytes: config.maxAppendBytes, maxMetadataEntries: config.maxMetadataEntries },
   }).catch(async (error: unknown) => {
     await bound.close();
@@ -47,6 +50,7 @@ export async function serve(config: ServerConfig): Promise<void> {
       maxConcurrentStreams: config.maxConcurrentStreams,
       maxStreamResets: config.maxStreamResets,
     },
+    scavenge: { intervalMs: config.scavengeIntervalMs, batchSize: config.scavengeBatchSize, pauseMs: config.scavengePauseMs },
   }).catch(async (error: unknown) => {
     await bound.close();
     await store.close();

@@ -19,6 +19,7 @@ import { withRequestId } from "./ops/request-id.js";
 import { createServerOps } from "./ops/server-ops.js";
 import { createSchemaSet } from "./schemas/schema-set.js";
 import type { ServerMetrics } from "./ops/metrics.js";
+import { startBackgroundScavenger } from "./ops/scavenger.js";
 
 export interface AnnalsServerOptions {
   store: Store;
@@ -47,6 +48,8 @@ export interface AnnalsServerOptions {
   console?: string | false;
   /** Timeouts and caps per connection. Default: `defaultConnectionLimits`. */
   connections?: Partial<ConnectionLimits>;
+  /** Background scavenging: pause between passes (0: none, the default), batch size and pause between batches (ms). */
+  scavenge?: { intervalMs?: number; batchSize?: number; pauseMs?: number };
 }
 
 export interface AnnalsServer {
@@ -80,7 +83,10 @@ export async function startServer(options: AnnalsServerOptions): Promise<AnnalsS
     console: options.console,
   });
   const recorded = recordUnaryMethods((router: ConnectRouter) => {
-    router.service(EventStore, createEventStoreService({ store, schemas, metrics: ops.metrics.subscriptions, shutdownSignal: shutdown.signal }));
+    router.service(
+      EventStore,
+      createEventStoreService({ store, schemas, metrics: ops.metrics.subscriptions, shutdownSignal: shutdown.signal, scavengeBatchSize: options.scavenge?.batchSize }),
+    );
     // Last: health and reflection report on every service registered above.
     ops.routes(router);
   });
@@ -99,6 +105,13 @@ export async function startServer(options: AnnalsServerOptions): Promise<AnnalsS
     mapError: (error) => toConnectError(error, (bug) => logger.error({ err: bug }, "unexpected error")),
   });
   await ops.start();
+  const scavenger = startBackgroundScavenger({
+    store,
+    logger,
+    intervalMs: options.scavenge?.intervalMs ?? 0,
+    batchSize: options.scavenge?.batchSize ?? 1_000,
+    pauseMs: options.scavenge?.pauseMs ?? 10,
+  });
   const http2Streams =
     (options.grpcFastPath ?? true) ? createFastGrpc({ methods: recorded.methods, interceptors, readMaxBytes, shutdownSignal: shutdown.signal, appendLimits: store.limits }) : undefined;
   const listener = createDualListener(withRequestId(handler), {
@@ -127,6 +140,7 @@ export async function startServer(options: AnnalsServerOptions): Promise<AnnalsS
         shutdown.abort(new Error("server shutting down"));
         await listener.close(options.shutdownGraceMs ?? 10_000);
         ops.stop();
+        await scavenger.stop();
         await store.close();
       })();
       return closing;

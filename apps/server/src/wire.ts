@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { InvalidInputError, type ExpectedRevision, type ProposedEvent, type RecordedEvent } from "@annals/store";
+import { InvalidInputError, type ExpectedRevision, type ProposedEvent, type RecordedEvent, type StreamMetadata } from "@annals/store";
 import {
   Direction as WireDirection,
   ExpectedRevisionSchema,
@@ -8,6 +8,8 @@ import {
   type ProposedEvent as WireProposedEvent,
   type RecordedEvent as WireRecordedEvent,
   RecordedEventSchema,
+  StreamMetadataSchema,
+  type StreamMetadata as WireStreamMetadata,
 } from "@annals/protocol";
 
 /**
@@ -66,6 +68,7 @@ export function toWireEvent(event: RecordedEvent): WireRecordedEvent {
     revision: BigInt(event.revision),
     position: BigInt(event.position),
     recordedAt: timestampFromMs(event.recordedAt),
+    erased: event.erased === true,
   });
 }
 
@@ -79,4 +82,31 @@ export function fromWireDirection(direction: WireDirection): "forwards" | "backw
     default:
       throw new InvalidInputError("direction", `unknown value ${String(direction)}`);
   }
+}
+
+/** A signed int64 from the wire as a JavaScript number; the store refuses what is out of range (negative counts...). */
+function fromWireInt64(value: bigint | undefined, field: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) throw new InvalidInputError(field, "is outside ±(2^53 - 1)");
+  return Number(value);
+}
+
+export function fromWireStreamMetadata(metadata: WireStreamMetadata | undefined): StreamMetadata {
+  const plain: StreamMetadata = { custom: metadata?.custom ?? {} };
+  const maxCount = fromWireInt64(metadata?.maxCount, "max_count");
+  const maxAgeSeconds = fromWireInt64(metadata?.maxAgeSeconds, "max_age");
+  const truncateBefore = fromWireInt64(metadata?.truncateBefore, "truncate_before");
+  if (maxCount !== undefined) plain.maxCount = maxCount;
+  if (maxAgeSeconds !== undefined) plain.maxAgeSeconds = maxAgeSeconds;
+  if (truncateBefore !== undefined) plain.truncateBefore = truncateBefore;
+  return plain;
+}
+
+export function toWireStreamMetadata(metadata: StreamMetadata): WireStreamMetadata {
+  return create(StreamMetadataSchema, {
+    maxCount: metadata.maxCount === undefined ? undefined : BigInt(metadata.maxCount),
+    maxAgeSeconds: metadata.maxAgeSeconds === undefined ? undefined : BigInt(Math.round(metadata.maxAgeSeconds)),
+    truncateBefore: metadata.truncateBefore === undefined ? undefined : BigInt(metadata.truncateBefore),
+    custom: { ...metadata.custom },
+  });
 }

@@ -1,3 +1,4 @@
+import { createLifecycleCalls, type LifecycleCalls } from "./lifecycle.js";
 import { fromBinary, type Registry } from "@bufbuild/protobuf";
 import { FileDescriptorSetSchema, timestampMs, type FileDescriptorSet, type Timestamp } from "@bufbuild/protobuf/wkt";
 import { createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
@@ -127,7 +128,7 @@ export interface Checkpoint {
   updatedAt: Date;
 }
 
-export interface AnnalsClient {
+export interface AnnalsClient extends LifecycleCalls {
   /** Appends atomically; rejects with `WrongExpectedRevisionError` on a conflict. */
   appendToStream(stream: string, events: readonly EventInput[], options?: AppendOptions): Promise<AppendResult>;
   /** Reads one stream, event by event (the wire carries them in batches). */
@@ -251,6 +252,7 @@ export function createClientOn(transport: Transport, registry: Registry | undefi
 
   return {
     raw: client,
+    ...createLifecycleCalls(client),
 
     async appendToStream(stream, events, appendOptions = {}) {
       try {

@@ -1,5 +1,13 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import { InvalidFieldSchema, WrongExpectedCheckpointSchema, WrongExpectedRevisionSchema } from "@annals/protocol";
+import {
+  DataSubjectRefusedSchema,
+  InvalidFieldSchema,
+  StreamNotFoundSchema,
+  StreamTombstonedSchema,
+  WrongExpectedCheckpointSchema,
+  WrongExpectedMetadataRevisionSchema,
+  WrongExpectedRevisionSchema,
+} from "@annals/protocol";
 import { fromWireExpected, type ExpectedRevision } from "./expected-revision.js";
 
 /** Every error the client raises for a failed call; `code` is the gRPC code. */
@@ -54,6 +62,63 @@ export class WrongExpectedCheckpointError extends AnnalsError {
   }
 }
 
+/** The stream's metadata was not at the expected metadata revision. */
+export class WrongExpectedMetadataRevisionError extends AnnalsError {
+  override readonly kind = "wrong-expected-metadata-revision";
+  constructor(
+    message: string,
+    readonly stream: string,
+    readonly expected: bigint,
+    /** The metadata's revision; 0 when it was never set. */
+    readonly actual: bigint,
+    options?: { cause?: unknown },
+  ) {
+    super(message, Code.FailedPrecondition, undefined, options);
+    this.name = "WrongExpectedMetadataRevisionError";
+  }
+}
+
+/** The stream was tombstoned: NOT_FOUND when read, FAILED_PRECONDITION when written. Its name can never be used again. */
+export class StreamTombstonedError extends AnnalsError {
+  override readonly kind = "stream-tombstoned";
+  constructor(
+    message: string,
+    code: Code,
+    readonly stream: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, code, undefined, options);
+    this.name = "StreamTombstonedError";
+  }
+}
+
+/** DeleteStream found no such stream (never written, or deleted already). */
+export class StreamNotFoundError extends AnnalsError {
+  override readonly kind = "stream-not-found";
+  constructor(
+    message: string,
+    readonly stream: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, Code.NotFound, undefined, options);
+    this.name = "StreamNotFoundError";
+  }
+}
+
+/** An append named a data subject the server cannot encrypt for: forgotten, or no master key. */
+export class DataSubjectRefusedError extends AnnalsError {
+  override readonly kind = "data-subject-refused";
+  constructor(
+    message: string,
+    readonly subject: string,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, Code.FailedPrecondition, undefined, options);
+    this.name = "DataSubjectRefusedError";
+  }
+}
+
 /** Maps whatever a call threw to the client's typed errors. */
 export function fromCallError(error: unknown): Error {
   if (error instanceof AnnalsError) return error;
@@ -68,6 +133,16 @@ export function fromCallError(error: unknown): Error {
   if (checkpoint) {
     return new WrongExpectedCheckpointError(connectError.rawMessage, checkpoint.name, checkpoint.expectedPosition, checkpoint.actualPosition, { cause: error });
   }
+  const [metadata] = connectError.findDetails(WrongExpectedMetadataRevisionSchema);
+  if (metadata) {
+    return new WrongExpectedMetadataRevisionError(connectError.rawMessage, metadata.stream, metadata.expectedMetadataRevision, metadata.actualMetadataRevision, { cause: error });
+  }
+  const [tombstoned] = connectError.findDetails(StreamTombstonedSchema);
+  if (tombstoned) return new StreamTombstonedError(connectError.rawMessage, connectError.code, tombstoned.stream, { cause: error });
+  const [notFound] = connectError.findDetails(StreamNotFoundSchema);
+  if (notFound) return new StreamNotFoundError(connectError.rawMessage, notFound.stream, { cause: error });
+  const [subject] = connectError.findDetails(DataSubjectRefusedSchema);
+  if (subject) return new DataSubjectRefusedError(connectError.rawMessage, subject.subject, subject.reason, { cause: error });
   const [invalid] = connectError.findDetails(InvalidFieldSchema);
   return new AnnalsError(connectError.rawMessage, connectError.code, invalid?.field, { cause: error });
 }

@@ -156,6 +156,7 @@ function readEvent(reader: Reader, end: number, registry: Registry | undefined, 
   let revision = 0n;
   let position = 0n;
   let recordedAtMs = 0;
+  let erased = false;
   while (reader.offset < end) {
     const tag = reader.varint();
     switch (tag) {
@@ -191,6 +192,9 @@ function readEvent(reader: Reader, end: number, registry: Registry | undefined, 
         recordedAtMs = decodeTimestampMs(reader, reader.offset + length);
         break;
       }
+      case 0x50:
+        erased = reader.varint() !== 0;
+        break;
       default:
         reader.skip(tag & 7);
     }
@@ -206,7 +210,8 @@ function readEvent(reader: Reader, end: number, registry: Registry | undefined, 
     revision,
     position,
     recordedAt: new Date(recordedAtMs),
-    message: registry === undefined ? undefined : decodeMessage(type, contentType, data, registry),
+    erased: erased || undefined,
+    message: registry === undefined || erased ? undefined : decodeMessage(type, contentType, data, registry),
   };
 }
 

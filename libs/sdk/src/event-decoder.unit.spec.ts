@@ -27,6 +27,7 @@ const cases: Array<[string, RecordedEvent]> = [
   ["a typed protobuf event", wire()],
   ["zero values everywhere", create(RecordedEventSchema, {})],
   ["metadata, JSON and non-ASCII text", wire({ contentType: "application/json", type: "t.Json", data: new TextEncoder().encode('{"a":"é"}'), metadata: { actor: "ada", "clé": "välue ✓", empty: "" }, stream: "compte-😀-".repeat(10) })],
+  ["an erased event", wire({ data: new Uint8Array(0), metadata: { $data_subject: "ada" }, erased: true })],
   ["64-bit positions", wire({ revision: 2n ** 63n + 5n, position: 2n ** 64n - 1n })],
   ["unknown fields from a newer server", { ...wire(), $unknown: [{ no: 99, wireType: WireType.Varint, data: Uint8Array.from([0xc8, 0x01]) }] }],
 ];

@@ -57,6 +57,11 @@ export interface ResolvedEvent {
   revision: bigint;
   position: bigint;
   recordedAt: Date;
+  /**
+   * The event's data subject (metadata `$data_subject`) was forgotten: `data` is
+   * empty and `message` undefined for ever; everything else stays.
+   */
+  erased?: boolean;
   /** The decoded protobuf message, when the client's registry knows `type`. */
   message: Message | undefined;
 }
@@ -124,6 +129,7 @@ export function fromWireEvent(event: WireRecordedEvent, registry: Registry | und
     revision: event.revision,
     position: event.position,
     recordedAt: new Date(event.recordedAt ? timestampMs(event.recordedAt) : 0),
-    message: decodeMessage(event.type, event.contentType, event.data, registry),
+    erased: event.erased || undefined,
+    message: event.erased ? undefined : decodeMessage(event.type, event.contentType, event.data, registry),
   };
 }

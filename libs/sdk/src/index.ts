@@ -18,9 +18,28 @@ export {
   type StreamSummary,
   type StreamsPage,
 } from "./client.js";
+export type {
+  DeleteStreamOptions,
+  LifecycleCalls,
+  ScavengeOptions,
+  ScavengeProgress,
+  SetStreamMetadataOptions,
+  StreamMetadata,
+  StreamMetadataState,
+} from "./lifecycle.js";
 export { protoEvent, isEventOf, type EventInput, type EventOptions, type RawEvent, type ResolvedEvent, type TypedEvent } from "./events.js";
 export type { ExpectedRevision } from "./expected-revision.js";
 export type { ReconnectOptions, SubscribeOptions, Subscription, SubscriptionTarget } from "./subscription.js";
 export type { ReceiveWindow } from "./session-manager.js";
-export { AnnalsError, WrongExpectedCheckpointError, WrongExpectedRevisionError, fromCallError, isWrongExpectedRevisionError } from "./errors.js";
+export {
+  AnnalsError,
+  DataSubjectRefusedError,
+  StreamNotFoundError,
+  StreamTombstonedError,
+  WrongExpectedCheckpointError,
+  WrongExpectedMetadataRevisionError,
+  WrongExpectedRevisionError,
+  fromCallError,
+  isWrongExpectedRevisionError,
+} from "./errors.js";
 export { Code } from "@connectrpc/connect";

@@ -39,6 +39,54 @@ export class WrongExpectedCheckpointError extends StoreError {
   }
 }
 
+/** The stream's metadata was not at the expected metadata revision (compare-and-set). */
+export class WrongExpectedMetadataRevisionError extends StoreError {
+  readonly kind = "wrong-expected-metadata-revision";
+  constructor(
+    readonly stream: string,
+    readonly expected: number,
+    /** The metadata's revision; 0 when it was never set. */
+    readonly actual: number,
+  ) {
+    super(`the metadata of stream "${stream}" is at revision ${actual}, not at the expected ${expected}`);
+    this.name = "WrongExpectedMetadataRevisionError";
+  }
+}
+
+/** The stream was tombstoned: its name can never be read or written again. */
+export class StreamTombstonedError extends StoreError {
+  readonly kind = "stream-tombstoned";
+  constructor(
+    readonly stream: string,
+    /** What was refused: a read (the stream is not found) or a write (appends, metadata, deletes). */
+    readonly operation: "read" | "write",
+  ) {
+    super(`stream "${stream}" was tombstoned: its name can never be ${operation === "read" ? "read" : "written"} again`);
+    this.name = "StreamTombstonedError";
+  }
+}
+
+/** The stream does not exist (never written, or deleted). */
+export class StreamNotFoundError extends StoreError {
+  readonly kind = "stream-not-found";
+  constructor(readonly stream: string) {
+    super(`stream "${stream}" does not exist`);
+    this.name = "StreamNotFoundError";
+  }
+}
+
+/** An event names a data subject that cannot be encrypted for: forgotten, or the server has no master key. */
+export class DataSubjectError extends StoreError {
+  readonly kind = "data-subject";
+  constructor(
+    readonly subject: string,
+    readonly reason: string,
+  ) {
+    super(`data subject "${subject}": ${reason}`);
+    this.name = "DataSubjectError";
+  }
+}
+
 /** An input was malformed. */
 export class InvalidInputError extends StoreError {
   readonly kind = "invalid-input";

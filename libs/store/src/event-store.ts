@@ -32,7 +32,19 @@ export interface RecordedEvent {
   position: number;
   /** Commit time, milliseconds since the Unix epoch. */
   recordedAt: number;
+  /**
+   * True when the event's data subject was forgotten (`forgetSubject`): `data` is
+   * empty; type, ids, revision, position, time and metadata stay.
+   */
+  erased?: boolean;
 }
+
+/**
+ * The reserved metadata key naming an event's data subject: the store encrypts the
+ * event's data with that subject's key before it reaches the database, and
+ * `forgetSubject` makes every such event read back erased.
+ */
+export const dataSubjectKey = "$data_subject";
 
 export interface AppendResult {
   /** The stream's last revision after the append. */
@@ -67,6 +79,76 @@ export interface StreamInfo {
   stream: string;
   lastRevision: number;
   lastPosition: number;
+  /**
+   * Events a read shows, when the stream's metadata hides some (truncated, over the
+   * max count, older than the max age, deleted): fewer than `lastRevision + 1`.
+   * Absent when nothing is hidden. Revisions never change.
+   */
+  eventCount?: number;
+}
+
+/** What a stream keeps: events that break any of these rules read as gone, then are scavenged. */
+export interface StreamMetadata {
+  /** Keep only the last this many events (at least 1). Default: no limit. */
+  maxCount?: number;
+  /** Keep only events committed less than this many seconds ago (at least 1). Default: no limit. */
+  maxAgeSeconds?: number;
+  /** Hide every event before this revision. Default: none. */
+  truncateBefore?: number;
+  /** Free-form string entries. */
+  custom?: Readonly<Record<string, string>>;
+}
+
+/** A stream's metadata and lifecycle state as stored. */
+export interface StreamMetadataRecord extends StreamMetadata {
+  stream: string;
+  /** Counts the metadata's changes; 0 when it was never set. */
+  metadataRevision: number;
+  custom: Record<string, string>;
+  /** Soft-deleted, and not written to since. */
+  deleted: boolean;
+  tombstoned: boolean;
+  /** When it last changed, milliseconds since the Unix epoch (0 when never). */
+  updatedAt: number;
+}
+
+export interface SetStreamMetadataOptions {
+  /** Compare-and-set: the metadata revision it must be at now (0: never set). */
+  expectedMetadataRevision?: number;
+}
+
+export interface DeleteStreamOptions {
+  /** The stream's state it must be in. Default `any` (but it must exist). */
+  expectedRevision?: ExpectedRevision;
+  /** Kill the name forever instead of a soft delete. */
+  tombstone?: boolean;
+}
+
+export interface ScavengeOptions {
+  /** Positions examined per transaction. Default 1,000. */
+  batchSize?: number;
+  /** Pause between transactions, ms, so that appends keep their latency. Default 0. */
+  pauseMs?: number;
+  /**
+   * At the end of the pass, give the space back to the file system (SQLite: a full
+   * VACUUM and WAL truncation, which holds up appends while it runs). Default false:
+   * SQLite reuses the freed pages for new events.
+   */
+  reclaimSpace?: boolean;
+  /** Stops the pass after the current batch (its progress is kept). */
+  signal?: AbortSignal;
+}
+
+/** How far a scavenge pass is, after each of its batches. */
+export interface ScavengeProgress {
+  /** Every position up to this one was examined. */
+  position: number;
+  /** The head of the log when the batch ran. */
+  headPosition: number;
+  /** Events removed by this call so far. */
+  removed: number;
+  /** True once the pass reached the head (the next pass starts from the beginning). */
+  done: boolean;
 }
 
 /** A stream as `listStreams` lists it. */
@@ -179,6 +261,34 @@ export interface EventStore {
   getCheckpoint(name: string): Promise<Checkpoint | undefined>;
   /** Checkpoints in ascending name order (the database's collation), a page at a time. */
   listCheckpoints(options?: ListCheckpointsOptions): Promise<Checkpoint[]>;
+  /**
+   * Sets the stream's retention and custom metadata (replacing what was set), durably
+   * and versioned. Reads honour it at once; the scavenger removes what it hides.
+   * With `expectedMetadataRevision`, throws `WrongExpectedMetadataRevisionError` when
+   * the metadata is at another revision.
+   */
+  setStreamMetadata(stream: string, metadata: StreamMetadata, options?: SetStreamMetadataOptions): Promise<StreamMetadataRecord>;
+  /** The stream's metadata and state (a record at revision 0 when none was ever set). */
+  getStreamMetadata(stream: string): Promise<StreamMetadataRecord>;
+  /**
+   * Soft delete: the stream reads as not found; an append with `no_stream` or `any`
+   * recreates it, its revisions continuing after the last one. With `tombstone`,
+   * its name is dead for ever (`StreamTombstonedError` on every later use).
+   * Answers the stream's last revision at deletion (-1 when it never had an event).
+   */
+  deleteStream(stream: string, options?: DeleteStreamOptions): Promise<{ lastRevision: number }>;
+  /**
+   * One scavenge pass over the log from where the last one stopped (kept in the
+   * database): removes what reads hide, in batches, each in its own transaction.
+   * Yields progress after each batch. Safe with many store instances on one database.
+   */
+  scavenge(options?: ScavengeOptions): AsyncIterable<ScavengeProgress>;
+  /**
+   * Destroys the data subject's key: every event naming that subject reads back
+   * erased from then on, on every instance, after restarts; later appends naming
+   * it are refused. Answers false when the subject had no key (it is retired all the same).
+   */
+  forgetSubject(subject: string): Promise<boolean>;
   /** What open subscriptions hold right now. */
   subscriptionStats(): SubscriptionStats;
   /** Waits for queued appends to commit, then closes the database. */

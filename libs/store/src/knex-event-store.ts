@@ -13,14 +13,21 @@ import { readPositionRange, readStreamAfter, streamRevisionAt } from "./sql/read
 import { getCheckpoint } from "./sql/get-checkpoint.js";
 import { listCheckpoints } from "./sql/list-checkpoints.js";
 import { setCheckpoint } from "./sql/set-checkpoint.js";
+import { setStreamMetadata } from "./sql/set-stream-metadata.js";
+import { deleteStream } from "./sql/delete-stream.js";
+import { scavengeBatch } from "./sql/scavenge-batch.js";
+import { readStreamMetadataRow, streamHeadRevision, toStreamMetadataRecord } from "./sql/stream-metadata.js";
+import { StreamTombstonedError } from "./errors.js";
+import { createSubjectCipher } from "./crypto/subject-cipher.js";
 import { createCommitNotifier } from "./subscriptions/commit-notifier.js";
-import { createSubscription, createSubscriptionGauge, type SubscriptionSource } from "./subscriptions/subscription.js";
+import { createSubscription, createSubscriptionGauge, type SubscriptionMessage, type SubscriptionSource } from "./subscriptions/subscription.js";
 import {
   validateCheckpointName,
   validateEventId,
   validateEvents,
   validateExpectedRevision,
   validateRevision,
+  validateStreamMetadata,
   validateStreamName,
   validateText,
 } from "./validation.js";
@@ -46,6 +53,11 @@ export interface KnexEventStoreOptions {
   maxPageBytes?: number;
   /** Most events gathered into one transaction. Default 20,000. */
   maxBatchEvents?: number;
+  /**
+   * 32 bytes: the key that wraps each data subject's key (AES-256-GCM). Without it,
+   * an event naming a data subject (`dataSubjectKey`) is refused.
+   */
+  masterKey?: Uint8Array;
 }
 
 /** Runs `read` and turns a lost or full database into the store's errors (`toStoreError`). */
@@ -93,6 +105,7 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
   const subscriptions = createSubscriptionGauge();
   const closing = new AbortController();
   await guard(dialect, () => migrateToLatest(dialect));
+  const cipher = createSubjectCipher(dialect, options.masterKey);
 
   // Commits by other processes on the same database (PostgreSQL) wake subscriptions,
   // which then read the new events from the database.
@@ -112,8 +125,11 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
 
   const writes = createWriteQueue(dialect, {
     maxBatchEvents: options.maxBatchEvents,
-    onCommit(recorded) {
-      notifier.publish(recorded);
+    onCommit(recorded, hidden) {
+      // Events hidden from the start (a stream truncated ahead of its head) are not
+      // pushed live: subscribers read that stretch from the database, which leaves them out.
+      if (hidden) notifier.wake(recorded[recorded.length - 1]!.position);
+      else notifier.publish(recorded);
     },
   });
 
@@ -122,8 +138,8 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
     notifier,
     closed: closing.signal,
     headPosition: () => guard(dialect, () => headPosition(dialect.reader)),
-    readPositionRange: (selector, after, upTo, limit) => guard(dialect, () => readPositionRange(pages, selector, after, upTo, limit)),
-    readStreamAfter: (selector, revision, upTo, limit) => guard(dialect, () => readStreamAfter(pages, selector, revision, upTo, limit)),
+    readPositionRange: (selector, after, upTo, limit) => guard(dialect, () => readPositionRange(pages, selector, after, upTo, limit, Date.now())),
+    readStreamAfter: (selector, revision, upTo, limit) => guard(dialect, () => readStreamAfter(pages, selector, revision, upTo, limit, Date.now())),
     streamRevisionAt: (stream, upTo) => guard(dialect, () => streamRevisionAt(dialect.reader, stream, upTo)),
   };
 
@@ -135,7 +151,7 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
       const last = page.events[page.events.length - 1];
       if (last === undefined) return;
       remaining -= page.events.length;
-      yield page.events;
+      yield await guard(dialect, () => cipher.reveal(page.events));
       if (!page.more) return;
       from = next(last);
       if (from < 0) return;
@@ -147,11 +163,12 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
     limits,
 
     async appendToStream(stream, events, appendOptions) {
-      const command = {
+      const valid = {
         stream: validateStreamName(stream, limits),
         events: validateEvents(events, limits),
         expected: validateExpectedRevision(appendOptions?.expectedRevision ?? "any"),
       };
+      const command = { ...valid, events: await guard(dialect, () => cipher.sealEvents(valid.events)) };
       return writes.append(command);
     },
 
@@ -162,9 +179,17 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
       const from = readOptions.from ?? (forwards ? "start" : "end");
       const first = from === "start" ? 0 : from === "end" ? Number.MAX_SAFE_INTEGER : validateRevision(from, "fromRevision");
       const maxCount = readOptions.maxCount && readOptions.maxCount > 0 ? readOptions.maxCount : Infinity;
+      let checked = false;
       return paged(
         first,
-        (revision, limit) => readStreamPage(pages, stream, revision, direction, limit),
+        async (revision, limit) => {
+          if (!checked) {
+            checked = true;
+            const row = await readStreamMetadataRow(dialect.reader, stream);
+            if (row !== undefined && Number(row.tombstoned) === 1) throw new StreamTombstonedError(stream, "read");
+          }
+          return readStreamPage(pages, stream, revision, direction, limit, Date.now());
+        },
         (last) => (forwards ? last.revision + 1 : last.revision - 1),
         maxCount,
       );
@@ -178,7 +203,7 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
       const maxCount = readOptions.maxCount && readOptions.maxCount > 0 ? readOptions.maxCount : Infinity;
       return paged(
         first,
-        (position, limit) => readAllPage(pages, position, direction, limit),
+        (position, limit) => readAllPage(pages, position, direction, limit, Date.now()),
         (last) => (forwards ? last.position + 1 : last.position - 1),
         maxCount,
       );
@@ -186,7 +211,7 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
 
     async getStream(stream) {
       validateStreamName(stream, limits);
-      return guard(dialect, () => getStream(dialect.reader, stream));
+      return guard(dialect, () => getStream(dialect.reader, stream, Date.now()));
     },
 
     async listStreams(listOptions = {}) {
@@ -214,7 +239,7 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
       if (ids.length > maxEventIdsPerLookup) throw new LimitExceededError("ids", `${ids.length} ids exceed the limit of ${maxEventIdsPerLookup} per lookup`);
       const valid = [...new Set(ids.map((id, index) => validateEventId(id, `ids[${index}]`)))];
       if (valid.length === 0) return [];
-      return guard(dialect, () => getEvents(dialect.reader, valid, limits.maxAppendBytes));
+      return guard(dialect, async () => cipher.reveal(await getEvents(dialect.reader, valid, limits.maxAppendBytes, Date.now())));
     },
 
     poolStats() {
@@ -229,7 +254,21 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
     },
 
     subscribe(subscribeOptions) {
-      return createSubscription(subscriptionSource, subscriptions, subscribeOptions);
+      const subscription = createSubscription(subscriptionSource, subscriptions, subscribeOptions);
+      const inner = subscription[Symbol.asyncIterator]();
+      // Not a generator: its return() must end the subscription even while a next() waits.
+      const iterator: AsyncIterator<SubscriptionMessage> = {
+        async next() {
+          const result = await inner.next();
+          if (result.done || result.value.kind !== "events") return result;
+          const message = result.value;
+          // The same message when nothing was sealed: every subscriber of one commit keeps sharing its array.
+          const events = await guard(dialect, () => cipher.reveal(message.events));
+          return { done: false, value: events === message.events ? message : { ...message, events } };
+        },
+        return: () => inner.return!(),
+      };
+      return { [Symbol.asyncIterator]: () => iterator, close: () => subscription.close() };
     },
 
     async setCheckpoint(name, position, checkpointOptions = {}) {
@@ -237,6 +276,53 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
       validateRevision(position, "position");
       const expected = checkpointOptions.expectedPosition === undefined ? undefined : validateRevision(checkpointOptions.expectedPosition, "expectedPosition");
       return guard(dialect, () => dialect.writeTransaction((trx) => setCheckpoint(trx, name, position, Date.now(), expected)));
+    },
+
+    async setStreamMetadata(stream, metadata, metadataOptions = {}) {
+      validateStreamName(stream, limits);
+      const valid = validateStreamMetadata(metadata);
+      const expected =
+        metadataOptions.expectedMetadataRevision === undefined ? undefined : validateRevision(metadataOptions.expectedMetadataRevision, "expected_metadata_revision");
+      return guard(dialect, () => dialect.writeTransaction((trx) => setStreamMetadata(trx, stream, valid, Date.now(), expected)));
+    },
+
+    async getStreamMetadata(stream) {
+      validateStreamName(stream, limits);
+      return guard(dialect, async () => {
+        const row = await readStreamMetadataRow(dialect.reader, stream);
+        return toStreamMetadataRecord(stream, row, await streamHeadRevision(dialect.reader, stream));
+      });
+    },
+
+    async deleteStream(stream, deleteOptions = {}) {
+      validateStreamName(stream, limits);
+      const expected = validateExpectedRevision(deleteOptions.expectedRevision ?? "any");
+      const tombstone = deleteOptions.tombstone === true;
+      return guard(dialect, () => dialect.writeTransaction((trx) => deleteStream(trx, stream, expected, tombstone, Date.now())));
+    },
+
+    async *scavenge(scavengeOptions = {}) {
+      const batchSize = scavengeOptions.batchSize === undefined ? 1_000 : validateRevision(scavengeOptions.batchSize, "batch_size");
+      if (batchSize < 1) throw new InvalidInputError("batch_size", "must be a whole number >= 1");
+      const pauseMs = scavengeOptions.pauseMs === undefined ? 0 : validateRevision(scavengeOptions.pauseMs, "pause_ms");
+      let removed = 0;
+      while (!closing.signal.aborted && !scavengeOptions.signal?.aborted) {
+        const batch = await guard(dialect, () => dialect.maintenanceTransaction((trx) => scavengeBatch(trx, batchSize, Date.now())));
+        // Another store instance is scavenging this database: it carries the pass.
+        if (batch === undefined) return;
+        removed += batch.removed;
+        yield { position: batch.position, headPosition: batch.headPosition, removed, done: batch.done };
+        if (batch.done) {
+          if (scavengeOptions.reclaimSpace === true && dialect.reclaimSpace) await guard(dialect, () => dialect.reclaimSpace!());
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, pauseMs));
+      }
+    },
+
+    async forgetSubject(subject) {
+      validateText(subject, "subject", 1, 256);
+      return guard(dialect, () => cipher.forget(subject));
     },
 
     async getCheckpoint(name) {

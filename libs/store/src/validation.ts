@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { InvalidInputError, LimitExceededError } from "./errors.js";
-import type { ExpectedRevision, ProposedEvent } from "./event-store.js";
+import type { ExpectedRevision, ProposedEvent, StreamMetadata } from "./event-store.js";
 import type { StoreLimits } from "./limits.js";
 
 /** An event after validation: every field present, id in canonical lower case. */
@@ -146,4 +146,44 @@ export function validateText(value: unknown, field: string, minLength: number, m
 /** A checkpoint name: 1 to 256 characters without control characters. */
 export function validateCheckpointName(name: unknown, field = "name"): string {
   return validateText(name, field, 1, 256);
+}
+
+/** Most custom metadata entries of a stream, and longest key and value. */
+const maxStreamMetadataEntries = 128;
+const maxStreamMetadataValueLength = 4_096;
+
+/** A positive whole number (at least 1) or absent. */
+function optionalCount(value: unknown, field: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) throw new InvalidInputError(field, "must be a whole number >= 1");
+  return value;
+}
+
+/** A stream's metadata as `setStreamMetadata` takes it: counts and ages at least 1, a revision >= 0, string entries. */
+export function validateStreamMetadata(metadata: unknown): StreamMetadata {
+  if (metadata === null || typeof metadata !== "object") throw new InvalidInputError("metadata", "must be an object");
+  const source = metadata as Record<string, unknown>;
+  const valid: StreamMetadata = {};
+  const maxCount = optionalCount(source["maxCount"], "max_count");
+  const maxAgeSeconds = optionalCount(source["maxAgeSeconds"], "max_age");
+  if (maxCount !== undefined) valid.maxCount = maxCount;
+  if (maxAgeSeconds !== undefined) valid.maxAgeSeconds = maxAgeSeconds;
+  if (source["truncateBefore"] !== undefined) valid.truncateBefore = validateRevision(source["truncateBefore"] as number, "truncate_before");
+  const custom: Record<string, string> = {};
+  const entries = (source["custom"] ?? {}) as Record<string, unknown>;
+  if (typeof entries !== "object" || entries === null) throw new InvalidInputError("custom", "must be a map of strings");
+  let count = 0;
+  for (const key in entries) {
+    if (!Object.hasOwn(entries, key)) continue;
+    const value = entries[key];
+    if (key.length === 0 || key.length > maxMetadataKeyLength || controlCharacters.test(key)) {
+      throw new InvalidInputError("custom", `key "${key}" must be 1..${maxMetadataKeyLength} characters without control characters`);
+    }
+    if (typeof value !== "string" || value.length > maxStreamMetadataValueLength) throw new InvalidInputError(`custom.${key}`, `must be a string of at most ${maxStreamMetadataValueLength} characters`);
+    count += 1;
+    if (count > maxStreamMetadataEntries) throw new InvalidInputError("custom", `more than ${maxStreamMetadataEntries} entries`);
+    setOwn(custom, key, value);
+  }
+  if (count > 0) valid.custom = custom;
+  return valid;
 }

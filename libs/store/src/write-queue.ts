@@ -8,7 +8,7 @@ export interface WriteQueueOptions {
   /** Most events gathered into one transaction. Default 20,000. */
   maxBatchEvents?: number;
   /** Called with what each transaction made durable, after it committed. */
-  onCommit(recorded: readonly RecordedEvent[]): void;
+  onCommit(recorded: readonly RecordedEvent[], hidden: boolean): void;
 }
 
 interface Pending {
@@ -69,7 +69,7 @@ export function createWriteQueue(dialect: Dialect, options: WriteQueueOptions): 
       return;
     }
     lastRecordedAt = outcome.recordedAt;
-    if (outcome.recorded.length > 0) options.onCommit(outcome.recorded);
+    if (outcome.recorded.length > 0) options.onCommit(outcome.recorded, outcome.hidden === true);
     outcome.results.forEach((result, index) => {
       const pending = batch[index]!;
       if (result instanceof Error) pending.reject(result as StoreError);

@@ -3,7 +3,7 @@ import type { EventStore as Store } from "@annals/store";
 import { GetEventsResponseSchema, ReadAllResponseSchema, ReadStreamResponseSchema, type EventStore } from "@annals/protocol";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { FileDescriptorSetSchema, timestampFromMs, type FileDescriptorSet } from "@bufbuild/protobuf/wkt";
-import { fromWireDirection, fromWireEvent, fromWireExpectedRevision, toSafeNumber } from "../wire.js";
+import { fromWireDirection, fromWireEvent, fromWireExpectedRevision, fromWireStreamMetadata, toSafeNumber, toWireStreamMetadata } from "../wire.js";
 import { batchesOf, eventsMessage, isBinaryCall } from "../event-batches.js";
 import { subscribe } from "./subscribe.js";
 import { decodePageToken, encodePageToken } from "../page-token.js";
@@ -21,6 +21,8 @@ export interface EventStoreServiceOptions {
   maxBatchBytes?: number;
   /** Where subscriptions report that they open, close and how far behind they are. Default: nowhere. */
   metrics?: SubscriptionMetrics;
+  /** Positions a Scavenge call examines per transaction when the request leaves it at 0. Default 1,000. */
+  scavengeBatchSize?: number;
   /** Aborted when the server shuts down: subscriptions then end with UNAVAILABLE. */
   shutdownSignal?: AbortSignal;
 }
@@ -95,8 +97,46 @@ export function createEventStoreService(options: EventStoreServiceOptions): Serv
         exists: true,
         lastRevision: BigInt(info.lastRevision),
         lastPosition: BigInt(info.lastPosition),
-        eventCount: BigInt(info.lastRevision + 1),
+        eventCount: BigInt(info.eventCount ?? info.lastRevision + 1),
       };
+    },
+
+    async setStreamMetadata(request) {
+      const expected = request.expectedMetadataRevision === undefined ? {} : { expectedMetadataRevision: toSafeNumber(request.expectedMetadataRevision, "expected_metadata_revision") };
+      const record = await store.setStreamMetadata(request.stream, fromWireStreamMetadata(request.metadata), expected);
+      return { metadataRevision: BigInt(record.metadataRevision) };
+    },
+
+    async getStreamMetadata(request) {
+      const record = await store.getStreamMetadata(request.stream);
+      return {
+        metadataRevision: BigInt(record.metadataRevision),
+        metadata: toWireStreamMetadata(record),
+        deleted: record.deleted,
+        tombstoned: record.tombstoned,
+        updatedAt: record.updatedAt === 0 ? undefined : timestampFromMs(record.updatedAt),
+      };
+    },
+
+    async deleteStream(request) {
+      const { lastRevision } = await store.deleteStream(request.stream, { expectedRevision: fromWireExpectedRevision(request.expectedRevision), tombstone: request.tombstone });
+      return { lastRevision: lastRevision < 0 ? undefined : BigInt(lastRevision) };
+    },
+
+    async tombstoneStream(request) {
+      const { lastRevision } = await store.deleteStream(request.stream, { expectedRevision: fromWireExpectedRevision(request.expectedRevision), tombstone: true });
+      return { lastRevision: lastRevision < 0 ? undefined : BigInt(lastRevision) };
+    },
+
+    async forgetSubject(request) {
+      return { keyDestroyed: await store.forgetSubject(request.subject) };
+    },
+
+    async *scavenge(request, context) {
+      const progress = store.scavenge({ batchSize: request.batchSize || options.scavengeBatchSize, reclaimSpace: request.reclaimSpace, signal: context.signal });
+      for await (const step of progress) {
+        yield { position: BigInt(step.position), headPosition: BigInt(step.headPosition), removed: BigInt(step.removed), done: step.done };
+      }
     },
 
     async listStreams(request) {
@@ -108,7 +148,7 @@ export function createEventStoreService(options: EventStoreServiceOptions): Serv
           stream: info.stream,
           lastRevision: BigInt(info.lastRevision),
           lastPosition: BigInt(info.lastPosition),
-          eventCount: BigInt(info.lastRevision + 1),
+          eventCount: BigInt(info.eventCount ?? info.lastRevision + 1),
           lastRecordedAt: timestampFromMs(info.lastRecordedAt),
         })),
         nextPageToken: last && streams.length === pageSize ? encodePageToken(last.stream) : "",

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openEventStore, type EventStore } from "@annals/store";
+import { openEventStore, type EventStore, type OpenEventStoreOptions } from "@annals/store";
 import { createLogger } from "../logger.js";
 import { startServer, type AnnalsServer, type AnnalsServerOptions } from "../server.js";
 
@@ -21,6 +21,8 @@ export interface TestServerOptions {
   database?: string;
   /** Server options besides the store, port and host. Default: a silent logger. */
   server?: Partial<Omit<AnnalsServerOptions, "store" | "port" | "host">>;
+  /** Options of the store besides its database, e.g. a master key. */
+  storeOptions?: Omit<OpenEventStoreOptions, "database">;
   /** Wraps the store the server uses, e.g. to inject faults. */
   wrapStore?: (store: EventStore) => EventStore;
 }
@@ -28,7 +30,7 @@ export interface TestServerOptions {
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const folder = options.database ? undefined : mkdtempSync(join(tmpdir(), "annals-e2e-"));
   const database = options.database ?? join(folder!, "annals.db");
-  const store = await openEventStore({ database });
+  const store = await openEventStore({ ...options.storeOptions, database });
   const server = await startServer({
     logger: createLogger({ level: "silent", pretty: false }),
     shutdownGraceMs: 2_000,

@@ -30,6 +30,21 @@ export interface Dialect {
    * queue calls it instead of `writeTransaction` with `appendBatch`. Settles after COMMIT.
    */
   commitAppends?(commands: readonly AppendCommand[], now: number): Promise<BatchOutcome>;
+  /**
+   * Runs `work` in a transaction that no other maintenance transaction (the
+   * scavenger's) of this database runs beside; `undefined` without running it when
+   * another store instance holds that turn (PostgreSQL). SQLite: a write transaction.
+   * PostgreSQL: appends do not wait for it.
+   */
+  maintenanceTransaction<T>(work: (trx: Knex) => Promise<T>): Promise<T | undefined>;
+  /**
+   * Makes what was just overwritten leave the database's log (SQLite: a WAL checkpoint
+   * that truncates it; deleted content is zeroed by `secure_delete`); absent when
+   * the database keeps no such log of its own in reach.
+   */
+  flushLog?(): Promise<void>;
+  /** Gives the space of removed events back to the file system (SQLite: VACUUM); absent when the database does it itself. */
+  reclaimSpace?(): Promise<void>;
   /** Reads pages of events on the reader pool, the backend's fastest way. */
   readonly pages: Pick<PageReader, "db" | "selectEvents">;
   /** PostgreSQL: the schema holding the tables and knex's migration bookkeeping. */

@@ -30,6 +30,9 @@ export interface PostgresOptions {
  */
 export const appendLockKey = 0x616e6e61;
 
+/** First key of the transaction-level advisory lock a scavenger batch holds ("anns"); the second is the schema's. */
+export const scavengeLockKey = 0x616e6e73;
+
 /** Key of the session-level advisory lock held while a store migrates ("annm"). */
 export const migrationLockKey = 0x616e6e6d;
 
@@ -127,6 +130,13 @@ export function createPostgresDialect(options: PostgresOptions): Dialect {
     writeTransaction(work) {
       return db.transaction(async (trx) => {
         await trx.raw("select pg_advisory_xact_lock(?, ?)", [lockKey, lockSchemaKey]);
+        return work(trx);
+      });
+    },
+    async maintenanceTransaction(work) {
+      return db.transaction(async (trx) => {
+        const [row] = (await trx.raw("select pg_try_advisory_xact_lock(?, ?) as locked", [scavengeLockKey, lockSchemaKey])).rows as Array<{ locked: boolean }>;
+        if (row?.locked !== true) return undefined;
         return work(trx);
       });
     },

@@ -1,4 +1,4 @@
-import { WrongExpectedRevisionError } from "../errors.js";
+import { StreamTombstonedError, WrongExpectedRevisionError } from "../errors.js";
 import type { AppendResult, ExpectedRevision, RecordedEvent } from "../event-store.js";
 import type { AppendCommand, BatchOutcome } from "../sql/append-plan.js";
 
@@ -42,13 +42,18 @@ export interface WriterRequest {
   data: ArrayBuffer;
 }
 
-type WireResult = AppendResult | { conflict: { stream: string; expected: ExpectedRevision; actual: number | undefined; message: string } };
+type WireResult =
+  | AppendResult
+  | { conflict: { stream: string; expected: ExpectedRevision; actual: number | undefined; message: string } }
+  | { tombstoned: { stream: string } };
 
 interface WireOutcome {
   recordedAt: number;
   results: WireResult[];
   /** The commands whose events the transaction stored (the others were replays or conflicts). */
   appended: number[];
+  /** Some recorded event is hidden by its stream's metadata from the start. */
+  hidden: boolean;
 }
 
 /** A database error, with the fields the dialect reads (`code`). */
@@ -101,6 +106,7 @@ export function encodeOutcome(commands: readonly AppendCommand[], outcome: Batch
     if (result instanceof WrongExpectedRevisionError) {
       return { conflict: { stream: result.stream, expected: result.expected, actual: result.actual, message: result.message } };
     }
+    if (result instanceof StreamTombstonedError) return { tombstoned: { stream: result.stream } };
     const events = commands[index]!.events;
     if (events.length === 0 || outcome.recorded[next]?.id === events[0]!.id) {
       appended.push(index);
@@ -108,11 +114,12 @@ export function encodeOutcome(commands: readonly AppendCommand[], outcome: Batch
     }
     return result;
   });
-  return { recordedAt: outcome.recordedAt, results, appended };
+  return { recordedAt: outcome.recordedAt, results, appended, hidden: outcome.hidden === true };
 }
 
 export function decodeOutcome(commands: readonly AppendCommand[], wire: WireOutcome): BatchOutcome {
   const results = wire.results.map((result) => {
+    if ("tombstoned" in result) return new StreamTombstonedError(result.tombstoned.stream, "write");
     if (!("conflict" in result)) return result;
     const { stream, expected, actual, message } = result.conflict;
     const error = new WrongExpectedRevisionError(stream, expected, actual);
@@ -134,7 +141,7 @@ export function decodeOutcome(commands: readonly AppendCommand[], wire: WireOutc
       });
     });
   }
-  return { results, recorded, recordedAt: wire.recordedAt };
+  return { results, recorded, recordedAt: wire.recordedAt, hidden: wire.hidden };
 }
 
 export function encodeError(error: unknown): WireError {

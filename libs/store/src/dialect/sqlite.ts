@@ -51,7 +51,7 @@ const busyTimeoutMs: Record<SqliteDriver, number> = { "better-sqlite3": 20, sqli
 const writeLockDeadlineMs = 10_000;
 
 function pragmas(driver: SqliteDriver, synchronous: string): string[] {
-  return ["journal_mode = WAL", `synchronous = ${synchronous}`, `busy_timeout = ${busyTimeoutMs[driver]}`, "temp_store = MEMORY", "cache_size = -65536"];
+  return ["journal_mode = WAL", `synchronous = ${synchronous}`, `busy_timeout = ${busyTimeoutMs[driver]}`, "temp_store = MEMORY", "cache_size = -65536", "secure_delete = ON"];
 }
 
 function isBusy(error: unknown): boolean {
@@ -188,6 +188,28 @@ export function createSqliteDialect(options: SqliteOptions): SqliteDialect {
           await writer.raw("ROLLBACK").catch(() => undefined);
           throw error;
         }
+      });
+      writeTurns = turn.catch(() => undefined);
+      return turn;
+    },
+    maintenanceTransaction(work) {
+      return this.writeTransaction(work);
+    },
+    flushLog() {
+      const turn = writeTurns.then(async () => {
+        verify();
+        await writer.raw("PRAGMA wal_checkpoint(TRUNCATE)");
+      });
+      writeTurns = turn.catch(() => undefined);
+      return turn;
+    },
+    reclaimSpace() {
+      // VACUUM runs outside any transaction, in the writer's turn; a full checkpoint
+      // then truncates the WAL, so removed events stay in neither file.
+      const turn = writeTurns.then(async () => {
+        verify();
+        await writer.raw("VACUUM");
+        await writer.raw("PRAGMA wal_checkpoint(TRUNCATE)");
       });
       writeTurns = turn.catch(() => undefined);
       return turn;

@@ -24,6 +24,7 @@ interface PooledClient {
 interface Statements {
   heads: Statement;
   stored: Statement;
+  lifecycle: Statement;
   last: Statement;
   insertEvent: Statement;
   upsertHead: Statement;
@@ -39,6 +40,9 @@ function statementsOf(db: Database): Statements {
     statements = {
       heads: db.prepare("select stream, last_revision, last_position from streams where stream in (select value from json_each(?))").raw(true),
       stored: db.prepare("select id, stream, revision, position, recorded_at from events where id in (select value from json_each(?))").raw(true),
+      lifecycle: db
+        .prepare("select stream, deleted_through, hide_before, tombstoned from stream_metadata where stream in (select value from json_each(?))")
+        .raw(true),
       last: db.prepare("select position, recorded_at from events order by position desc limit 1").raw(true),
       insertEvent: db.prepare(
         "insert into events (position, stream, revision, id, type, data, content_type, metadata, recorded_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -60,9 +64,13 @@ function lookUp(statements: Statements, commands: readonly AppendCommand[]): Bat
     streams.add(command.stream);
     for (const event of command.events) ids.push(event.id);
   }
-  const state: BatchState = { heads: new Map(), stored: new Map(), last: { position: 0, recordedAt: 0 } };
-  for (const [stream, lastRevision, lastPosition] of statements.heads.all(JSON.stringify([...streams])) as Array<[string, number, number]>) {
+  const state: BatchState = { heads: new Map(), stored: new Map(), lifecycle: new Map(), last: { position: 0, recordedAt: 0 } };
+  const streamList = JSON.stringify([...streams]);
+  for (const [stream, lastRevision, lastPosition] of statements.heads.all(streamList) as Array<[string, number, number]>) {
     state.heads.set(stream, { stream, lastRevision: Number(lastRevision), lastPosition: Number(lastPosition) });
+  }
+  for (const [stream, deletedThrough, hideBefore, tombstoned] of statements.lifecycle.all(streamList) as Array<[string, number | null, number, number]>) {
+    state.lifecycle.set(stream, { deletedThrough: deletedThrough === null ? undefined : Number(deletedThrough), hideBefore: Number(hideBefore), tombstoned: Number(tombstoned) === 1 });
   }
   if (ids.length > 0) {
     for (const row of statements.stored.all(JSON.stringify(ids)) as Array<[string, string, number, number, number]>) {
@@ -80,7 +88,7 @@ function lookUp(statements: Statements, commands: readonly AppendCommand[]): Bat
  */
 export function applyBatch(db: Database, commands: readonly AppendCommand[], now: number): BatchOutcome {
   const statements = statementsOf(db);
-  const { results, recorded, recordedAt, headRows } = planBatch(commands, lookUp(statements, commands), now);
+  const { results, recorded, recordedAt, headRows, hidden } = planBatch(commands, lookUp(statements, commands), now);
   const { insertEvent, upsertHead } = statements;
   for (const event of recorded) {
     insertEvent.run(
@@ -96,7 +104,7 @@ export function applyBatch(db: Database, commands: readonly AppendCommand[], now
     );
   }
   for (const head of headRows) upsertHead.run(head.stream, head.last_revision, head.last_position);
-  return { results, recorded, recordedAt };
+  return { results, recorded, recordedAt, hidden };
 }
 
 /**

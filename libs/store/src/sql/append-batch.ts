@@ -9,7 +9,7 @@ const keysPerLookup = 500;
 export type WriteRows = (trx: Knex, rows: readonly EventRow[], headRows: readonly HeadRow[]) => Promise<void>;
 
 interface LookupRow {
-  kind: "head" | "event" | "last";
+  kind: "head" | "event" | "last" | "life";
   stream: string | null;
   revision: number | string | null;
   position: number | string | null;
@@ -26,7 +26,11 @@ function lookupQuery(trx: Knex, streams: readonly string[], ids: readonly string
   const heads = trx("streams")
     .select(trx.raw("'head' as kind"), "stream", "last_revision as revision", "last_position as position", trx.raw("null as id"), trx.raw("null as recorded_at"))
     .whereIn("stream", streams);
-  const parts = [trx("events").select(trx.raw("'event'"), "stream", "revision", "position", "id", "recorded_at").whereIn("id", ids)];
+  const parts = [
+    trx("events").select(trx.raw("'event'"), "stream", "revision", "position", "id", "recorded_at").whereIn("id", ids),
+    // A stream's lifecycle: deleted through (revision), hide before (position), tombstoned (recorded_at).
+    trx("stream_metadata").select(trx.raw("'life'"), "stream", "deleted_through", "hide_before", trx.raw("null"), "tombstoned").whereIn("stream", streams),
+  ];
   if (withLast) {
     // Wrapped, because a member of a compound select cannot have its own ORDER BY and LIMIT.
     const last = trx("events").select(trx.raw("'last' as kind"), "stream", "revision", "position", "id", "recorded_at").orderBy("position", "desc").limit(1);
@@ -36,7 +40,7 @@ function lookupQuery(trx: Knex, streams: readonly string[], ids: readonly string
 }
 
 async function lookUp(trx: Knex, streams: readonly string[], ids: readonly string[]): Promise<BatchState> {
-  const state: BatchState = { heads: new Map(), stored: new Map(), last: { position: 0, recordedAt: 0 } };
+  const state: BatchState = { heads: new Map(), stored: new Map(), lifecycle: new Map(), last: { position: 0, recordedAt: 0 } };
   const streamParts = chunk(streams, keysPerLookup);
   const idParts = chunk(ids, keysPerLookup);
   const statements = Math.max(1, streamParts.length, idParts.length);
@@ -47,7 +51,9 @@ async function lookUp(trx: Knex, streams: readonly string[], ids: readonly strin
       const revision = Number(row.revision);
       const position = Number(row.position);
       if (row.kind === "head") state.heads.set(stream, { stream, lastRevision: revision, lastPosition: position });
-      else if (row.kind === "event") state.stored.set(row.id!, { stream, revision, position, recordedAt: Number(row.recorded_at) });
+      else if (row.kind === "life") {
+        state.lifecycle.set(stream, { deletedThrough: row.revision === null ? undefined : revision, hideBefore: position, tombstoned: Number(row.recorded_at) === 1 });
+      } else if (row.kind === "event") state.stored.set(row.id!, { stream, revision, position, recordedAt: Number(row.recorded_at) });
       else state.last = { position, recordedAt: Number(row.recorded_at) };
     }
   }
@@ -67,7 +73,7 @@ export async function appendBatch(trx: Knex, commands: readonly AppendCommand[],
     streams,
     commands.flatMap((command) => command.events.map((event) => event.id)),
   );
-  const { results, recorded, recordedAt, headRows } = planBatch(commands, state, now);
+  const { results, recorded, recordedAt, headRows, hidden } = planBatch(commands, state, now);
   if (recorded.length > 0) await writeRows(trx, recorded.map(toEventRow), headRows);
-  return { results, recorded, recordedAt };
+  return { results, recorded, recordedAt, hidden };
 }

@@ -1,5 +1,5 @@
-import { WrongExpectedRevisionError } from "../errors.js";
-import type { AppendResult, ExpectedRevision, RecordedEvent, StreamInfo } from "../event-store.js";
+import { StreamTombstonedError, WrongExpectedRevisionError } from "../errors.js";
+import type { AppendResult, ExpectedRevision, RecordedEvent } from "../event-store.js";
 import type { ValidEvent } from "../validation.js";
 
 /** One caller's append, validated, waiting in the write queue. */
@@ -11,11 +11,29 @@ export interface AppendCommand {
 
 export interface BatchOutcome {
   /** One answer per command, in order: its result or why it was refused. */
-  results: Array<AppendResult | WrongExpectedRevisionError>;
+  results: Array<AppendResult | WrongExpectedRevisionError | StreamTombstonedError>;
   /** What the transaction stores, in position order. */
   recorded: RecordedEvent[];
   /** The commit time given to the recorded events. */
   recordedAt: number;
+  /** Some recorded event is hidden by its stream's metadata from the start (revision before `truncate_before`). */
+  hidden?: boolean;
+}
+
+/** A stream's head: its last revision and position. */
+export interface StreamHead {
+  stream: string;
+  lastRevision: number;
+  lastPosition: number;
+}
+
+/** What an append must know of a stream's lifecycle (`stream_metadata`). */
+export interface StreamLifecycle {
+  /** The last revision when it was soft-deleted; the stream reads as absent while its head is still there. */
+  deletedThrough: number | undefined;
+  tombstoned: boolean;
+  /** The first revision reads show. */
+  hideBefore: number;
 }
 
 export interface StoredEvent {
@@ -28,7 +46,9 @@ export interface StoredEvent {
 /** What an append batch must know before it writes, read under the write lock. */
 export interface BatchState {
   /** The heads of the batch's streams that exist. */
-  heads: Map<string, StreamInfo>;
+  heads: Map<string, StreamHead>;
+  /** The lifecycle of the batch's streams that have a `stream_metadata` row. */
+  lifecycle: Map<string, StreamLifecycle>;
   /** The batch's event ids that are already stored. */
   stored: Map<string, StoredEvent>;
   /**
@@ -49,6 +69,13 @@ export interface HeadRow {
 export interface BatchPlan extends BatchOutcome {
   /** The new heads of the streams that received events. */
   headRows: HeadRow[];
+}
+
+/** The head's revision as expectations see it: none when the stream is absent or deleted (and not written since). */
+export function visibleRevision(head: StreamHead | undefined, lifecycle: StreamLifecycle | undefined): number | undefined {
+  if (head === undefined) return undefined;
+  if (lifecycle?.deletedThrough !== undefined && lifecycle.deletedThrough >= head.lastRevision) return undefined;
+  return head.lastRevision;
 }
 
 export function expectationHolds(expected: ExpectedRevision, actual: number | undefined): boolean {
@@ -92,7 +119,8 @@ function replayOf(command: AppendCommand, stored: Map<string, StoredEvent>, actu
  * Updates `state` (heads, stored ids) as the commands are applied, in order.
  */
 export function planBatch(commands: readonly AppendCommand[], state: BatchState, now: number): BatchPlan {
-  const { heads, stored, last } = state;
+  const { heads, stored, last, lifecycle } = state;
+  let hidden = false;
   let position = last.position;
   // Commit times never go backwards along the global order, even when another
   // process (another clock, or one that waited longer for the lock) wrote last.
@@ -102,13 +130,18 @@ export function planBatch(commands: readonly AppendCommand[], state: BatchState,
 
   const results = commands.map((command) => {
     const stream = command.stream;
-    const actual = heads.get(stream)?.lastRevision;
+    const life = lifecycle.get(stream);
+    if (life?.tombstoned) return new StreamTombstonedError(stream, "write");
+    const head = heads.get(stream);
+    const actual = visibleRevision(head, life);
     const replay = replayOf(command, stored, actual);
     if (replay !== undefined) return replay;
     if (!expectationHolds(command.expected, actual)) {
       return new WrongExpectedRevisionError(stream, command.expected, actual);
     }
-    let revision = actual ?? -1;
+    // A deleted stream's revisions continue after its last one.
+    let revision = head?.lastRevision ?? -1;
+    if (life !== undefined && revision + 1 < life.hideBefore) hidden = true;
     for (const event of command.events) {
       revision += 1;
       position += 1;
@@ -135,5 +168,5 @@ export function planBatch(commands: readonly AppendCommand[], state: BatchState,
     const head = heads.get(stream)!;
     headRows.push({ stream, last_revision: head.lastRevision, last_position: head.lastPosition });
   }
-  return { results, recorded, recordedAt, headRows };
+  return { results, recorded, recordedAt, headRows, hidden };
 }

@@ -1,11 +1,10 @@
 import type { Direction } from "../event-store.js";
 import type { EventPage, PageReader } from "./select-events.js";
+import { whereVisible } from "./visible-events.js";
 
 /** One page of the global log, from `position` inclusive, in `direction`. */
-export function readAllPage({ db, selectEvents, maxBytes }: PageReader, position: number, direction: Direction, limit: number): Promise<EventPage> {
+export function readAllPage({ db, selectEvents, maxBytes }: PageReader, position: number, direction: Direction, limit: number, now: number): Promise<EventPage> {
   const forwards = direction === "forwards";
-  const page = db("events")
-    .where("position", forwards ? ">=" : "<=", position)
-    .orderBy("position", forwards ? "asc" : "desc");
+  const page = whereVisible(db("events").where("position", forwards ? ">=" : "<=", position), now).orderBy("position", forwards ? "asc" : "desc");
   return selectEvents(page, { column: "position", descending: !forwards }, limit, maxBytes);
 }

@@ -1,12 +1,10 @@
 import type { Direction } from "../event-store.js";
 import type { EventPage, PageReader } from "./select-events.js";
+import { whereVisible } from "./visible-events.js";
 
 /** One page of a stream, from `revision` inclusive, in `direction`. */
-export function readStreamPage({ db, selectEvents, maxBytes }: PageReader, stream: string, revision: number, direction: Direction, limit: number): Promise<EventPage> {
+export function readStreamPage({ db, selectEvents, maxBytes }: PageReader, stream: string, revision: number, direction: Direction, limit: number, now: number): Promise<EventPage> {
   const forwards = direction === "forwards";
-  const page = db("events")
-    .where("stream", stream)
-    .andWhere("revision", forwards ? ">=" : "<=", revision)
-    .orderBy("revision", forwards ? "asc" : "desc");
+  const page = whereVisible(db("events").where("stream", stream).andWhere("revision", forwards ? ">=" : "<=", revision), now).orderBy("revision", forwards ? "asc" : "desc");
   return selectEvents(page, { column: "revision", descending: !forwards }, limit, maxBytes);
 }

@@ -1,6 +1,7 @@
 import type { Knex } from "knex";
 import type { EventSelector } from "../subscriptions/selector.js";
 import type { EventPage, PageReader } from "./select-events.js";
+import { whereVisible } from "./visible-events.js";
 
 /**
  * `column` starts with one of `prefixes`. `substr` counts characters on both
@@ -23,15 +24,15 @@ function whereSelected(query: Knex.QueryBuilder, selector: EventSelector): Knex.
 }
 
 /** The selected events with `after < position <= upTo`, in position order, at most `limit`. */
-export function readPositionRange({ db, selectEvents, maxBytes }: PageReader, selector: EventSelector, after: number, upTo: number, limit: number): Promise<EventPage> {
+export function readPositionRange({ db, selectEvents, maxBytes }: PageReader, selector: EventSelector, after: number, upTo: number, limit: number, now: number): Promise<EventPage> {
   const query = db("events").where("position", ">", after).andWhere("position", "<=", upTo);
-  return selectEvents(whereSelected(query, selector).orderBy("position", "asc"), { column: "position" }, limit, maxBytes);
+  return selectEvents(whereVisible(whereSelected(query, selector), now).orderBy("position", "asc"), { column: "position" }, limit, maxBytes);
 }
 
 /** The selected events of `selector.stream` after `revision`, up to position `upTo`, in order, at most `limit`. */
-export function readStreamAfter({ db, selectEvents, maxBytes }: PageReader, selector: EventSelector, revision: number, upTo: number, limit: number): Promise<EventPage> {
+export function readStreamAfter({ db, selectEvents, maxBytes }: PageReader, selector: EventSelector, revision: number, upTo: number, limit: number, now: number): Promise<EventPage> {
   const query = db("events").where("revision", ">", revision).andWhere("position", "<=", upTo);
-  return selectEvents(whereSelected(query, selector).orderBy("revision", "asc"), { column: "revision" }, limit, maxBytes);
+  return selectEvents(whereVisible(whereSelected(query, selector), now).orderBy("revision", "asc"), { column: "revision" }, limit, maxBytes);
 }
 
 /** The last revision `stream` had at position `upTo`; -1 when it had no event by then. */

@@ -5,6 +5,7 @@ import { eventColumns, toRecordedEvent, toRecordedEventFromValues, type EventRow
 interface RawStatement {
   raw(toggle: boolean): RawStatement;
   all(...bindings: readonly unknown[]): unknown[][];
+  run(...bindings: readonly unknown[]): unknown;
 }
 
 interface BetterSqliteConnection {
@@ -31,6 +32,17 @@ function statement(connection: BetterSqliteConnection, sql: string): RawStatemen
     if (cache.size >= maxPreparedPerConnection) cache.clear();
     found = connection.prepare(sql).raw(true);
     cache.set(sql, found);
+  }
+  return found;
+}
+
+const transactions = new WeakMap<object, { begin: RawStatement; commit: RawStatement }>();
+
+function transactionStatements(connection: BetterSqliteConnection): { begin: RawStatement; commit: RawStatement } {
+  let found = transactions.get(connection);
+  if (found === undefined) {
+    found = { begin: connection.prepare("BEGIN"), commit: connection.prepare("COMMIT") };
+    transactions.set(connection, found);
   }
   return found;
 }
@@ -100,6 +112,9 @@ export async function selectEventsBetterSqlite(db: Knex, page: Knex.QueryBuilder
   let rows: unknown[][];
   let data: Uint8Array | null;
   let more: boolean;
+  // One read transaction for both statements: they see the same rows even when a
+  // commit (new metadata, a scavenger's batch) lands between them.
+  transactionStatements(connection).begin.run();
   try {
     rows = statement(connection, rowsQuery.sql).all(...rowsQuery.bindings);
     more = rows.length === limit;
@@ -119,6 +134,7 @@ export async function selectEventsBetterSqlite(db: Knex, page: Knex.QueryBuilder
       .toNative();
     data = rows.length === 0 ? null : (statement(connection, dataQuery.sql).all(...dataQuery.bindings)[0]![0] as Uint8Array | null);
   } finally {
+    transactionStatements(connection).commit.run();
     await client.releaseConnection(connection);
   }
   let offset = 0;

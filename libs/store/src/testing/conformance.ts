@@ -4,6 +4,7 @@ import { InvalidInputError, LimitExceededError, WrongExpectedRevisionError } fro
 import type { EventStore, ProposedEvent, RecordedEvent } from "../event-store.js";
 import { describeFacilitiesConformance } from "./conformance-facilities.js";
 import { describeSubscriptionConformance } from "./subscription-conformance.js";
+import { describeLifecycleConformance } from "./lifecycle-conformance.js";
 
 /** A fresh, empty store per test, and a way to open a second one on the same database. */
 export interface StoreFixture {
@@ -397,6 +398,7 @@ export function describeEventStoreConformance(name: string, factory: StoreFixtur
 
     describeFacilitiesConformance(() => store);
     describeSubscriptionConformance(() => store, another);
+    describeLifecycleConformance(() => store, another);
 
     describe("validation", () => {
       const refused = async (promise: Promise<unknown>, kind: unknown, field: string) => {

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file annals/eventstore/v1/errors.proto.
  */
 export const file_annals_eventstore_v1_errors: GenFile = /*@__PURE__*/
-  fileDesc("CiFhbm5hbHMvZXZlbnRzdG9yZS92MS9lcnJvcnMucHJvdG8SFGFubmFscy5ldmVudHN0b3JlLnYxIpMBChVXcm9uZ0V4cGVjdGVkUmV2aXNpb24SDgoGc3RyZWFtGAEgASgJEjgKCGV4cGVjdGVkGAIgASgLMiYuYW5uYWxzLmV2ZW50c3RvcmUudjEuRXhwZWN0ZWRSZXZpc2lvbhIcCg9hY3R1YWxfcmV2aXNpb24YAyABKARIAIgBAUISChBfYWN0dWFsX3JldmlzaW9uIi0KDEludmFsaWRGaWVsZBINCgVmaWVsZBgBIAEoCRIOCgZyZWFzb24YAiABKAkiWwoXV3JvbmdFeHBlY3RlZENoZWNrcG9pbnQSDAoEbmFtZRgBIAEoCRIZChFleHBlY3RlZF9wb3NpdGlvbhgCIAEoBBIXCg9hY3R1YWxfcG9zaXRpb24YAyABKARiBnByb3RvMw", [file_annals_eventstore_v1_event]);
+  fileDesc("CiFhbm5hbHMvZXZlbnRzdG9yZS92MS9lcnJvcnMucHJvdG8SFGFubmFscy5ldmVudHN0b3JlLnYxIpMBChVXcm9uZ0V4cGVjdGVkUmV2aXNpb24SDgoGc3RyZWFtGAEgASgJEjgKCGV4cGVjdGVkGAIgASgLMiYuYW5uYWxzLmV2ZW50c3RvcmUudjEuRXhwZWN0ZWRSZXZpc2lvbhIcCg9hY3R1YWxfcmV2aXNpb24YAyABKARIAIgBAUISChBfYWN0dWFsX3JldmlzaW9uInUKHVdyb25nRXhwZWN0ZWRNZXRhZGF0YVJldmlzaW9uEg4KBnN0cmVhbRgBIAEoCRIiChpleHBlY3RlZF9tZXRhZGF0YV9yZXZpc2lvbhgCIAEoBBIgChhhY3R1YWxfbWV0YWRhdGFfcmV2aXNpb24YAyABKAQiIgoQU3RyZWFtVG9tYnN0b25lZBIOCgZzdHJlYW0YASABKAkiIAoOU3RyZWFtTm90Rm91bmQSDgoGc3RyZWFtGAEgASgJIjUKEkRhdGFTdWJqZWN0UmVmdXNlZBIPCgdzdWJqZWN0GAEgASgJEg4KBnJlYXNvbhgCIAEoCSItCgxJbnZhbGlkRmllbGQSDQoFZmllbGQYASABKAkSDgoGcmVhc29uGAIgASgJIlsKF1dyb25nRXhwZWN0ZWRDaGVja3BvaW50EgwKBG5hbWUYASABKAkSGQoRZXhwZWN0ZWRfcG9zaXRpb24YAiABKAQSFwoPYWN0dWFsX3Bvc2l0aW9uGAMgASgEYgZwcm90bzM", [file_annals_eventstore_v1_event]);
 
 /**
  * Error detail attached to a FAILED_PRECONDITION answer to Append when the
@@ -50,6 +50,104 @@ export const WrongExpectedRevisionSchema: GenMessage<WrongExpectedRevision> = /*
   messageDesc(file_annals_eventstore_v1_errors, 0);
 
 /**
+ * Error detail attached to a FAILED_PRECONDITION answer to SetStreamMetadata when
+ * the stream's metadata was not at the expected metadata revision.
+ *
+ * @generated from message annals.eventstore.v1.WrongExpectedMetadataRevision
+ */
+export type WrongExpectedMetadataRevision = Message<"annals.eventstore.v1.WrongExpectedMetadataRevision"> & {
+  /**
+   * @generated from field: string stream = 1;
+   */
+  stream: string;
+
+  /**
+   * @generated from field: uint64 expected_metadata_revision = 2;
+   */
+  expectedMetadataRevision: bigint;
+
+  /**
+   * Where the metadata is (0 when it was never set).
+   *
+   * @generated from field: uint64 actual_metadata_revision = 3;
+   */
+  actualMetadataRevision: bigint;
+};
+
+/**
+ * Describes the message annals.eventstore.v1.WrongExpectedMetadataRevision.
+ * Use `create(WrongExpectedMetadataRevisionSchema)` to create a new message.
+ */
+export const WrongExpectedMetadataRevisionSchema: GenMessage<WrongExpectedMetadataRevision> = /*@__PURE__*/
+  messageDesc(file_annals_eventstore_v1_errors, 1);
+
+/**
+ * Error detail of a call on a tombstoned stream: NOT_FOUND for reads,
+ * FAILED_PRECONDITION for writes (appends, metadata, deletes). The name can never
+ * be used again.
+ *
+ * @generated from message annals.eventstore.v1.StreamTombstoned
+ */
+export type StreamTombstoned = Message<"annals.eventstore.v1.StreamTombstoned"> & {
+  /**
+   * @generated from field: string stream = 1;
+   */
+  stream: string;
+};
+
+/**
+ * Describes the message annals.eventstore.v1.StreamTombstoned.
+ * Use `create(StreamTombstonedSchema)` to create a new message.
+ */
+export const StreamTombstonedSchema: GenMessage<StreamTombstoned> = /*@__PURE__*/
+  messageDesc(file_annals_eventstore_v1_errors, 2);
+
+/**
+ * Error detail of a NOT_FOUND answer to DeleteStream: the stream does not exist
+ * (never written, or already deleted).
+ *
+ * @generated from message annals.eventstore.v1.StreamNotFound
+ */
+export type StreamNotFound = Message<"annals.eventstore.v1.StreamNotFound"> & {
+  /**
+   * @generated from field: string stream = 1;
+   */
+  stream: string;
+};
+
+/**
+ * Describes the message annals.eventstore.v1.StreamNotFound.
+ * Use `create(StreamNotFoundSchema)` to create a new message.
+ */
+export const StreamNotFoundSchema: GenMessage<StreamNotFound> = /*@__PURE__*/
+  messageDesc(file_annals_eventstore_v1_errors, 3);
+
+/**
+ * Error detail of a FAILED_PRECONDITION answer to an append naming a data subject
+ * that cannot be encrypted for: forgotten, or the server has no master key.
+ *
+ * @generated from message annals.eventstore.v1.DataSubjectRefused
+ */
+export type DataSubjectRefused = Message<"annals.eventstore.v1.DataSubjectRefused"> & {
+  /**
+   * @generated from field: string subject = 1;
+   */
+  subject: string;
+
+  /**
+   * @generated from field: string reason = 2;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message annals.eventstore.v1.DataSubjectRefused.
+ * Use `create(DataSubjectRefusedSchema)` to create a new message.
+ */
+export const DataSubjectRefusedSchema: GenMessage<DataSubjectRefused> = /*@__PURE__*/
+  messageDesc(file_annals_eventstore_v1_errors, 4);
+
+/**
  * Error detail attached to INVALID_ARGUMENT and RESOURCE_EXHAUSTED answers.
  *
  * @generated from message annals.eventstore.v1.InvalidField
@@ -75,7 +173,7 @@ export type InvalidField = Message<"annals.eventstore.v1.InvalidField"> & {
  * Use `create(InvalidFieldSchema)` to create a new message.
  */
 export const InvalidFieldSchema: GenMessage<InvalidField> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_errors, 1);
+  messageDesc(file_annals_eventstore_v1_errors, 5);
 
 /**
  * Error detail attached to a FAILED_PRECONDITION answer to SetCheckpoint when the
@@ -107,5 +205,5 @@ export type WrongExpectedCheckpoint = Message<"annals.eventstore.v1.WrongExpecte
  * Use `create(WrongExpectedCheckpointSchema)` to create a new message.
  */
 export const WrongExpectedCheckpointSchema: GenMessage<WrongExpectedCheckpoint> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_errors, 2);
+  messageDesc(file_annals_eventstore_v1_errors, 6);
 

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file annals/eventstore/v1/event.proto.
  */
 export const file_annals_eventstore_v1_event: GenFile = /*@__PURE__*/
-  fileDesc("CiBhbm5hbHMvZXZlbnRzdG9yZS92MS9ldmVudC5wcm90bxIUYW5uYWxzLmV2ZW50c3RvcmUudjEiwwEKDVByb3Bvc2VkRXZlbnQSCgoCaWQYASABKAkSDAoEdHlwZRgCIAEoCRIMCgRkYXRhGAMgASgMEhQKDGNvbnRlbnRfdHlwZRgEIAEoCRJDCghtZXRhZGF0YRgFIAMoCzIxLmFubmFscy5ldmVudHN0b3JlLnYxLlByb3Bvc2VkRXZlbnQuTWV0YWRhdGFFbnRyeRovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiqAIKDVJlY29yZGVkRXZlbnQSCgoCaWQYASABKAkSDAoEdHlwZRgCIAEoCRIMCgRkYXRhGAMgASgMEhQKDGNvbnRlbnRfdHlwZRgEIAEoCRJDCghtZXRhZGF0YRgFIAMoCzIxLmFubmFscy5ldmVudHN0b3JlLnYxLlJlY29yZGVkRXZlbnQuTWV0YWRhdGFFbnRyeRIOCgZzdHJlYW0YBiABKAkSEAoIcmV2aXNpb24YByABKAQSEAoIcG9zaXRpb24YCCABKAQSLwoLcmVjb3JkZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wGi8KDU1ldGFkYXRhRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASKdAgoQRXhwZWN0ZWRSZXZpc2lvbhI5CgNhbnkYASABKAsyKi5hbm5hbHMuZXZlbnRzdG9yZS52MS5FeHBlY3RlZFJldmlzaW9uLkFueUgAEkQKCW5vX3N0cmVhbRgCIAEoCzIvLmFubmFscy5ldmVudHN0b3JlLnYxLkV4cGVjdGVkUmV2aXNpb24uTm9TdHJlYW1IABJMCg1zdHJlYW1fZXhpc3RzGAMgASgLMjMuYW5uYWxzLmV2ZW50c3RvcmUudjEuRXhwZWN0ZWRSZXZpc2lvbi5TdHJlYW1FeGlzdHNIABIPCgVleGFjdBgEIAEoBEgAGgUKA0FueRoKCghOb1N0cmVhbRoOCgxTdHJlYW1FeGlzdHNCBgoEa2luZCpXCglEaXJlY3Rpb24SGQoVRElSRUNUSU9OX1VOU1BFQ0lGSUVEEAASFgoSRElSRUNUSU9OX0ZPUldBUkRTEAESFwoTRElSRUNUSU9OX0JBQ0tXQVJEUxACYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("CiBhbm5hbHMvZXZlbnRzdG9yZS92MS9ldmVudC5wcm90bxIUYW5uYWxzLmV2ZW50c3RvcmUudjEiwwEKDVByb3Bvc2VkRXZlbnQSCgoCaWQYASABKAkSDAoEdHlwZRgCIAEoCRIMCgRkYXRhGAMgASgMEhQKDGNvbnRlbnRfdHlwZRgEIAEoCRJDCghtZXRhZGF0YRgFIAMoCzIxLmFubmFscy5ldmVudHN0b3JlLnYxLlByb3Bvc2VkRXZlbnQuTWV0YWRhdGFFbnRyeRovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiuAIKDVJlY29yZGVkRXZlbnQSCgoCaWQYASABKAkSDAoEdHlwZRgCIAEoCRIMCgRkYXRhGAMgASgMEhQKDGNvbnRlbnRfdHlwZRgEIAEoCRJDCghtZXRhZGF0YRgFIAMoCzIxLmFubmFscy5ldmVudHN0b3JlLnYxLlJlY29yZGVkRXZlbnQuTWV0YWRhdGFFbnRyeRIOCgZzdHJlYW0YBiABKAkSEAoIcmV2aXNpb24YByABKAQSEAoIcG9zaXRpb24YCCABKAQSLwoLcmVjb3JkZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBmVyYXNlZBgKIAEoCBovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEinQIKEEV4cGVjdGVkUmV2aXNpb24SOQoDYW55GAEgASgLMiouYW5uYWxzLmV2ZW50c3RvcmUudjEuRXhwZWN0ZWRSZXZpc2lvbi5BbnlIABJECglub19zdHJlYW0YAiABKAsyLy5hbm5hbHMuZXZlbnRzdG9yZS52MS5FeHBlY3RlZFJldmlzaW9uLk5vU3RyZWFtSAASTAoNc3RyZWFtX2V4aXN0cxgDIAEoCzIzLmFubmFscy5ldmVudHN0b3JlLnYxLkV4cGVjdGVkUmV2aXNpb24uU3RyZWFtRXhpc3RzSAASDwoFZXhhY3QYBCABKARIABoFCgNBbnkaCgoITm9TdHJlYW0aDgoMU3RyZWFtRXhpc3RzQgYKBGtpbmQqVwoJRGlyZWN0aW9uEhkKFURJUkVDVElPTl9VTlNQRUNJRklFRBAAEhYKEkRJUkVDVElPTl9GT1JXQVJEUxABEhcKE0RJUkVDVElPTl9CQUNLV0FSRFMQAmIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * An event as a client proposes it to Append.
@@ -53,6 +53,8 @@ export type ProposedEvent = Message<"annals.eventstore.v1.ProposedEvent"> & {
 
   /**
    * Free-form string metadata: actor, correlation id, causation id...
+   * The key "$data_subject" names the person the event is about: the server then
+   * stores the data encrypted with that subject's key, and ForgetSubject erases it.
    *
    * @generated from field: map<string, string> metadata = 5;
    */
@@ -124,6 +126,14 @@ export type RecordedEvent = Message<"annals.eventstore.v1.RecordedEvent"> & {
    * @generated from field: google.protobuf.Timestamp recorded_at = 9;
    */
   recordedAt?: Timestamp | undefined;
+
+  /**
+   * The event's data subject (metadata "$data_subject") was forgotten
+   * (ForgetSubject): `data` is empty for ever; everything else stays.
+   *
+   * @generated from field: bool erased = 10;
+   */
+  erased: boolean;
 };
 
 /**

@@ -14,7 +14,362 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file annals/eventstore/v1/event_store.proto.
  */
 export const file_annals_eventstore_v1_event_store: GenFile = /*@__PURE__*/
-  fileDesc("CiZhbm5hbHMvZXZlbnRzdG9yZS92MS9ldmVudF9zdG9yZS5wcm90bxIUYW5uYWxzLmV2ZW50c3RvcmUudjEilwEKDUFwcGVuZFJlcXVlc3QSDgoGc3RyZWFtGAEgASgJEjMKBmV2ZW50cxgCIAMoCzIjLmFubmFscy5ldmVudHN0b3JlLnYxLlByb3Bvc2VkRXZlbnQSQQoRZXhwZWN0ZWRfcmV2aXNpb24YAyABKAsyJi5hbm5hbHMuZXZlbnRzdG9yZS52MS5FeHBlY3RlZFJldmlzaW9uImUKDkFwcGVuZFJlc3BvbnNlEhAKCHJldmlzaW9uGAEgASgEEhAKCHBvc2l0aW9uGAIgASgEEi8KC3JlY29yZGVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKSAgoRUmVhZFN0cmVhbVJlcXVlc3QSDgoGc3RyZWFtGAEgASgJEjIKCWRpcmVjdGlvbhgCIAEoDjIfLmFubmFscy5ldmVudHN0b3JlLnYxLkRpcmVjdGlvbhI+CgVzdGFydBgDIAEoCzItLmFubmFscy5ldmVudHN0b3JlLnYxLlJlYWRTdHJlYW1SZXF1ZXN0LlN0YXJ0SAASOgoDZW5kGAQgASgLMisuYW5uYWxzLmV2ZW50c3RvcmUudjEuUmVhZFN0cmVhbVJlcXVlc3QuRW5kSAASEgoIcmV2aXNpb24YBSABKARIABIRCgltYXhfY291bnQYBiABKAQaBwoFU3RhcnQaBQoDRW5kQgYKBGZyb20iSQoSUmVhZFN0cmVhbVJlc3BvbnNlEjMKBmV2ZW50cxgBIAMoCzIjLmFubmFscy5ldmVudHN0b3JlLnYxLlJlY29yZGVkRXZlbnQi+QEKDlJlYWRBbGxSZXF1ZXN0EjIKCWRpcmVjdGlvbhgBIAEoDjIfLmFubmFscy5ldmVudHN0b3JlLnYxLkRpcmVjdGlvbhI7CgVzdGFydBgCIAEoCzIqLmFubmFscy5ldmVudHN0b3JlLnYxLlJlYWRBbGxSZXF1ZXN0LlN0YXJ0SAASNwoDZW5kGAMgASgLMiguYW5uYWxzLmV2ZW50c3RvcmUudjEuUmVhZEFsbFJlcXVlc3QuRW5kSAASEgoIcG9zaXRpb24YBCABKARIABIRCgltYXhfY291bnQYBSABKAQaBwoFU3RhcnQaBQoDRW5kQgYKBGZyb20iRgoPUmVhZEFsbFJlc3BvbnNlEjMKBmV2ZW50cxgBIAMoCzIjLmFubmFscy5ldmVudHN0b3JlLnYxLlJlY29yZGVkRXZlbnQiIgoQR2V0U3RyZWFtUmVxdWVzdBIOCgZzdHJlYW0YASABKAkiZgoRR2V0U3RyZWFtUmVzcG9uc2USDgoGZXhpc3RzGAEgASgIEhUKDWxhc3RfcmV2aXNpb24YAiABKAQSFQoNbGFzdF9wb3NpdGlvbhgDIAEoBBITCgtldmVudF9jb3VudBgEIAEoBCJLChJMaXN0U3RyZWFtc1JlcXVlc3QSDgoGcHJlZml4GAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoDRISCgpwYWdlX3Rva2VuGAMgASgJImQKE0xpc3RTdHJlYW1zUmVzcG9uc2USNAoHc3RyZWFtcxgBIAMoCzIjLmFubmFscy5ldmVudHN0b3JlLnYxLlN0cmVhbVN1bW1hcnkSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIpgBCg1TdHJlYW1TdW1tYXJ5Eg4KBnN0cmVhbRgBIAEoCRIVCg1sYXN0X3JldmlzaW9uGAIgASgEEhUKDWxhc3RfcG9zaXRpb24YAyABKAQSEwoLZXZlbnRfY291bnQYBCABKAQSNAoQbGFzdF9yZWNvcmRlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiSgoSU3Vic2NyaXB0aW9uRmlsdGVyEhsKE2V2ZW50X3R5cGVfcHJlZml4ZXMYASADKAkSFwoPc3RyZWFtX3ByZWZpeGVzGAIgAygJIsIDChBTdWJzY3JpYmVSZXF1ZXN0EhAKBnN0cmVhbRgBIAEoCUgAEhIKCGNhdGVnb3J5GAIgASgJSAASOQoDYWxsGAMgASgLMiouYW5uYWxzLmV2ZW50c3RvcmUudjEuU3Vic2NyaWJlUmVxdWVzdC5BbGxIABI9CgVzdGFydBgEIAEoCzIsLmFubmFscy5ldmVudHN0b3JlLnYxLlN1YnNjcmliZVJlcXVlc3QuU3RhcnRIARI5CgNlbmQYBSABKAsyKi5hbm5hbHMuZXZlbnRzdG9yZS52MS5TdWJzY3JpYmVSZXF1ZXN0LkVuZEgBEhgKDmFmdGVyX3JldmlzaW9uGAYgASgESAESGAoOYWZ0ZXJfcG9zaXRpb24YByABKARIARI4CgZmaWx0ZXIYCCABKAsyKC5hbm5hbHMuZXZlbnRzdG9yZS52MS5TdWJzY3JpcHRpb25GaWx0ZXISHwoXY2hlY2twb2ludF9ldmVyeV9ldmVudHMYCSABKA0SGwoTY2hlY2twb2ludF9ldmVyeV9tcxgKIAEoDRoFCgNBbGwaBwoFU3RhcnQaBQoDRW5kQggKBnRhcmdldEIGCgRmcm9tIvoDChFTdWJzY3JpYmVSZXNwb25zZRJACgZldmVudHMYASABKAsyLi5hbm5hbHMuZXZlbnRzdG9yZS52MS5TdWJzY3JpYmVSZXNwb25zZS5FdmVudHNIABJFCgljYXVnaHRfdXAYAiABKAsyMC5hbm5hbHMuZXZlbnRzdG9yZS52MS5TdWJzY3JpYmVSZXNwb25zZS5DYXVnaHRVcEgAEkgKCmNoZWNrcG9pbnQYAyABKAsyMi5hbm5hbHMuZXZlbnRzdG9yZS52MS5TdWJzY3JpYmVSZXNwb25zZS5DaGVja3BvaW50SAASSQoLZmVsbF9iZWhpbmQYBCABKAsyMi5hbm5hbHMuZXZlbnRzdG9yZS52MS5TdWJzY3JpYmVSZXNwb25zZS5GZWxsQmVoaW5kSAAaPQoGRXZlbnRzEjMKBmV2ZW50cxgBIAMoCzIjLmFubmFscy5ldmVudHN0b3JlLnYxLlJlY29yZGVkRXZlbnQaQAoIQ2F1Z2h0VXASEAoIcG9zaXRpb24YASABKAQSFQoIcmV2aXNpb24YAiABKARIAIgBAUILCglfcmV2aXNpb24aHgoKQ2hlY2twb2ludBIQCghwb3NpdGlvbhgBIAEoBBoeCgpGZWxsQmVoaW5kEhAKCHBvc2l0aW9uGAEgASgEQgYKBGtpbmQibAoUU2V0Q2hlY2twb2ludFJlcXVlc3QSDAoEbmFtZRgBIAEoCRIQCghwb3NpdGlvbhgCIAEoBBIeChFleHBlY3RlZF9wb3NpdGlvbhgDIAEoBEgAiAEBQhQKEl9leHBlY3RlZF9wb3NpdGlvbiIXChVTZXRDaGVja3BvaW50UmVzcG9uc2UiJAoUR2V0Q2hlY2twb2ludFJlcXVlc3QSDAoEbmFtZRgBIAEoCSIfChBHZXRFdmVudHNSZXF1ZXN0EgsKA2lkcxgBIAMoCSJIChFHZXRFdmVudHNSZXNwb25zZRIzCgZldmVudHMYASADKAsyIy5hbm5hbHMuZXZlbnRzdG9yZS52MS5SZWNvcmRlZEV2ZW50ImkKFUdldENoZWNrcG9pbnRSZXNwb25zZRIOCgZleGlzdHMYASABKAgSEAoIcG9zaXRpb24YAiABKAQSLgoKdXBkYXRlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiTwoWTGlzdENoZWNrcG9pbnRzUmVxdWVzdBIOCgZwcmVmaXgYASABKAkSEQoJcGFnZV9zaXplGAIgASgNEhIKCnBhZ2VfdG9rZW4YAyABKAkihwEKF0xpc3RDaGVja3BvaW50c1Jlc3BvbnNlEjwKC2NoZWNrcG9pbnRzGAEgAygLMicuYW5uYWxzLmV2ZW50c3RvcmUudjEuQ2hlY2twb2ludFN1bW1hcnkSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEhUKDWhlYWRfcG9zaXRpb24YAyABKAQiYwoRQ2hlY2twb2ludFN1bW1hcnkSDAoEbmFtZRgBIAEoCRIQCghwb3NpdGlvbhgCIAEoBBIuCgp1cGRhdGVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCITChFHZXRTY2hlbWFzUmVxdWVzdCIxChJHZXRTY2hlbWFzUmVzcG9uc2USGwoTZmlsZV9kZXNjcmlwdG9yX3NldBgBIAEoDDLDCAoKRXZlbnRTdG9yZRJTCgZBcHBlbmQSIy5hbm5hbHMuZXZlbnRzdG9yZS52MS5BcHBlbmRSZXF1ZXN0GiQuYW5uYWxzLmV2ZW50c3RvcmUudjEuQXBwZW5kUmVzcG9uc2USYQoKUmVhZFN0cmVhbRInLmFubmFscy5ldmVudHN0b3JlLnYxLlJlYWRTdHJlYW1SZXF1ZXN0GiguYW5uYWxzLmV2ZW50c3RvcmUudjEuUmVhZFN0cmVhbVJlc3BvbnNlMAESWAoHUmVhZEFsbBIkLmFubmFscy5ldmVudHN0b3JlLnYxLlJlYWRBbGxSZXF1ZXN0GiUuYW5uYWxzLmV2ZW50c3RvcmUudjEuUmVhZEFsbFJlc3BvbnNlMAESXAoJR2V0U3RyZWFtEiYuYW5uYWxzLmV2ZW50c3RvcmUudjEuR2V0U3RyZWFtUmVxdWVzdBonLmFubmFscy5ldmVudHN0b3JlLnYxLkdldFN0cmVhbVJlc3BvbnNlEmIKC0xpc3RTdHJlYW1zEiguYW5uYWxzLmV2ZW50c3RvcmUudjEuTGlzdFN0cmVhbXNSZXF1ZXN0GikuYW5uYWxzLmV2ZW50c3RvcmUudjEuTGlzdFN0cmVhbXNSZXNwb25zZRJeCglTdWJzY3JpYmUSJi5hbm5hbHMuZXZlbnRzdG9yZS52MS5TdWJzY3JpYmVSZXF1ZXN0GicuYW5uYWxzLmV2ZW50c3RvcmUudjEuU3Vic2NyaWJlUmVzcG9uc2UwARJoCg1TZXRDaGVja3BvaW50EiouYW5uYWxzLmV2ZW50c3RvcmUudjEuU2V0Q2hlY2twb2ludFJlcXVlc3QaKy5hbm5hbHMuZXZlbnRzdG9yZS52MS5TZXRDaGVja3BvaW50UmVzcG9uc2USaAoNR2V0Q2hlY2twb2ludBIqLmFubmFscy5ldmVudHN0b3JlLnYxLkdldENoZWNrcG9pbnRSZXF1ZXN0GisuYW5uYWxzLmV2ZW50c3RvcmUudjEuR2V0Q2hlY2twb2ludFJlc3BvbnNlElwKCUdldEV2ZW50cxImLmFubmFscy5ldmVudHN0b3JlLnYxLkdldEV2ZW50c1JlcXVlc3QaJy5hbm5hbHMuZXZlbnRzdG9yZS52MS5HZXRFdmVudHNSZXNwb25zZRJuCg9MaXN0Q2hlY2twb2ludHMSLC5hbm5hbHMuZXZlbnRzdG9yZS52MS5MaXN0Q2hlY2twb2ludHNSZXF1ZXN0Gi0uYW5uYWxzLmV2ZW50c3RvcmUudjEuTGlzdENoZWNrcG9pbnRzUmVzcG9uc2USXwoKR2V0U2NoZW1hcxInLmFubmFscy5ldmVudHN0b3JlLnYxLkdldFNjaGVtYXNSZXF1ZXN0GiguYW5uYWxzLmV2ZW50c3RvcmUudjEuR2V0U2NoZW1hc1Jlc3BvbnNlYgZwcm90bzM", [file_annals_eventstore_v1_event, file_google_protobuf_timestamp]);
+  fileDesc("CiZhbm5hbHMvZXZlbnRzdG9yZS92MS9ldmVudF9zdG9yZS5wcm90bxIUYW5uYWxzLmV2ZW50c3RvcmUudjEiJwoURm9yZ2V0U3ViamVjdFJlcXVlc3QSDwoHc3ViamVjdBgBIAEoCSIuChVGb3JnZXRTdWJqZWN0UmVzcG9uc2USFQoNa2V5X2Rlc3Ryb3llZBgBIAEoCCKLAgoOU3RyZWFtTWV0YWRhdGESFgoJbWF4X2NvdW50GAEgASgDSACIAQESHAoPbWF4X2FnZV9zZWNvbmRzGAIgASgDSAGIAQESHAoPdHJ1bmNhdGVfYmVmb3JlGAMgASgDSAKIAQESQAoGY3VzdG9tGAQgAygLMjAuYW5uYWxzLmV2ZW50c3RvcmUudjEuU3RyZWFtTWV0YWRhdGEuQ3VzdG9tRW50cnkaLQoLQ3VzdG9tRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUIMCgpfbWF4X2NvdW50QhIKEF9tYXhfYWdlX3NlY29uZHNCEgoQX3RydW5jYXRlX2JlZm9yZSKqAQoYU2V0U3RyZWFtTWV0YWRhdGFSZXF1ZXN0Eg4KBnN0cmVhbRgBIAEoCRI2CghtZXRhZGF0YRgCIAEoCzIkLmFubmFscy5ldmVudHN0b3JlLnYxLlN0cmVhbU1ldGFkYXRhEicKGmV4cGVjdGVkX21ldGFkYXRhX3JldmlzaW9uGAMgASgESACIAQFCHQobX2V4cGVjdGVkX21ldGFkYXRhX3JldmlzaW9uIjYKGVNldFN0cmVhbU1ldGFkYXRhUmVzcG9uc2USGQoRbWV0YWRhdGFfcmV2aXNpb24YASABKAQiKgoYR2V0U3RyZWFtTWV0YWRhdGFSZXF1ZXN0Eg4KBnN0cmVhbRgBIAEoCSLDAQoZR2V0U3RyZWFtTWV0YWRhdGFSZXNwb25zZRIZChFtZXRhZGF0YV9yZXZpc2lvbhgBIAEoBBI2CghtZXRhZGF0YRgCIAEoCzIkLmFubmFscy5ldmVudHN0b3JlLnYxLlN0cmVhbU1ldGFkYXRhEg8KB2RlbGV0ZWQYAyABKAgSEgoKdG9tYnN0b25lZBgEIAEoCBIuCgp1cGRhdGVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJ7ChNEZWxldGVTdHJlYW1SZXF1ZXN0Eg4KBnN0cmVhbRgBIAEoCRJBChFleHBlY3RlZF9yZXZpc2lvbhgCIAEoCzImLmFubmFscy5ldmVudHN0b3JlLnYxLkV4cGVjdGVkUmV2aXNpb24SEQoJdG9tYnN0b25lGAMgASgIIkQKFERlbGV0ZVN0cmVhbVJlc3BvbnNlEhoKDWxhc3RfcmV2aXNpb24YASABKARIAIgBAUIQCg5fbGFzdF9yZXZpc2lvbiJrChZUb21ic3RvbmVTdHJlYW1SZXF1ZXN0Eg4KBnN0cmVhbRgBIAEoCRJBChFleHBlY3RlZF9yZXZpc2lvbhgCIAEoCzImLmFubmFscy5ldmVudHN0b3JlLnYxLkV4cGVjdGVkUmV2aXNpb24iRwoXVG9tYnN0b25lU3RyZWFtUmVzcG9uc2USGgoNbGFzdF9yZXZpc2lvbhgBIAEoBEgAiAEBQhAKDl9sYXN0X3JldmlzaW9uIjwKD1NjYXZlbmdlUmVxdWVzdBISCgpiYXRjaF9zaXplGAEgASgNEhUKDXJlY2xhaW1fc3BhY2UYAiABKAgiWgoQU2NhdmVuZ2VSZXNwb25zZRIQCghwb3NpdGlvbhgBIAEoBBIVCg1oZWFkX3Bvc2l0aW9uGAIgASgEEg8KB3JlbW92ZWQYAyABKAQSDAoEZG9uZRgEIAEoCCKXAQoNQXBwZW5kUmVxdWVzdBIOCgZzdHJlYW0YASABKAkSMwoGZXZlbnRzGAIgAygLMiMuYW5uYWxzLmV2ZW50c3RvcmUudjEuUHJvcG9zZWRFdmVudBJBChFleHBlY3RlZF9yZXZpc2lvbhgDIAEoCzImLmFubmFscy5ldmVudHN0b3JlLnYxLkV4cGVjdGVkUmV2aXNpb24iZQoOQXBwZW5kUmVzcG9uc2USEAoIcmV2aXNpb24YASABKAQSEAoIcG9zaXRpb24YAiABKAQSLwoLcmVjb3JkZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIpICChFSZWFkU3RyZWFtUmVxdWVzdBIOCgZzdHJlYW0YASABKAkSMgoJZGlyZWN0aW9uGAIgASgOMh8uYW5uYWxzLmV2ZW50c3RvcmUudjEuRGlyZWN0aW9uEj4KBXN0YXJ0GAMgASgLMi0uYW5uYWxzLmV2ZW50c3RvcmUudjEuUmVhZFN0cmVhbVJlcXVlc3QuU3RhcnRIABI6CgNlbmQYBCABKAsyKy5hbm5hbHMuZXZlbnRzdG9yZS52MS5SZWFkU3RyZWFtUmVxdWVzdC5FbmRIABISCghyZXZpc2lvbhgFIAEoBEgAEhEKCW1heF9jb3VudBgGIAEoBBoHCgVTdGFydBoFCgNFbmRCBgoEZnJvbSJJChJSZWFkU3RyZWFtUmVzcG9uc2USMwoGZXZlbnRzGAEgAygLMiMuYW5uYWxzLmV2ZW50c3RvcmUudjEuUmVjb3JkZWRFdmVudCL5AQoOUmVhZEFsbFJlcXVlc3QSMgoJZGlyZWN0aW9uGAEgASgOMh8uYW5uYWxzLmV2ZW50c3RvcmUudjEuRGlyZWN0aW9uEjsKBXN0YXJ0GAIgASgLMiouYW5uYWxzLmV2ZW50c3RvcmUudjEuUmVhZEFsbFJlcXVlc3QuU3RhcnRIABI3CgNlbmQYAyABKAsyKC5hbm5hbHMuZXZlbnRzdG9yZS52MS5SZWFkQWxsUmVxdWVzdC5FbmRIABISCghwb3NpdGlvbhgEIAEoBEgAEhEKCW1heF9jb3VudBgFIAEoBBoHCgVTdGFydBoFCgNFbmRCBgoEZnJvbSJGCg9SZWFkQWxsUmVzcG9uc2USMwoGZXZlbnRzGAEgAygLMiMuYW5uYWxzLmV2ZW50c3RvcmUudjEuUmVjb3JkZWRFdmVudCIiChBHZXRTdHJlYW1SZXF1ZXN0Eg4KBnN0cmVhbRgBIAEoCSJmChFHZXRTdHJlYW1SZXNwb25zZRIOCgZleGlzdHMYASABKAgSFQoNbGFzdF9yZXZpc2lvbhgCIAEoBBIVCg1sYXN0X3Bvc2l0aW9uGAMgASgEEhMKC2V2ZW50X2NvdW50GAQgASgEIksKEkxpc3RTdHJlYW1zUmVxdWVzdBIOCgZwcmVmaXgYASABKAkSEQoJcGFnZV9zaXplGAIgASgNEhIKCnBhZ2VfdG9rZW4YAyABKAkiZAoTTGlzdFN0cmVhbXNSZXNwb25zZRI0CgdzdHJlYW1zGAEgAygLMiMuYW5uYWxzLmV2ZW50c3RvcmUudjEuU3RyZWFtU3VtbWFyeRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkimAEKDVN0cmVhbVN1bW1hcnkSDgoGc3RyZWFtGAEgASgJEhUKDWxhc3RfcmV2aXNpb24YAiABKAQSFQoNbGFzdF9wb3NpdGlvbhgDIAEoBBITCgtldmVudF9jb3VudBgEIAEoBBI0ChBsYXN0X3JlY29yZGVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJKChJTdWJzY3JpcHRpb25GaWx0ZXISGwoTZXZlbnRfdHlwZV9wcmVmaXhlcxgBIAMoCRIXCg9zdHJlYW1fcHJlZml4ZXMYAiADKAkiwgMKEFN1YnNjcmliZVJlcXVlc3QSEAoGc3RyZWFtGAEgASgJSAASEgoIY2F0ZWdvcnkYAiABKAlIABI5CgNhbGwYAyABKAsyKi5hbm5hbHMuZXZlbnRzdG9yZS52MS5TdWJzY3JpYmVSZXF1ZXN0LkFsbEgAEj0KBXN0YXJ0GAQgASgLMiwuYW5uYWxzLmV2ZW50c3RvcmUudjEuU3Vic2NyaWJlUmVxdWVzdC5TdGFydEgBEjkKA2VuZBgFIAEoCzIqLmFubmFscy5ldmVudHN0b3JlLnYxLlN1YnNjcmliZVJlcXVlc3QuRW5kSAESGAoOYWZ0ZXJfcmV2aXNpb24YBiABKARIARIYCg5hZnRlcl9wb3NpdGlvbhgHIAEoBEgBEjgKBmZpbHRlchgIIAEoCzIoLmFubmFscy5ldmVudHN0b3JlLnYxLlN1YnNjcmlwdGlvbkZpbHRlchIfChdjaGVja3BvaW50X2V2ZXJ5X2V2ZW50cxgJIAEoDRIbChNjaGVja3BvaW50X2V2ZXJ5X21zGAogASgNGgUKA0FsbBoHCgVTdGFydBoFCgNFbmRCCAoGdGFyZ2V0QgYKBGZyb20i+gMKEVN1YnNjcmliZVJlc3BvbnNlEkAKBmV2ZW50cxgBIAEoCzIuLmFubmFscy5ldmVudHN0b3JlLnYxLlN1YnNjcmliZVJlc3BvbnNlLkV2ZW50c0gAEkUKCWNhdWdodF91cBgCIAEoCzIwLmFubmFscy5ldmVudHN0b3JlLnYxLlN1YnNjcmliZVJlc3BvbnNlLkNhdWdodFVwSAASSAoKY2hlY2twb2ludBgDIAEoCzIyLmFubmFscy5ldmVudHN0b3JlLnYxLlN1YnNjcmliZVJlc3BvbnNlLkNoZWNrcG9pbnRIABJJCgtmZWxsX2JlaGluZBgEIAEoCzIyLmFubmFscy5ldmVudHN0b3JlLnYxLlN1YnNjcmliZVJlc3BvbnNlLkZlbGxCZWhpbmRIABo9CgZFdmVudHMSMwoGZXZlbnRzGAEgAygLMiMuYW5uYWxzLmV2ZW50c3RvcmUudjEuUmVjb3JkZWRFdmVudBpACghDYXVnaHRVcBIQCghwb3NpdGlvbhgBIAEoBBIVCghyZXZpc2lvbhgCIAEoBEgAiAEBQgsKCV9yZXZpc2lvbhoeCgpDaGVja3BvaW50EhAKCHBvc2l0aW9uGAEgASgEGh4KCkZlbGxCZWhpbmQSEAoIcG9zaXRpb24YASABKARCBgoEa2luZCJsChRTZXRDaGVja3BvaW50UmVxdWVzdBIMCgRuYW1lGAEgASgJEhAKCHBvc2l0aW9uGAIgASgEEh4KEWV4cGVjdGVkX3Bvc2l0aW9uGAMgASgESACIAQFCFAoSX2V4cGVjdGVkX3Bvc2l0aW9uIhcKFVNldENoZWNrcG9pbnRSZXNwb25zZSIkChRHZXRDaGVja3BvaW50UmVxdWVzdBIMCgRuYW1lGAEgASgJIh8KEEdldEV2ZW50c1JlcXVlc3QSCwoDaWRzGAEgAygJIkgKEUdldEV2ZW50c1Jlc3BvbnNlEjMKBmV2ZW50cxgBIAMoCzIjLmFubmFscy5ldmVudHN0b3JlLnYxLlJlY29yZGVkRXZlbnQiaQoVR2V0Q2hlY2twb2ludFJlc3BvbnNlEg4KBmV4aXN0cxgBIAEoCBIQCghwb3NpdGlvbhgCIAEoBBIuCgp1cGRhdGVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJPChZMaXN0Q2hlY2twb2ludHNSZXF1ZXN0Eg4KBnByZWZpeBgBIAEoCRIRCglwYWdlX3NpemUYAiABKA0SEgoKcGFnZV90b2tlbhgDIAEoCSKHAQoXTGlzdENoZWNrcG9pbnRzUmVzcG9uc2USPAoLY2hlY2twb2ludHMYASADKAsyJy5hbm5hbHMuZXZlbnRzdG9yZS52MS5DaGVja3BvaW50U3VtbWFyeRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSFQoNaGVhZF9wb3NpdGlvbhgDIAEoBCJjChFDaGVja3BvaW50U3VtbWFyeRIMCgRuYW1lGAEgASgJEhAKCHBvc2l0aW9uGAIgASgEEi4KCnVwZGF0ZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIhMKEUdldFNjaGVtYXNSZXF1ZXN0IjEKEkdldFNjaGVtYXNSZXNwb25zZRIbChNmaWxlX2Rlc2NyaXB0b3Jfc2V0GAEgASgMMs0NCgpFdmVudFN0b3JlElMKBkFwcGVuZBIjLmFubmFscy5ldmVudHN0b3JlLnYxLkFwcGVuZFJlcXVlc3QaJC5hbm5hbHMuZXZlbnRzdG9yZS52MS5BcHBlbmRSZXNwb25zZRJhCgpSZWFkU3RyZWFtEicuYW5uYWxzLmV2ZW50c3RvcmUudjEuUmVhZFN0cmVhbVJlcXVlc3QaKC5hbm5hbHMuZXZlbnRzdG9yZS52MS5SZWFkU3RyZWFtUmVzcG9uc2UwARJYCgdSZWFkQWxsEiQuYW5uYWxzLmV2ZW50c3RvcmUudjEuUmVhZEFsbFJlcXVlc3QaJS5hbm5hbHMuZXZlbnRzdG9yZS52MS5SZWFkQWxsUmVzcG9uc2UwARJcCglHZXRTdHJlYW0SJi5hbm5hbHMuZXZlbnRzdG9yZS52MS5HZXRTdHJlYW1SZXF1ZXN0GicuYW5uYWxzLmV2ZW50c3RvcmUudjEuR2V0U3RyZWFtUmVzcG9uc2USYgoLTGlzdFN0cmVhbXMSKC5hbm5hbHMuZXZlbnRzdG9yZS52MS5MaXN0U3RyZWFtc1JlcXVlc3QaKS5hbm5hbHMuZXZlbnRzdG9yZS52MS5MaXN0U3RyZWFtc1Jlc3BvbnNlEl4KCVN1YnNjcmliZRImLmFubmFscy5ldmVudHN0b3JlLnYxLlN1YnNjcmliZVJlcXVlc3QaJy5hbm5hbHMuZXZlbnRzdG9yZS52MS5TdWJzY3JpYmVSZXNwb25zZTABEmgKDVNldENoZWNrcG9pbnQSKi5hbm5hbHMuZXZlbnRzdG9yZS52MS5TZXRDaGVja3BvaW50UmVxdWVzdBorLmFubmFscy5ldmVudHN0b3JlLnYxLlNldENoZWNrcG9pbnRSZXNwb25zZRJoCg1HZXRDaGVja3BvaW50EiouYW5uYWxzLmV2ZW50c3RvcmUudjEuR2V0Q2hlY2twb2ludFJlcXVlc3QaKy5hbm5hbHMuZXZlbnRzdG9yZS52MS5HZXRDaGVja3BvaW50UmVzcG9uc2USXAoJR2V0RXZlbnRzEiYuYW5uYWxzLmV2ZW50c3RvcmUudjEuR2V0RXZlbnRzUmVxdWVzdBonLmFubmFscy5ldmVudHN0b3JlLnYxLkdldEV2ZW50c1Jlc3BvbnNlEm4KD0xpc3RDaGVja3BvaW50cxIsLmFubmFscy5ldmVudHN0b3JlLnYxLkxpc3RDaGVja3BvaW50c1JlcXVlc3QaLS5hbm5hbHMuZXZlbnRzdG9yZS52MS5MaXN0Q2hlY2twb2ludHNSZXNwb25zZRJfCgpHZXRTY2hlbWFzEicuYW5uYWxzLmV2ZW50c3RvcmUudjEuR2V0U2NoZW1hc1JlcXVlc3QaKC5hbm5hbHMuZXZlbnRzdG9yZS52MS5HZXRTY2hlbWFzUmVzcG9uc2USdAoRU2V0U3RyZWFtTWV0YWRhdGESLi5hbm5hbHMuZXZlbnRzdG9yZS52MS5TZXRTdHJlYW1NZXRhZGF0YVJlcXVlc3QaLy5hbm5hbHMuZXZlbnRzdG9yZS52MS5TZXRTdHJlYW1NZXRhZGF0YVJlc3BvbnNlEnQKEUdldFN0cmVhbU1ldGFkYXRhEi4uYW5uYWxzLmV2ZW50c3RvcmUudjEuR2V0U3RyZWFtTWV0YWRhdGFSZXF1ZXN0Gi8uYW5uYWxzLmV2ZW50c3RvcmUudjEuR2V0U3RyZWFtTWV0YWRhdGFSZXNwb25zZRJlCgxEZWxldGVTdHJlYW0SKS5hbm5hbHMuZXZlbnRzdG9yZS52MS5EZWxldGVTdHJlYW1SZXF1ZXN0GiouYW5uYWxzLmV2ZW50c3RvcmUudjEuRGVsZXRlU3RyZWFtUmVzcG9uc2USbgoPVG9tYnN0b25lU3RyZWFtEiwuYW5uYWxzLmV2ZW50c3RvcmUudjEuVG9tYnN0b25lU3RyZWFtUmVxdWVzdBotLmFubmFscy5ldmVudHN0b3JlLnYxLlRvbWJzdG9uZVN0cmVhbVJlc3BvbnNlElsKCFNjYXZlbmdlEiUuYW5uYWxzLmV2ZW50c3RvcmUudjEuU2NhdmVuZ2VSZXF1ZXN0GiYuYW5uYWxzLmV2ZW50c3RvcmUudjEuU2NhdmVuZ2VSZXNwb25zZTABEmgKDUZvcmdldFN1YmplY3QSKi5hbm5hbHMuZXZlbnRzdG9yZS52MS5Gb3JnZXRTdWJqZWN0UmVxdWVzdBorLmFubmFscy5ldmVudHN0b3JlLnYxLkZvcmdldFN1YmplY3RSZXNwb25zZWIGcHJvdG8z", [file_annals_eventstore_v1_event, file_google_protobuf_timestamp]);
+
+/**
+ * @generated from message annals.eventstore.v1.ForgetSubjectRequest
+ */
+export type ForgetSubjectRequest = Message<"annals.eventstore.v1.ForgetSubjectRequest"> & {
+  /**
+   * 1 to 256 characters.
+   *
+   * @generated from field: string subject = 1;
+   */
+  subject: string;
+};
+
+/**
+ * Describes the message annals.eventstore.v1.ForgetSubjectRequest.
+ * Use `create(ForgetSubjectRequestSchema)` to create a new message.
+ */
+export const ForgetSubjectRequestSchema: GenMessage<ForgetSubjectRequest> = /*@__PURE__*/
+  messageDesc(file_annals_eventstore_v1_event_store, 0);
+
+/**
+ * @generated from message annals.eventstore.v1.ForgetSubjectResponse
+ */
+export type ForgetSubjectResponse = Message<"annals.eventstore.v1.ForgetSubjectResponse"> & {
+  /**
+   * False when the subject had no key (no event was stored for it); it is retired all the same.
+   *
+   * @generated from field: bool key_destroyed = 1;
+   */
+  keyDestroyed: boolean;
+};
+
+/**
+ * Describes the message annals.eventstore.v1.ForgetSubjectResponse.
+ * Use `create(ForgetSubjectResponseSchema)` to create a new message.
+ */
+export const ForgetSubjectResponseSchema: GenMessage<ForgetSubjectResponse> = /*@__PURE__*/
+  messageDesc(file_annals_eventstore_v1_event_store, 1);
+
+/**
+ * What a stream keeps. Events that break a rule read as gone at once and are
+ * removed by the scavenger. Signed so that a negative value is refused
+ * (INVALID_ARGUMENT with an InvalidField detail) rather than wrapped.
+ *
+ * @generated from message annals.eventstore.v1.StreamMetadata
+ */
+export type StreamMetadata = Message<"annals.eventstore.v1.StreamMetadata"> & {
+  /**
+   * Keep only the last this many events (at least 1). Unset: no limit.
+   *
+   * @generated from field: optional int64 max_count = 1;
+   */
+  maxCount?: bigint | undefined;
+
+  /**
+   * Keep only events committed less than this many seconds ago (at least 1).
+   * Unset: no limit.
+   *
+   * @generated from field: optional int64 max_age_seconds = 2;
+   */
+  maxAgeSeconds?: bigint | undefined;
+
+  /**
+   * Hide every event before this revision. Unset: none.
+   *
+   * @generated from field: optional int64 truncate_before = 3;
+   */
+  truncateBefore?: bigint | undefined;
+
+  /**
+   * Free-form string entries (at most 128, values of at most 4,096 characters).
+   *
+   * @generated from field: map<string, string> custom = 4;
+   */
+  custom: { [key: string]: string };
+};
+
+/**
+ * Describes the message annals.eventstore.v1.StreamMetadata.
+ * Use `create(StreamMetadataSchema)` to create a new message.
+ */
+export const StreamMetadataSchema: GenMessage<StreamMetadata> = /*@__PURE__*/
+  messageDesc(file_annals_eventstore_v1_event_store, 2);
+
+/**
+ * @generated from message annals.eventstore.v1.SetStreamMetadataRequest
+ */
+export type SetStreamMetadataRequest = Message<"annals.eventstore.v1.SetStreamMetadataRequest"> & {
+  /**
+   * @generated from field: string stream = 1;
+   */
+  stream: string;
+
+  /**
+   * @generated from field: annals.eventstore.v1.StreamMetadata metadata = 2;
+   */
+  metadata?: StreamMetadata | undefined;
+
+  /**
+   * Compare-and-set: when present, the metadata is set only if it is at this
+   * metadata revision now (never set: 0); otherwise the call answers
+   * FAILED_PRECONDITION with a WrongExpectedMetadataRevision detail.
+   *
+   * @generated from field: optional uint64 expected_metadata_revision = 3;
+   */
+  expectedMetadataRevision?: bigint | undefined;
+};
+
+/**
+ * Describes the message annals.eventstore.v1.SetStreamMetadataRequest.
+ * Use `create(SetStreamMetadataRequestSchema)` to create a new message.
+ */
+export const SetStreamMetadataRequestSchema: GenMessage<SetStreamMetadataRequest> = /*@__PURE__*/
+  messageDesc(file_annals_eventstore_v1_event_store, 3);
+
+/**
+ * @generated from message annals.eventstore.v1.SetStreamMetadataResponse
+ */
+export type SetStreamMetadataResponse = Message<"annals.eventstore.v1.SetStreamMetadataResponse"> & {
+  /**
+   * The metadata's revision after the call (1 after the first).
+   *
+   * @generated from field: uint64 metadata_revision = 1;
+   */
+  metadataRevision: bigint;
+};
+
+/**
+ * Describes the message annals.eventstore.v1.SetStreamMetadataResponse.
+ * Use `create(SetStreamMetadataResponseSchema)` to create a new message.
+ */
+export const SetStreamMetadataResponseSchema: GenMessage<SetStreamMetadataResponse> = /*@__PURE__*/
+  messageDesc(file_annals_eventstore_v1_event_store, 4);
+
+/**
+ * @generated from message annals.eventstore.v1.GetStreamMetadataRequest
+ */
+export type GetStreamMetadataRequest = Message<"annals.eventstore.v1.GetStreamMetadataRequest"> & {
+  /**
+   * @generated from field: string stream = 1;
+   */
+  stream: string;
+};
+
+/**
+ * Describes the message annals.eventstore.v1.GetStreamMetadataRequest.
+ * Use `create(GetStreamMetadataRequestSchema)` to create a new message.
+ */
+export const GetStreamMetadataRequestSchema: GenMessage<GetStreamMetadataRequest> = /*@__PURE__*/
+  messageDesc(file_annals_eventstore_v1_event_store, 5);
+
+/**
+ * @generated from message annals.eventstore.v1.GetStreamMetadataResponse
+ */
+export type GetStreamMetadataResponse = Message<"annals.eventstore.v1.GetStreamMetadataResponse"> & {
+  /**
+   * 0 when the metadata was never set.
+   *
+   * @generated from field: uint64 metadata_revision = 1;
+   */
+  metadataRevision: bigint;
+
+  /**
+   * @generated from field: annals.eventstore.v1.StreamMetadata metadata = 2;
+   */
+  metadata?: StreamMetadata | undefined;
+
+  /**
+   * Soft-deleted, and not written to since.
+   *
+   * @generated from field: bool deleted = 3;
+   */
+  deleted: boolean;
+
+  /**
+   * @generated from field: bool tombstoned = 4;
+   */
+  tombstoned: boolean;
+
+  /**
+   * When the metadata or the state last changed; unset when never.
+   *
+   * @generated from field: google.protobuf.Timestamp updated_at = 5;
+   */
+  updatedAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message annals.eventstore.v1.GetStreamMetadataResponse.
+ * Use `create(GetStreamMetadataResponseSchema)` to create a new message.
+ */
+export const GetStreamMetadataResponseSchema: GenMessage<GetStreamMetadataResponse> = /*@__PURE__*/
+  messageDesc(file_annals_eventstore_v1_event_store, 6);
+
+/**
+ * @generated from message annals.eventstore.v1.DeleteStreamRequest
+ */
+export type DeleteStreamRequest = Message<"annals.eventstore.v1.DeleteStreamRequest"> & {
+  /**
+   * @generated from field: string stream = 1;
+   */
+  stream: string;
+
+  /**
+   * Unset means "any" (a soft delete still needs the stream to exist: NOT_FOUND
+   * with a StreamNotFound detail otherwise).
+   *
+   * @generated from field: annals.eventstore.v1.ExpectedRevision expected_revision = 2;
+   */
+  expectedRevision?: ExpectedRevision | undefined;
+
+  /**
+   * Tombstone instead of a soft delete: the name is dead for ever.
+   *
+   * @generated from field: bool tombstone = 3;
+   */
+  tombstone: boolean;
+};
+
+/**
+ * Describes the message annals.eventstore.v1.DeleteStreamRequest.
+ * Use `create(DeleteStreamRequestSchema)` to create a new message.
+ */
+export const DeleteStreamRequestSchema: GenMessage<DeleteStreamRequest> = /*@__PURE__*/
+  messageDesc(file_annals_eventstore_v1_event_store, 7);
+
+/**
+ * @generated from message annals.eventstore.v1.DeleteStreamResponse
+ */
+export type DeleteStreamResponse = Message<"annals.eventstore.v1.DeleteStreamResponse"> & {
+  /**
+   * The stream's last revision when it was deleted; unset when it never had an event.
+   *
+   * @generated from field: optional uint64 last_revision = 1;
+   */
+  lastRevision?: bigint | undefined;
+};
+
+/**
+ * Describes the message annals.eventstore.v1.DeleteStreamResponse.
+ * Use `create(DeleteStreamResponseSchema)` to create a new message.
+ */
+export const DeleteStreamResponseSchema: GenMessage<DeleteStreamResponse> = /*@__PURE__*/
+  messageDesc(file_annals_eventstore_v1_event_store, 8);
+
+/**
+ * @generated from message annals.eventstore.v1.TombstoneStreamRequest
+ */
+export type TombstoneStreamRequest = Message<"annals.eventstore.v1.TombstoneStreamRequest"> & {
+  /**
+   * @generated from field: string stream = 1;
+   */
+  stream: string;
+
+  /**
+   * Unset means "any".
+   *
+   * @generated from field: annals.eventstore.v1.ExpectedRevision expected_revision = 2;
+   */
+  expectedRevision?: ExpectedRevision | undefined;
+};
+
+/**
+ * Describes the message annals.eventstore.v1.TombstoneStreamRequest.
+ * Use `create(TombstoneStreamRequestSchema)` to create a new message.
+ */
+export const TombstoneStreamRequestSchema: GenMessage<TombstoneStreamRequest> = /*@__PURE__*/
+  messageDesc(file_annals_eventstore_v1_event_store, 9);
+
+/**
+ * @generated from message annals.eventstore.v1.TombstoneStreamResponse
+ */
+export type TombstoneStreamResponse = Message<"annals.eventstore.v1.TombstoneStreamResponse"> & {
+  /**
+   * The stream's last revision when it was tombstoned; unset when it never had an event.
+   *
+   * @generated from field: optional uint64 last_revision = 1;
+   */
+  lastRevision?: bigint | undefined;
+};
+
+/**
+ * Describes the message annals.eventstore.v1.TombstoneStreamResponse.
+ * Use `create(TombstoneStreamResponseSchema)` to create a new message.
+ */
+export const TombstoneStreamResponseSchema: GenMessage<TombstoneStreamResponse> = /*@__PURE__*/
+  messageDesc(file_annals_eventstore_v1_event_store, 10);
+
+/**
+ * @generated from message annals.eventstore.v1.ScavengeRequest
+ */
+export type ScavengeRequest = Message<"annals.eventstore.v1.ScavengeRequest"> & {
+  /**
+   * Positions examined per transaction; 0 means the server's setting.
+   *
+   * @generated from field: uint32 batch_size = 1;
+   */
+  batchSize: number;
+
+  /**
+   * At the end of the pass, give the freed space back to the file system (SQLite:
+   * a full VACUUM, which holds up appends while it runs).
+   *
+   * @generated from field: bool reclaim_space = 2;
+   */
+  reclaimSpace: boolean;
+};
+
+/**
+ * Describes the message annals.eventstore.v1.ScavengeRequest.
+ * Use `create(ScavengeRequestSchema)` to create a new message.
+ */
+export const ScavengeRequestSchema: GenMessage<ScavengeRequest> = /*@__PURE__*/
+  messageDesc(file_annals_eventstore_v1_event_store, 11);
+
+/**
+ * @generated from message annals.eventstore.v1.ScavengeResponse
+ */
+export type ScavengeResponse = Message<"annals.eventstore.v1.ScavengeResponse"> & {
+  /**
+   * Every position up to this one was examined.
+   *
+   * @generated from field: uint64 position = 1;
+   */
+  position: bigint;
+
+  /**
+   * The last position of the log when the batch ran.
+   *
+   * @generated from field: uint64 head_position = 2;
+   */
+  headPosition: bigint;
+
+  /**
+   * Events removed by this pass so far.
+   *
+   * @generated from field: uint64 removed = 3;
+   */
+  removed: bigint;
+
+  /**
+   * The pass reached the head. A pass that another server instance is running
+   * ends at once without a `done` message.
+   *
+   * @generated from field: bool done = 4;
+   */
+  done: boolean;
+};
+
+/**
+ * Describes the message annals.eventstore.v1.ScavengeResponse.
+ * Use `create(ScavengeResponseSchema)` to create a new message.
+ */
+export const ScavengeResponseSchema: GenMessage<ScavengeResponse> = /*@__PURE__*/
+  messageDesc(file_annals_eventstore_v1_event_store, 12);
 
 /**
  * @generated from message annals.eventstore.v1.AppendRequest
@@ -43,7 +398,7 @@ export type AppendRequest = Message<"annals.eventstore.v1.AppendRequest"> & {
  * Use `create(AppendRequestSchema)` to create a new message.
  */
 export const AppendRequestSchema: GenMessage<AppendRequest> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 0);
+  messageDesc(file_annals_eventstore_v1_event_store, 13);
 
 /**
  * @generated from message annals.eventstore.v1.AppendResponse
@@ -78,7 +433,7 @@ export type AppendResponse = Message<"annals.eventstore.v1.AppendResponse"> & {
  * Use `create(AppendResponseSchema)` to create a new message.
  */
 export const AppendResponseSchema: GenMessage<AppendResponse> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 1);
+  messageDesc(file_annals_eventstore_v1_event_store, 14);
 
 /**
  * @generated from message annals.eventstore.v1.ReadStreamRequest
@@ -133,7 +488,7 @@ export type ReadStreamRequest = Message<"annals.eventstore.v1.ReadStreamRequest"
  * Use `create(ReadStreamRequestSchema)` to create a new message.
  */
 export const ReadStreamRequestSchema: GenMessage<ReadStreamRequest> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 2);
+  messageDesc(file_annals_eventstore_v1_event_store, 15);
 
 /**
  * @generated from message annals.eventstore.v1.ReadStreamRequest.Start
@@ -146,7 +501,7 @@ export type ReadStreamRequest_Start = Message<"annals.eventstore.v1.ReadStreamRe
  * Use `create(ReadStreamRequest_StartSchema)` to create a new message.
  */
 export const ReadStreamRequest_StartSchema: GenMessage<ReadStreamRequest_Start> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 2, 0);
+  messageDesc(file_annals_eventstore_v1_event_store, 15, 0);
 
 /**
  * @generated from message annals.eventstore.v1.ReadStreamRequest.End
@@ -159,7 +514,7 @@ export type ReadStreamRequest_End = Message<"annals.eventstore.v1.ReadStreamRequ
  * Use `create(ReadStreamRequest_EndSchema)` to create a new message.
  */
 export const ReadStreamRequest_EndSchema: GenMessage<ReadStreamRequest_End> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 2, 1);
+  messageDesc(file_annals_eventstore_v1_event_store, 15, 1);
 
 /**
  * @generated from message annals.eventstore.v1.ReadStreamResponse
@@ -178,7 +533,7 @@ export type ReadStreamResponse = Message<"annals.eventstore.v1.ReadStreamRespons
  * Use `create(ReadStreamResponseSchema)` to create a new message.
  */
 export const ReadStreamResponseSchema: GenMessage<ReadStreamResponse> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 3);
+  messageDesc(file_annals_eventstore_v1_event_store, 16);
 
 /**
  * @generated from message annals.eventstore.v1.ReadAllRequest
@@ -228,7 +583,7 @@ export type ReadAllRequest = Message<"annals.eventstore.v1.ReadAllRequest"> & {
  * Use `create(ReadAllRequestSchema)` to create a new message.
  */
 export const ReadAllRequestSchema: GenMessage<ReadAllRequest> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 4);
+  messageDesc(file_annals_eventstore_v1_event_store, 17);
 
 /**
  * @generated from message annals.eventstore.v1.ReadAllRequest.Start
@@ -241,7 +596,7 @@ export type ReadAllRequest_Start = Message<"annals.eventstore.v1.ReadAllRequest.
  * Use `create(ReadAllRequest_StartSchema)` to create a new message.
  */
 export const ReadAllRequest_StartSchema: GenMessage<ReadAllRequest_Start> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 4, 0);
+  messageDesc(file_annals_eventstore_v1_event_store, 17, 0);
 
 /**
  * @generated from message annals.eventstore.v1.ReadAllRequest.End
@@ -254,7 +609,7 @@ export type ReadAllRequest_End = Message<"annals.eventstore.v1.ReadAllRequest.En
  * Use `create(ReadAllRequest_EndSchema)` to create a new message.
  */
 export const ReadAllRequest_EndSchema: GenMessage<ReadAllRequest_End> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 4, 1);
+  messageDesc(file_annals_eventstore_v1_event_store, 17, 1);
 
 /**
  * @generated from message annals.eventstore.v1.ReadAllResponse
@@ -273,7 +628,7 @@ export type ReadAllResponse = Message<"annals.eventstore.v1.ReadAllResponse"> & 
  * Use `create(ReadAllResponseSchema)` to create a new message.
  */
 export const ReadAllResponseSchema: GenMessage<ReadAllResponse> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 5);
+  messageDesc(file_annals_eventstore_v1_event_store, 18);
 
 /**
  * @generated from message annals.eventstore.v1.GetStreamRequest
@@ -290,7 +645,7 @@ export type GetStreamRequest = Message<"annals.eventstore.v1.GetStreamRequest"> 
  * Use `create(GetStreamRequestSchema)` to create a new message.
  */
 export const GetStreamRequestSchema: GenMessage<GetStreamRequest> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 6);
+  messageDesc(file_annals_eventstore_v1_event_store, 19);
 
 /**
  * @generated from message annals.eventstore.v1.GetStreamResponse
@@ -328,7 +683,7 @@ export type GetStreamResponse = Message<"annals.eventstore.v1.GetStreamResponse"
  * Use `create(GetStreamResponseSchema)` to create a new message.
  */
 export const GetStreamResponseSchema: GenMessage<GetStreamResponse> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 7);
+  messageDesc(file_annals_eventstore_v1_event_store, 20);
 
 /**
  * @generated from message annals.eventstore.v1.ListStreamsRequest
@@ -361,7 +716,7 @@ export type ListStreamsRequest = Message<"annals.eventstore.v1.ListStreamsReques
  * Use `create(ListStreamsRequestSchema)` to create a new message.
  */
 export const ListStreamsRequestSchema: GenMessage<ListStreamsRequest> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 8);
+  messageDesc(file_annals_eventstore_v1_event_store, 21);
 
 /**
  * @generated from message annals.eventstore.v1.ListStreamsResponse
@@ -387,7 +742,7 @@ export type ListStreamsResponse = Message<"annals.eventstore.v1.ListStreamsRespo
  * Use `create(ListStreamsResponseSchema)` to create a new message.
  */
 export const ListStreamsResponseSchema: GenMessage<ListStreamsResponse> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 9);
+  messageDesc(file_annals_eventstore_v1_event_store, 22);
 
 /**
  * One stream's state.
@@ -434,7 +789,7 @@ export type StreamSummary = Message<"annals.eventstore.v1.StreamSummary"> & {
  * Use `create(StreamSummarySchema)` to create a new message.
  */
 export const StreamSummarySchema: GenMessage<StreamSummary> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 10);
+  messageDesc(file_annals_eventstore_v1_event_store, 23);
 
 /**
  * Narrows a subscription. An event passes when its type starts with one of
@@ -460,7 +815,7 @@ export type SubscriptionFilter = Message<"annals.eventstore.v1.SubscriptionFilte
  * Use `create(SubscriptionFilterSchema)` to create a new message.
  */
 export const SubscriptionFilterSchema: GenMessage<SubscriptionFilter> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 11);
+  messageDesc(file_annals_eventstore_v1_event_store, 24);
 
 /**
  * @generated from message annals.eventstore.v1.SubscribeRequest
@@ -562,7 +917,7 @@ export type SubscribeRequest = Message<"annals.eventstore.v1.SubscribeRequest"> 
  * Use `create(SubscribeRequestSchema)` to create a new message.
  */
 export const SubscribeRequestSchema: GenMessage<SubscribeRequest> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 12);
+  messageDesc(file_annals_eventstore_v1_event_store, 25);
 
 /**
  * @generated from message annals.eventstore.v1.SubscribeRequest.All
@@ -575,7 +930,7 @@ export type SubscribeRequest_All = Message<"annals.eventstore.v1.SubscribeReques
  * Use `create(SubscribeRequest_AllSchema)` to create a new message.
  */
 export const SubscribeRequest_AllSchema: GenMessage<SubscribeRequest_All> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 12, 0);
+  messageDesc(file_annals_eventstore_v1_event_store, 25, 0);
 
 /**
  * @generated from message annals.eventstore.v1.SubscribeRequest.Start
@@ -588,7 +943,7 @@ export type SubscribeRequest_Start = Message<"annals.eventstore.v1.SubscribeRequ
  * Use `create(SubscribeRequest_StartSchema)` to create a new message.
  */
 export const SubscribeRequest_StartSchema: GenMessage<SubscribeRequest_Start> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 12, 1);
+  messageDesc(file_annals_eventstore_v1_event_store, 25, 1);
 
 /**
  * @generated from message annals.eventstore.v1.SubscribeRequest.End
@@ -601,7 +956,7 @@ export type SubscribeRequest_End = Message<"annals.eventstore.v1.SubscribeReques
  * Use `create(SubscribeRequest_EndSchema)` to create a new message.
  */
 export const SubscribeRequest_EndSchema: GenMessage<SubscribeRequest_End> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 12, 2);
+  messageDesc(file_annals_eventstore_v1_event_store, 25, 2);
 
 /**
  * @generated from message annals.eventstore.v1.SubscribeResponse
@@ -642,7 +997,7 @@ export type SubscribeResponse = Message<"annals.eventstore.v1.SubscribeResponse"
  * Use `create(SubscribeResponseSchema)` to create a new message.
  */
 export const SubscribeResponseSchema: GenMessage<SubscribeResponse> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 13);
+  messageDesc(file_annals_eventstore_v1_event_store, 26);
 
 /**
  * Events of the target, in position order.
@@ -661,7 +1016,7 @@ export type SubscribeResponse_Events = Message<"annals.eventstore.v1.SubscribeRe
  * Use `create(SubscribeResponse_EventsSchema)` to create a new message.
  */
 export const SubscribeResponse_EventsSchema: GenMessage<SubscribeResponse_Events> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 13, 0);
+  messageDesc(file_annals_eventstore_v1_event_store, 26, 0);
 
 /**
  * Sent once: the history is delivered; what follows is live.
@@ -690,7 +1045,7 @@ export type SubscribeResponse_CaughtUp = Message<"annals.eventstore.v1.Subscribe
  * Use `create(SubscribeResponse_CaughtUpSchema)` to create a new message.
  */
 export const SubscribeResponse_CaughtUpSchema: GenMessage<SubscribeResponse_CaughtUp> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 13, 1);
+  messageDesc(file_annals_eventstore_v1_event_store, 26, 1);
 
 /**
  * Every position up to this one has been scanned and nothing more matched:
@@ -710,7 +1065,7 @@ export type SubscribeResponse_Checkpoint = Message<"annals.eventstore.v1.Subscri
  * Use `create(SubscribeResponse_CheckpointSchema)` to create a new message.
  */
 export const SubscribeResponse_CheckpointSchema: GenMessage<SubscribeResponse_Checkpoint> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 13, 2);
+  messageDesc(file_annals_eventstore_v1_event_store, 26, 2);
 
 /**
  * The subscriber read more slowly than events arrived: the server stopped
@@ -731,7 +1086,7 @@ export type SubscribeResponse_FellBehind = Message<"annals.eventstore.v1.Subscri
  * Use `create(SubscribeResponse_FellBehindSchema)` to create a new message.
  */
 export const SubscribeResponse_FellBehindSchema: GenMessage<SubscribeResponse_FellBehind> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 13, 3);
+  messageDesc(file_annals_eventstore_v1_event_store, 26, 3);
 
 /**
  * @generated from message annals.eventstore.v1.SetCheckpointRequest
@@ -765,7 +1120,7 @@ export type SetCheckpointRequest = Message<"annals.eventstore.v1.SetCheckpointRe
  * Use `create(SetCheckpointRequestSchema)` to create a new message.
  */
 export const SetCheckpointRequestSchema: GenMessage<SetCheckpointRequest> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 14);
+  messageDesc(file_annals_eventstore_v1_event_store, 27);
 
 /**
  * @generated from message annals.eventstore.v1.SetCheckpointResponse
@@ -778,7 +1133,7 @@ export type SetCheckpointResponse = Message<"annals.eventstore.v1.SetCheckpointR
  * Use `create(SetCheckpointResponseSchema)` to create a new message.
  */
 export const SetCheckpointResponseSchema: GenMessage<SetCheckpointResponse> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 15);
+  messageDesc(file_annals_eventstore_v1_event_store, 28);
 
 /**
  * @generated from message annals.eventstore.v1.GetCheckpointRequest
@@ -795,7 +1150,7 @@ export type GetCheckpointRequest = Message<"annals.eventstore.v1.GetCheckpointRe
  * Use `create(GetCheckpointRequestSchema)` to create a new message.
  */
 export const GetCheckpointRequestSchema: GenMessage<GetCheckpointRequest> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 16);
+  messageDesc(file_annals_eventstore_v1_event_store, 29);
 
 /**
  * @generated from message annals.eventstore.v1.GetEventsRequest
@@ -815,7 +1170,7 @@ export type GetEventsRequest = Message<"annals.eventstore.v1.GetEventsRequest"> 
  * Use `create(GetEventsRequestSchema)` to create a new message.
  */
 export const GetEventsRequestSchema: GenMessage<GetEventsRequest> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 17);
+  messageDesc(file_annals_eventstore_v1_event_store, 30);
 
 /**
  * @generated from message annals.eventstore.v1.GetEventsResponse
@@ -834,7 +1189,7 @@ export type GetEventsResponse = Message<"annals.eventstore.v1.GetEventsResponse"
  * Use `create(GetEventsResponseSchema)` to create a new message.
  */
 export const GetEventsResponseSchema: GenMessage<GetEventsResponse> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 18);
+  messageDesc(file_annals_eventstore_v1_event_store, 31);
 
 /**
  * @generated from message annals.eventstore.v1.GetCheckpointResponse
@@ -865,7 +1220,7 @@ export type GetCheckpointResponse = Message<"annals.eventstore.v1.GetCheckpointR
  * Use `create(GetCheckpointResponseSchema)` to create a new message.
  */
 export const GetCheckpointResponseSchema: GenMessage<GetCheckpointResponse> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 19);
+  messageDesc(file_annals_eventstore_v1_event_store, 32);
 
 /**
  * @generated from message annals.eventstore.v1.ListCheckpointsRequest
@@ -898,7 +1253,7 @@ export type ListCheckpointsRequest = Message<"annals.eventstore.v1.ListCheckpoin
  * Use `create(ListCheckpointsRequestSchema)` to create a new message.
  */
 export const ListCheckpointsRequestSchema: GenMessage<ListCheckpointsRequest> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 20);
+  messageDesc(file_annals_eventstore_v1_event_store, 33);
 
 /**
  * @generated from message annals.eventstore.v1.ListCheckpointsResponse
@@ -932,7 +1287,7 @@ export type ListCheckpointsResponse = Message<"annals.eventstore.v1.ListCheckpoi
  * Use `create(ListCheckpointsResponseSchema)` to create a new message.
  */
 export const ListCheckpointsResponseSchema: GenMessage<ListCheckpointsResponse> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 21);
+  messageDesc(file_annals_eventstore_v1_event_store, 34);
 
 /**
  * One stored checkpoint.
@@ -963,7 +1318,7 @@ export type CheckpointSummary = Message<"annals.eventstore.v1.CheckpointSummary"
  * Use `create(CheckpointSummarySchema)` to create a new message.
  */
 export const CheckpointSummarySchema: GenMessage<CheckpointSummary> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 22);
+  messageDesc(file_annals_eventstore_v1_event_store, 35);
 
 /**
  * @generated from message annals.eventstore.v1.GetSchemasRequest
@@ -976,7 +1331,7 @@ export type GetSchemasRequest = Message<"annals.eventstore.v1.GetSchemasRequest"
  * Use `create(GetSchemasRequestSchema)` to create a new message.
  */
 export const GetSchemasRequestSchema: GenMessage<GetSchemasRequest> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 23);
+  messageDesc(file_annals_eventstore_v1_event_store, 36);
 
 /**
  * @generated from message annals.eventstore.v1.GetSchemasResponse
@@ -997,7 +1352,7 @@ export type GetSchemasResponse = Message<"annals.eventstore.v1.GetSchemasRespons
  * Use `create(GetSchemasResponseSchema)` to create a new message.
  */
 export const GetSchemasResponseSchema: GenMessage<GetSchemasResponse> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 24);
+  messageDesc(file_annals_eventstore_v1_event_store, 37);
 
 /**
  * The generic event store: streams of immutable events and the global log ($all).
@@ -1120,6 +1475,74 @@ export const EventStore: GenService<{
     methodKind: "unary";
     input: typeof GetSchemasRequestSchema;
     output: typeof GetSchemasResponseSchema;
+  },
+  /**
+   * Sets a stream's retention (max count, max age, truncate before) and custom
+   * metadata, replacing what was set, durably and one metadata revision up. Reads
+   * honour it at once; the scavenger removes what it hides. Revisions never change.
+   *
+   * @generated from rpc annals.eventstore.v1.EventStore.SetStreamMetadata
+   */
+  setStreamMetadata: {
+    methodKind: "unary";
+    input: typeof SetStreamMetadataRequestSchema;
+    output: typeof SetStreamMetadataResponseSchema;
+  },
+  /**
+   * Reads a stream's metadata and lifecycle state.
+   *
+   * @generated from rpc annals.eventstore.v1.EventStore.GetStreamMetadata
+   */
+  getStreamMetadata: {
+    methodKind: "unary";
+    input: typeof GetStreamMetadataRequestSchema;
+    output: typeof GetStreamMetadataResponseSchema;
+  },
+  /**
+   * Soft-deletes a stream (it reads as not found; an append recreates it, its
+   * revisions continuing after the last one), or tombstones it (`tombstone`).
+   *
+   * @generated from rpc annals.eventstore.v1.EventStore.DeleteStream
+   */
+  deleteStream: {
+    methodKind: "unary";
+    input: typeof DeleteStreamRequestSchema;
+    output: typeof DeleteStreamResponseSchema;
+  },
+  /**
+   * Tombstones a stream: its name is dead for ever. The same as DeleteStream with
+   * `tombstone` set.
+   *
+   * @generated from rpc annals.eventstore.v1.EventStore.TombstoneStream
+   */
+  tombstoneStream: {
+    methodKind: "unary";
+    input: typeof TombstoneStreamRequestSchema;
+    output: typeof TombstoneStreamResponseSchema;
+  },
+  /**
+   * Administration: runs a scavenge pass now (what reads hide is removed from the
+   * database), streaming its progress after each batch.
+   *
+   * @generated from rpc annals.eventstore.v1.EventStore.Scavenge
+   */
+  scavenge: {
+    methodKind: "server_streaming";
+    input: typeof ScavengeRequestSchema;
+    output: typeof ScavengeResponseSchema;
+  },
+  /**
+   * Right to be forgotten: destroys the data subject's key. Every event whose
+   * metadata names the subject ("$data_subject") reads back with `erased` set and
+   * no data, on every server instance and after restarts; later appends naming
+   * the subject answer FAILED_PRECONDITION.
+   *
+   * @generated from rpc annals.eventstore.v1.EventStore.ForgetSubject
+   */
+  forgetSubject: {
+    methodKind: "unary";
+    input: typeof ForgetSubjectRequestSchema;
+    output: typeof ForgetSubjectResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_annals_eventstore_v1_event_store, 0);

@@ -14,7 +14,7 @@ _sym_db = _symbol_database.Default()
 from annals.eventstore.v1 import event_pb2 as annals_dot_eventstore_dot_v1_dot_event__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!annals/eventstore/v1/errors.proto\x12\x14\x61nnals.eventstore.v1\x1a annals/eventstore/v1/event.proto\"\xb5\x01\n\x15WrongExpectedRevision\x12\x16\n\x06stream\x18\x01 \x01(\tR\x06stream\x12\x42\n\x08\x65xpected\x18\x02 \x01(\x0b\x32&.annals.eventstore.v1.ExpectedRevisionR\x08\x65xpected\x12,\n\x0f\x61\x63tual_revision\x18\x03 \x01(\x04H\x00R\x0e\x61\x63tualRevision\x88\x01\x01\x42\x12\n\x10_actual_revision\"<\n\x0cInvalidField\x12\x14\n\x05\x66ield\x18\x01 \x01(\tR\x05\x66ield\x12\x16\n\x06reason\x18\x02 \x01(\tR\x06reason\"\x83\x01\n\x17WrongExpectedCheckpoint\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12+\n\x11\x65xpected_position\x18\x02 \x01(\x04R\x10\x65xpectedPosition\x12\'\n\x0f\x61\x63tual_position\x18\x03 \x01(\x04R\x0e\x61\x63tualPositionb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!annals/eventstore/v1/errors.proto\x12\x14\x61nnals.eventstore.v1\x1a annals/eventstore/v1/event.proto\"\xb5\x01\n\x15WrongExpectedRevision\x12\x16\n\x06stream\x18\x01 \x01(\tR\x06stream\x12\x42\n\x08\x65xpected\x18\x02 \x01(\x0b\x32&.annals.eventstore.v1.ExpectedRevisionR\x08\x65xpected\x12,\n\x0f\x61\x63tual_revision\x18\x03 \x01(\x04H\x00R\x0e\x61\x63tualRevision\x88\x01\x01\x42\x12\n\x10_actual_revision\"\xaf\x01\n\x1dWrongExpectedMetadataRevision\x12\x16\n\x06stream\x18\x01 \x01(\tR\x06stream\x12<\n\x1a\x65xpected_metadata_revision\x18\x02 \x01(\x04R\x18\x65xpectedMetadataRevision\x12\x38\n\x18\x61\x63tual_metadata_revision\x18\x03 \x01(\x04R\x16\x61\x63tualMetadataRevision\"*\n\x10StreamTombstoned\x12\x16\n\x06stream\x18\x01 \x01(\tR\x06stream\"(\n\x0eStreamNotFound\x12\x16\n\x06stream\x18\x01 \x01(\tR\x06stream\"F\n\x12\x44\x61taSubjectRefused\x12\x18\n\x07subject\x18\x01 \x01(\tR\x07subject\x12\x16\n\x06reason\x18\x02 \x01(\tR\x06reason\"<\n\x0cInvalidField\x12\x14\n\x05\x66ield\x18\x01 \x01(\tR\x05\x66ield\x12\x16\n\x06reason\x18\x02 \x01(\tR\x06reason\"\x83\x01\n\x17WrongExpectedCheckpoint\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12+\n\x11\x65xpected_position\x18\x02 \x01(\x04R\x10\x65xpectedPosition\x12\'\n\x0f\x61\x63tual_position\x18\x03 \x01(\x04R\x0e\x61\x63tualPositionb\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'annals.eventstore.v1.errors_pb2', globals())
@@ -23,8 +23,16 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   DESCRIPTOR._options = None
   _WRONGEXPECTEDREVISION._serialized_start=94
   _WRONGEXPECTEDREVISION._serialized_end=275
-  _INVALIDFIELD._serialized_start=277
-  _INVALIDFIELD._serialized_end=337
-  _WRONGEXPECTEDCHECKPOINT._serialized_start=340
-  _WRONGEXPECTEDCHECKPOINT._serialized_end=471
+  _WRONGEXPECTEDMETADATAREVISION._serialized_start=278
+  _WRONGEXPECTEDMETADATAREVISION._serialized_end=453
+  _STREAMTOMBSTONED._serialized_start=455
+  _STREAMTOMBSTONED._serialized_end=497
+  _STREAMNOTFOUND._serialized_start=499
+  _STREAMNOTFOUND._serialized_end=539
+  _DATASUBJECTREFUSED._serialized_start=541
+  _DATASUBJECTREFUSED._serialized_end=611
+  _INVALIDFIELD._serialized_start=613
+  _INVALIDFIELD._serialized_end=673
+  _WRONGEXPECTEDCHECKPOINT._serialized_start=676
+  _WRONGEXPECTEDCHECKPOINT._serialized_end=807
 # @@protoc_insertion_point(module_scope)

@@ -5,6 +5,14 @@ from typing import ClassVar as _ClassVar, Mapping as _Mapping, Optional as _Opti
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class DataSubjectRefused(_message.Message):
+    __slots__ = ["reason", "subject"]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_FIELD_NUMBER: _ClassVar[int]
+    reason: str
+    subject: str
+    def __init__(self, subject: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
 class InvalidField(_message.Message):
     __slots__ = ["field", "reason"]
     FIELD_FIELD_NUMBER: _ClassVar[int]
@@ -12,6 +20,18 @@ class InvalidField(_message.Message):
     field: str
     reason: str
     def __init__(self, field: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class StreamNotFound(_message.Message):
+    __slots__ = ["stream"]
+    STREAM_FIELD_NUMBER: _ClassVar[int]
+    stream: str
+    def __init__(self, stream: _Optional[str] = ...) -> None: ...
+
+class StreamTombstoned(_message.Message):
+    __slots__ = ["stream"]
+    STREAM_FIELD_NUMBER: _ClassVar[int]
+    stream: str
+    def __init__(self, stream: _Optional[str] = ...) -> None: ...
 
 class WrongExpectedCheckpoint(_message.Message):
     __slots__ = ["actual_position", "expected_position", "name"]
@@ -22,6 +42,16 @@ class WrongExpectedCheckpoint(_message.Message):
     expected_position: int
     name: str
     def __init__(self, name: _Optional[str] = ..., expected_position: _Optional[int] = ..., actual_position: _Optional[int] = ...) -> None: ...
+
+class WrongExpectedMetadataRevision(_message.Message):
+    __slots__ = ["actual_metadata_revision", "expected_metadata_revision", "stream"]
+    ACTUAL_METADATA_REVISION_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_METADATA_REVISION_FIELD_NUMBER: _ClassVar[int]
+    STREAM_FIELD_NUMBER: _ClassVar[int]
+    actual_metadata_revision: int
+    expected_metadata_revision: int
+    stream: str
+    def __init__(self, stream: _Optional[str] = ..., expected_metadata_revision: _Optional[int] = ..., actual_metadata_revision: _Optional[int] = ...) -> None: ...
 
 class WrongExpectedRevision(_message.Message):
     __slots__ = ["actual_revision", "expected", "stream"]

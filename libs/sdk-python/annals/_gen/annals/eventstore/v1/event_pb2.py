@@ -14,7 +14,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n annals/eventstore/v1/event.proto\x12\x14\x61nnals.eventstore.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf6\x01\n\rProposedEvent\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n\x04type\x18\x02 \x01(\tR\x04type\x12\x12\n\x04\x64\x61ta\x18\x03 \x01(\x0cR\x04\x64\x61ta\x12!\n\x0c\x63ontent_type\x18\x04 \x01(\tR\x0b\x63ontentType\x12M\n\x08metadata\x18\x05 \x03(\x0b\x32\x31.annals.eventstore.v1.ProposedEvent.MetadataEntryR\x08metadata\x1a;\n\rMetadataEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01\"\x83\x03\n\rRecordedEvent\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n\x04type\x18\x02 \x01(\tR\x04type\x12\x12\n\x04\x64\x61ta\x18\x03 \x01(\x0cR\x04\x64\x61ta\x12!\n\x0c\x63ontent_type\x18\x04 \x01(\tR\x0b\x63ontentType\x12M\n\x08metadata\x18\x05 \x03(\x0b\x32\x31.annals.eventstore.v1.RecordedEvent.MetadataEntryR\x08metadata\x12\x16\n\x06stream\x18\x06 \x01(\tR\x06stream\x12\x1a\n\x08revision\x18\x07 \x01(\x04R\x08revision\x12\x1a\n\x08position\x18\x08 \x01(\x04R\x08position\x12;\n\x0brecorded_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nrecordedAt\x1a;\n\rMetadataEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01\"\xc1\x02\n\x10\x45xpectedRevision\x12>\n\x03\x61ny\x18\x01 \x01(\x0b\x32*.annals.eventstore.v1.ExpectedRevision.AnyH\x00R\x03\x61ny\x12N\n\tno_stream\x18\x02 \x01(\x0b\x32/.annals.eventstore.v1.ExpectedRevision.NoStreamH\x00R\x08noStream\x12Z\n\rstream_exists\x18\x03 \x01(\x0b\x32\x33.annals.eventstore.v1.ExpectedRevision.StreamExistsH\x00R\x0cstreamExists\x12\x16\n\x05\x65xact\x18\x04 \x01(\x04H\x00R\x05\x65xact\x1a\x05\n\x03\x41ny\x1a\n\n\x08NoStream\x1a\x0e\n\x0cStreamExistsB\x06\n\x04kind*W\n\tDirection\x12\x19\n\x15\x44IRECTION_UNSPECIFIED\x10\x00\x12\x16\n\x12\x44IRECTION_FORWARDS\x10\x01\x12\x17\n\x13\x44IRECTION_BACKWARDS\x10\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n annals/eventstore/v1/event.proto\x12\x14\x61nnals.eventstore.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf6\x01\n\rProposedEvent\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n\x04type\x18\x02 \x01(\tR\x04type\x12\x12\n\x04\x64\x61ta\x18\x03 \x01(\x0cR\x04\x64\x61ta\x12!\n\x0c\x63ontent_type\x18\x04 \x01(\tR\x0b\x63ontentType\x12M\n\x08metadata\x18\x05 \x03(\x0b\x32\x31.annals.eventstore.v1.ProposedEvent.MetadataEntryR\x08metadata\x1a;\n\rMetadataEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01\"\x9b\x03\n\rRecordedEvent\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n\x04type\x18\x02 \x01(\tR\x04type\x12\x12\n\x04\x64\x61ta\x18\x03 \x01(\x0cR\x04\x64\x61ta\x12!\n\x0c\x63ontent_type\x18\x04 \x01(\tR\x0b\x63ontentType\x12M\n\x08metadata\x18\x05 \x03(\x0b\x32\x31.annals.eventstore.v1.RecordedEvent.MetadataEntryR\x08metadata\x12\x16\n\x06stream\x18\x06 \x01(\tR\x06stream\x12\x1a\n\x08revision\x18\x07 \x01(\x04R\x08revision\x12\x1a\n\x08position\x18\x08 \x01(\x04R\x08position\x12;\n\x0brecorded_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nrecordedAt\x12\x16\n\x06\x65rased\x18\n \x01(\x08R\x06\x65rased\x1a;\n\rMetadataEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01\"\xc1\x02\n\x10\x45xpectedRevision\x12>\n\x03\x61ny\x18\x01 \x01(\x0b\x32*.annals.eventstore.v1.ExpectedRevision.AnyH\x00R\x03\x61ny\x12N\n\tno_stream\x18\x02 \x01(\x0b\x32/.annals.eventstore.v1.ExpectedRevision.NoStreamH\x00R\x08noStream\x12Z\n\rstream_exists\x18\x03 \x01(\x0b\x32\x33.annals.eventstore.v1.ExpectedRevision.StreamExistsH\x00R\x0cstreamExists\x12\x16\n\x05\x65xact\x18\x04 \x01(\x04H\x00R\x05\x65xact\x1a\x05\n\x03\x41ny\x1a\n\n\x08NoStream\x1a\x0e\n\x0cStreamExistsB\x06\n\x04kind*W\n\tDirection\x12\x19\n\x15\x44IRECTION_UNSPECIFIED\x10\x00\x12\x16\n\x12\x44IRECTION_FORWARDS\x10\x01\x12\x17\n\x13\x44IRECTION_BACKWARDS\x10\x02\x62\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'annals.eventstore.v1.event_pb2', globals())
@@ -25,22 +25,22 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _PROPOSEDEVENT_METADATAENTRY._serialized_options = b'8\001'
   _RECORDEDEVENT_METADATAENTRY._options = None
   _RECORDEDEVENT_METADATAENTRY._serialized_options = b'8\001'
-  _DIRECTION._serialized_start=1054
-  _DIRECTION._serialized_end=1141
+  _DIRECTION._serialized_start=1078
+  _DIRECTION._serialized_end=1165
   _PROPOSEDEVENT._serialized_start=92
   _PROPOSEDEVENT._serialized_end=338
   _PROPOSEDEVENT_METADATAENTRY._serialized_start=279
   _PROPOSEDEVENT_METADATAENTRY._serialized_end=338
   _RECORDEDEVENT._serialized_start=341
-  _RECORDEDEVENT._serialized_end=728
+  _RECORDEDEVENT._serialized_end=752
   _RECORDEDEVENT_METADATAENTRY._serialized_start=279
   _RECORDEDEVENT_METADATAENTRY._serialized_end=338
-  _EXPECTEDREVISION._serialized_start=731
-  _EXPECTEDREVISION._serialized_end=1052
-  _EXPECTEDREVISION_ANY._serialized_start=1011
-  _EXPECTEDREVISION_ANY._serialized_end=1016
-  _EXPECTEDREVISION_NOSTREAM._serialized_start=1018
-  _EXPECTEDREVISION_NOSTREAM._serialized_end=1028
-  _EXPECTEDREVISION_STREAMEXISTS._serialized_start=1030
-  _EXPECTEDREVISION_STREAMEXISTS._serialized_end=1044
+  _EXPECTEDREVISION._serialized_start=755
+  _EXPECTEDREVISION._serialized_end=1076
+  _EXPECTEDREVISION_ANY._serialized_start=1035
+  _EXPECTEDREVISION_ANY._serialized_end=1040
+  _EXPECTEDREVISION_NOSTREAM._serialized_start=1042
+  _EXPECTEDREVISION_NOSTREAM._serialized_end=1052
+  _EXPECTEDREVISION_STREAMEXISTS._serialized_start=1054
+  _EXPECTEDREVISION_STREAMEXISTS._serialized_end=1068
 # @@protoc_insertion_point(module_scope)

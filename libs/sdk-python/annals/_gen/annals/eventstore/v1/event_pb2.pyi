@@ -53,7 +53,7 @@ class ProposedEvent(_message.Message):
     def __init__(self, id: _Optional[str] = ..., type: _Optional[str] = ..., data: _Optional[bytes] = ..., content_type: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class RecordedEvent(_message.Message):
-    __slots__ = ["content_type", "data", "id", "metadata", "position", "recorded_at", "revision", "stream", "type"]
+    __slots__ = ["content_type", "data", "erased", "id", "metadata", "position", "recorded_at", "revision", "stream", "type"]
     class MetadataEntry(_message.Message):
         __slots__ = ["key", "value"]
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -63,6 +63,7 @@ class RecordedEvent(_message.Message):
         def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     CONTENT_TYPE_FIELD_NUMBER: _ClassVar[int]
     DATA_FIELD_NUMBER: _ClassVar[int]
+    ERASED_FIELD_NUMBER: _ClassVar[int]
     ID_FIELD_NUMBER: _ClassVar[int]
     METADATA_FIELD_NUMBER: _ClassVar[int]
     POSITION_FIELD_NUMBER: _ClassVar[int]
@@ -72,6 +73,7 @@ class RecordedEvent(_message.Message):
     TYPE_FIELD_NUMBER: _ClassVar[int]
     content_type: str
     data: bytes
+    erased: bool
     id: str
     metadata: _containers.ScalarMap[str, str]
     position: int
@@ -79,7 +81,7 @@ class RecordedEvent(_message.Message):
     revision: int
     stream: str
     type: str
-    def __init__(self, id: _Optional[str] = ..., type: _Optional[str] = ..., data: _Optional[bytes] = ..., content_type: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ..., stream: _Optional[str] = ..., revision: _Optional[int] = ..., position: _Optional[int] = ..., recorded_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    def __init__(self, id: _Optional[str] = ..., type: _Optional[str] = ..., data: _Optional[bytes] = ..., content_type: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ..., stream: _Optional[str] = ..., revision: _Optional[int] = ..., position: _Optional[int] = ..., recorded_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., erased: bool = ...) -> None: ...
 
 class Direction(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []

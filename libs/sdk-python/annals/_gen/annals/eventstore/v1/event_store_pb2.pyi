@@ -37,6 +37,34 @@ class CheckpointSummary(_message.Message):
     updated_at: _timestamp_pb2.Timestamp
     def __init__(self, name: _Optional[str] = ..., position: _Optional[int] = ..., updated_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
+class DeleteStreamRequest(_message.Message):
+    __slots__ = ["expected_revision", "stream", "tombstone"]
+    EXPECTED_REVISION_FIELD_NUMBER: _ClassVar[int]
+    STREAM_FIELD_NUMBER: _ClassVar[int]
+    TOMBSTONE_FIELD_NUMBER: _ClassVar[int]
+    expected_revision: _event_pb2.ExpectedRevision
+    stream: str
+    tombstone: bool
+    def __init__(self, stream: _Optional[str] = ..., expected_revision: _Optional[_Union[_event_pb2.ExpectedRevision, _Mapping]] = ..., tombstone: bool = ...) -> None: ...
+
+class DeleteStreamResponse(_message.Message):
+    __slots__ = ["last_revision"]
+    LAST_REVISION_FIELD_NUMBER: _ClassVar[int]
+    last_revision: int
+    def __init__(self, last_revision: _Optional[int] = ...) -> None: ...
+
+class ForgetSubjectRequest(_message.Message):
+    __slots__ = ["subject"]
+    SUBJECT_FIELD_NUMBER: _ClassVar[int]
+    subject: str
+    def __init__(self, subject: _Optional[str] = ...) -> None: ...
+
+class ForgetSubjectResponse(_message.Message):
+    __slots__ = ["key_destroyed"]
+    KEY_DESTROYED_FIELD_NUMBER: _ClassVar[int]
+    key_destroyed: bool
+    def __init__(self, key_destroyed: bool = ...) -> None: ...
+
 class GetCheckpointRequest(_message.Message):
     __slots__ = ["name"]
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -74,6 +102,26 @@ class GetSchemasResponse(_message.Message):
     FILE_DESCRIPTOR_SET_FIELD_NUMBER: _ClassVar[int]
     file_descriptor_set: bytes
     def __init__(self, file_descriptor_set: _Optional[bytes] = ...) -> None: ...
+
+class GetStreamMetadataRequest(_message.Message):
+    __slots__ = ["stream"]
+    STREAM_FIELD_NUMBER: _ClassVar[int]
+    stream: str
+    def __init__(self, stream: _Optional[str] = ...) -> None: ...
+
+class GetStreamMetadataResponse(_message.Message):
+    __slots__ = ["deleted", "metadata", "metadata_revision", "tombstoned", "updated_at"]
+    DELETED_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    METADATA_REVISION_FIELD_NUMBER: _ClassVar[int]
+    TOMBSTONED_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    deleted: bool
+    metadata: StreamMetadata
+    metadata_revision: int
+    tombstoned: bool
+    updated_at: _timestamp_pb2.Timestamp
+    def __init__(self, metadata_revision: _Optional[int] = ..., metadata: _Optional[_Union[StreamMetadata, _Mapping]] = ..., deleted: bool = ..., tombstoned: bool = ..., updated_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class GetStreamRequest(_message.Message):
     __slots__ = ["stream"]
@@ -185,6 +233,26 @@ class ReadStreamResponse(_message.Message):
     events: _containers.RepeatedCompositeFieldContainer[_event_pb2.RecordedEvent]
     def __init__(self, events: _Optional[_Iterable[_Union[_event_pb2.RecordedEvent, _Mapping]]] = ...) -> None: ...
 
+class ScavengeRequest(_message.Message):
+    __slots__ = ["batch_size", "reclaim_space"]
+    BATCH_SIZE_FIELD_NUMBER: _ClassVar[int]
+    RECLAIM_SPACE_FIELD_NUMBER: _ClassVar[int]
+    batch_size: int
+    reclaim_space: bool
+    def __init__(self, batch_size: _Optional[int] = ..., reclaim_space: bool = ...) -> None: ...
+
+class ScavengeResponse(_message.Message):
+    __slots__ = ["done", "head_position", "position", "removed"]
+    DONE_FIELD_NUMBER: _ClassVar[int]
+    HEAD_POSITION_FIELD_NUMBER: _ClassVar[int]
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    REMOVED_FIELD_NUMBER: _ClassVar[int]
+    done: bool
+    head_position: int
+    position: int
+    removed: int
+    def __init__(self, position: _Optional[int] = ..., head_position: _Optional[int] = ..., removed: _Optional[int] = ..., done: bool = ...) -> None: ...
+
 class SetCheckpointRequest(_message.Message):
     __slots__ = ["expected_position", "name", "position"]
     EXPECTED_POSITION_FIELD_NUMBER: _ClassVar[int]
@@ -198,6 +266,41 @@ class SetCheckpointRequest(_message.Message):
 class SetCheckpointResponse(_message.Message):
     __slots__ = []
     def __init__(self) -> None: ...
+
+class SetStreamMetadataRequest(_message.Message):
+    __slots__ = ["expected_metadata_revision", "metadata", "stream"]
+    EXPECTED_METADATA_REVISION_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    STREAM_FIELD_NUMBER: _ClassVar[int]
+    expected_metadata_revision: int
+    metadata: StreamMetadata
+    stream: str
+    def __init__(self, stream: _Optional[str] = ..., metadata: _Optional[_Union[StreamMetadata, _Mapping]] = ..., expected_metadata_revision: _Optional[int] = ...) -> None: ...
+
+class SetStreamMetadataResponse(_message.Message):
+    __slots__ = ["metadata_revision"]
+    METADATA_REVISION_FIELD_NUMBER: _ClassVar[int]
+    metadata_revision: int
+    def __init__(self, metadata_revision: _Optional[int] = ...) -> None: ...
+
+class StreamMetadata(_message.Message):
+    __slots__ = ["custom", "max_age_seconds", "max_count", "truncate_before"]
+    class CustomEntry(_message.Message):
+        __slots__ = ["key", "value"]
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    CUSTOM_FIELD_NUMBER: _ClassVar[int]
+    MAX_AGE_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    MAX_COUNT_FIELD_NUMBER: _ClassVar[int]
+    TRUNCATE_BEFORE_FIELD_NUMBER: _ClassVar[int]
+    custom: _containers.ScalarMap[str, str]
+    max_age_seconds: int
+    max_count: int
+    truncate_before: int
+    def __init__(self, max_count: _Optional[int] = ..., max_age_seconds: _Optional[int] = ..., truncate_before: _Optional[int] = ..., custom: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class StreamSummary(_message.Message):
     __slots__ = ["event_count", "last_position", "last_recorded_at", "last_revision", "stream"]
@@ -287,3 +390,17 @@ class SubscriptionFilter(_message.Message):
     event_type_prefixes: _containers.RepeatedScalarFieldContainer[str]
     stream_prefixes: _containers.RepeatedScalarFieldContainer[str]
     def __init__(self, event_type_prefixes: _Optional[_Iterable[str]] = ..., stream_prefixes: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class TombstoneStreamRequest(_message.Message):
+    __slots__ = ["expected_revision", "stream"]
+    EXPECTED_REVISION_FIELD_NUMBER: _ClassVar[int]
+    STREAM_FIELD_NUMBER: _ClassVar[int]
+    expected_revision: _event_pb2.ExpectedRevision
+    stream: str
+    def __init__(self, stream: _Optional[str] = ..., expected_revision: _Optional[_Union[_event_pb2.ExpectedRevision, _Mapping]] = ...) -> None: ...
+
+class TombstoneStreamResponse(_message.Message):
+    __slots__ = ["last_revision"]
+    LAST_REVISION_FIELD_NUMBER: _ClassVar[int]
+    last_revision: int
+    def __init__(self, last_revision: _Optional[int] = ...) -> None: ...

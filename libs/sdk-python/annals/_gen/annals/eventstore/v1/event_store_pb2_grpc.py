@@ -70,6 +70,36 @@ class EventStoreStub(object):
                 request_serializer=annals_dot_eventstore_dot_v1_dot_event__store__pb2.GetSchemasRequest.SerializeToString,
                 response_deserializer=annals_dot_eventstore_dot_v1_dot_event__store__pb2.GetSchemasResponse.FromString,
                 )
+        self.SetStreamMetadata = channel.unary_unary(
+                '/annals.eventstore.v1.EventStore/SetStreamMetadata',
+                request_serializer=annals_dot_eventstore_dot_v1_dot_event__store__pb2.SetStreamMetadataRequest.SerializeToString,
+                response_deserializer=annals_dot_eventstore_dot_v1_dot_event__store__pb2.SetStreamMetadataResponse.FromString,
+                )
+        self.GetStreamMetadata = channel.unary_unary(
+                '/annals.eventstore.v1.EventStore/GetStreamMetadata',
+                request_serializer=annals_dot_eventstore_dot_v1_dot_event__store__pb2.GetStreamMetadataRequest.SerializeToString,
+                response_deserializer=annals_dot_eventstore_dot_v1_dot_event__store__pb2.GetStreamMetadataResponse.FromString,
+                )
+        self.DeleteStream = channel.unary_unary(
+                '/annals.eventstore.v1.EventStore/DeleteStream',
+                request_serializer=annals_dot_eventstore_dot_v1_dot_event__store__pb2.DeleteStreamRequest.SerializeToString,
+                response_deserializer=annals_dot_eventstore_dot_v1_dot_event__store__pb2.DeleteStreamResponse.FromString,
+                )
+        self.TombstoneStream = channel.unary_unary(
+                '/annals.eventstore.v1.EventStore/TombstoneStream',
+                request_serializer=annals_dot_eventstore_dot_v1_dot_event__store__pb2.TombstoneStreamRequest.SerializeToString,
+                response_deserializer=annals_dot_eventstore_dot_v1_dot_event__store__pb2.TombstoneStreamResponse.FromString,
+                )
+        self.Scavenge = channel.unary_stream(
+                '/annals.eventstore.v1.EventStore/Scavenge',
+                request_serializer=annals_dot_eventstore_dot_v1_dot_event__store__pb2.ScavengeRequest.SerializeToString,
+                response_deserializer=annals_dot_eventstore_dot_v1_dot_event__store__pb2.ScavengeResponse.FromString,
+                )
+        self.ForgetSubject = channel.unary_unary(
+                '/annals.eventstore.v1.EventStore/ForgetSubject',
+                request_serializer=annals_dot_eventstore_dot_v1_dot_event__store__pb2.ForgetSubjectRequest.SerializeToString,
+                response_deserializer=annals_dot_eventstore_dot_v1_dot_event__store__pb2.ForgetSubjectResponse.FromString,
+                )
 
 
 class EventStoreServicer(object):
@@ -159,6 +189,56 @@ class EventStoreServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetStreamMetadata(self, request, context):
+        """Sets a stream's retention (max count, max age, truncate before) and custom
+        metadata, replacing what was set, durably and one metadata revision up. Reads
+        honour it at once; the scavenger removes what it hides. Revisions never change.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetStreamMetadata(self, request, context):
+        """Reads a stream's metadata and lifecycle state.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteStream(self, request, context):
+        """Soft-deletes a stream (it reads as not found; an append recreates it, its
+        revisions continuing after the last one), or tombstones it (`tombstone`).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def TombstoneStream(self, request, context):
+        """Tombstones a stream: its name is dead for ever. The same as DeleteStream with
+        `tombstone` set.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Scavenge(self, request, context):
+        """Administration: runs a scavenge pass now (what reads hide is removed from the
+        database), streaming its progress after each batch.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ForgetSubject(self, request, context):
+        """Right to be forgotten: destroys the data subject's key. Every event whose
+        metadata names the subject ("$data_subject") reads back with `erased` set and
+        no data, on every server instance and after restarts; later appends naming
+        the subject answer FAILED_PRECONDITION.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_EventStoreServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -216,6 +296,36 @@ def add_EventStoreServicer_to_server(servicer, server):
                     servicer.GetSchemas,
                     request_deserializer=annals_dot_eventstore_dot_v1_dot_event__store__pb2.GetSchemasRequest.FromString,
                     response_serializer=annals_dot_eventstore_dot_v1_dot_event__store__pb2.GetSchemasResponse.SerializeToString,
+            ),
+            'SetStreamMetadata': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetStreamMetadata,
+                    request_deserializer=annals_dot_eventstore_dot_v1_dot_event__store__pb2.SetStreamMetadataRequest.FromString,
+                    response_serializer=annals_dot_eventstore_dot_v1_dot_event__store__pb2.SetStreamMetadataResponse.SerializeToString,
+            ),
+            'GetStreamMetadata': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetStreamMetadata,
+                    request_deserializer=annals_dot_eventstore_dot_v1_dot_event__store__pb2.GetStreamMetadataRequest.FromString,
+                    response_serializer=annals_dot_eventstore_dot_v1_dot_event__store__pb2.GetStreamMetadataResponse.SerializeToString,
+            ),
+            'DeleteStream': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteStream,
+                    request_deserializer=annals_dot_eventstore_dot_v1_dot_event__store__pb2.DeleteStreamRequest.FromString,
+                    response_serializer=annals_dot_eventstore_dot_v1_dot_event__store__pb2.DeleteStreamResponse.SerializeToString,
+            ),
+            'TombstoneStream': grpc.unary_unary_rpc_method_handler(
+                    servicer.TombstoneStream,
+                    request_deserializer=annals_dot_eventstore_dot_v1_dot_event__store__pb2.TombstoneStreamRequest.FromString,
+                    response_serializer=annals_dot_eventstore_dot_v1_dot_event__store__pb2.TombstoneStreamResponse.SerializeToString,
+            ),
+            'Scavenge': grpc.unary_stream_rpc_method_handler(
+                    servicer.Scavenge,
+                    request_deserializer=annals_dot_eventstore_dot_v1_dot_event__store__pb2.ScavengeRequest.FromString,
+                    response_serializer=annals_dot_eventstore_dot_v1_dot_event__store__pb2.ScavengeResponse.SerializeToString,
+            ),
+            'ForgetSubject': grpc.unary_unary_rpc_method_handler(
+                    servicer.ForgetSubject,
+                    request_deserializer=annals_dot_eventstore_dot_v1_dot_event__store__pb2.ForgetSubjectRequest.FromString,
+                    response_serializer=annals_dot_eventstore_dot_v1_dot_event__store__pb2.ForgetSubjectResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -412,5 +522,107 @@ class EventStore(object):
         return grpc.experimental.unary_unary(request, target, '/annals.eventstore.v1.EventStore/GetSchemas',
             annals_dot_eventstore_dot_v1_dot_event__store__pb2.GetSchemasRequest.SerializeToString,
             annals_dot_eventstore_dot_v1_dot_event__store__pb2.GetSchemasResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def SetStreamMetadata(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/annals.eventstore.v1.EventStore/SetStreamMetadata',
+            annals_dot_eventstore_dot_v1_dot_event__store__pb2.SetStreamMetadataRequest.SerializeToString,
+            annals_dot_eventstore_dot_v1_dot_event__store__pb2.SetStreamMetadataResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def GetStreamMetadata(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/annals.eventstore.v1.EventStore/GetStreamMetadata',
+            annals_dot_eventstore_dot_v1_dot_event__store__pb2.GetStreamMetadataRequest.SerializeToString,
+            annals_dot_eventstore_dot_v1_dot_event__store__pb2.GetStreamMetadataResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def DeleteStream(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/annals.eventstore.v1.EventStore/DeleteStream',
+            annals_dot_eventstore_dot_v1_dot_event__store__pb2.DeleteStreamRequest.SerializeToString,
+            annals_dot_eventstore_dot_v1_dot_event__store__pb2.DeleteStreamResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def TombstoneStream(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/annals.eventstore.v1.EventStore/TombstoneStream',
+            annals_dot_eventstore_dot_v1_dot_event__store__pb2.TombstoneStreamRequest.SerializeToString,
+            annals_dot_eventstore_dot_v1_dot_event__store__pb2.TombstoneStreamResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def Scavenge(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(request, target, '/annals.eventstore.v1.EventStore/Scavenge',
+            annals_dot_eventstore_dot_v1_dot_event__store__pb2.ScavengeRequest.SerializeToString,
+            annals_dot_eventstore_dot_v1_dot_event__store__pb2.ScavengeResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ForgetSubject(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/annals.eventstore.v1.EventStore/ForgetSubject',
+            annals_dot_eventstore_dot_v1_dot_event__store__pb2.ForgetSubjectRequest.SerializeToString,
+            annals_dot_eventstore_dot_v1_dot_event__store__pb2.ForgetSubjectResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
