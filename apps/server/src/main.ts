@@ -19,6 +19,7 @@ export async function serve(config: ServerConfig): Promise<void> {
     sqliteDriver: config.sqliteDriver,
     sqliteSynchronous: config.sqliteSynchronous,
     postgresPoolSize: config.pgPoolSize,
+    postgresOrdering: config.pgOrdering,
     limits: { maxEventsPerAppend: config.maxEventsPerAppend, maxAppendBytes: config.maxAppendBytes, maxMetadataEntries: config.maxMetadataEntries },
   }).catch(async (error: unknown) => {
     await bound.close();

@@ -14,6 +14,7 @@ import { getCheckpoint } from "./sql/get-checkpoint.js";
 import { listCheckpoints } from "./sql/list-checkpoints.js";
 import { setCheckpoint } from "./sql/set-checkpoint.js";
 import { createCommitNotifier } from "./subscriptions/commit-notifier.js";
+import { createSettleWatcher } from "./subscriptions/settle-watcher.js";
 import { createSubscription, createSubscriptionGauge, type SubscriptionSource } from "./subscriptions/subscription.js";
 import {
   validateCheckpointName,
@@ -93,15 +94,25 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
   const subscriptions = createSubscriptionGauge();
   const closing = new AbortController();
   await guard(dialect, () => migrateToLatest(dialect));
+  const settling = dialect.committedPrefix
+    ? createSettleWatcher({
+        readHead: () => headPosition(dialect.reader, dialect.committedPrefix),
+        wake: (head) => notifier.wake(head),
+        listening: () => notifier.size > 0,
+      })
+    : undefined;
 
   // Commits by other processes on the same database (PostgreSQL) wake subscriptions,
   // which then read the new events from the database.
   const stopListening = dialect.commitChannel
     ? await guard(dialect, () =>
         dialect.commitChannel!.listen(
-          (position) => notifier.wake(position),
+          (position) => {
+            notifier.wake(position);
+            settling?.committed(position);
+          },
           () => {
-            headPosition(dialect.reader).then(
+            headPosition(dialect.reader, dialect.committedPrefix).then(
               (head) => notifier.wake(head),
               () => undefined,
             );
@@ -114,6 +125,7 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
     maxBatchEvents: options.maxBatchEvents,
     onCommit(recorded) {
       notifier.publish(recorded);
+      settling?.committed(recorded[recorded.length - 1]!.position);
     },
   });
 
@@ -121,7 +133,7 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
     pageSize,
     notifier,
     closed: closing.signal,
-    headPosition: () => guard(dialect, () => headPosition(dialect.reader)),
+    headPosition: () => guard(dialect, () => headPosition(dialect.reader, dialect.committedPrefix)),
     readPositionRange: (selector, after, upTo, limit) => guard(dialect, () => readPositionRange(pages, selector, after, upTo, limit)),
     readStreamAfter: (selector, revision, upTo, limit) => guard(dialect, () => readStreamAfter(pages, selector, revision, upTo, limit)),
     streamRevisionAt: (stream, upTo) => guard(dialect, () => streamRevisionAt(dialect.reader, stream, upTo)),
@@ -197,13 +209,13 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
     },
 
     headPosition() {
-      return guard(dialect, () => headPosition(dialect.reader));
+      return guard(dialect, () => headPosition(dialect.reader, dialect.committedPrefix));
     },
 
     async checkHealth() {
       await guard(dialect, async () => {
         dialect.verify();
-        await headPosition(dialect.reader);
+        await headPosition(dialect.reader, dialect.committedPrefix);
         // The read may have found damage.
         dialect.verify();
       });
@@ -265,6 +277,7 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
       closing.abort();
       await writes.drain();
       await stopListening?.();
+      settling?.stop();
       notifier.clear();
       await dialect.close();
     },

@@ -4,6 +4,7 @@ import { eventsMigration } from "./001-events.js";
 import { checkpointsMigration } from "./002-checkpoints.js";
 import { snapshotsProjectionsMigration } from "./003-snapshots-projections.js";
 import { oneCheckpointTableMigration } from "./004-one-checkpoint-table.js";
+import { transactionIdsMigration } from "./006-transaction-ids.js";
 import type { Migration } from "./migration.js";
 
 /** Every migration, oldest first. Append new ones; never edit a released one. */
@@ -12,6 +13,7 @@ export const migrations: readonly Migration[] = [
   checkpointsMigration,
   snapshotsProjectionsMigration,
   oneCheckpointTableMigration,
+  transactionIdsMigration,
 ];
 
 function migrationSource(kind: Dialect["kind"]): Knex.MigrationSource<Migration> {

@@ -2,9 +2,10 @@ import type { Direction } from "../event-store.js";
 import type { EventPage, PageReader } from "./select-events.js";
 
 /** One page of the global log, from `position` inclusive, in `direction`. */
-export function readAllPage({ db, selectEvents, maxBytes }: PageReader, position: number, direction: Direction, limit: number): Promise<EventPage> {
+export function readAllPage({ db, selectEvents, maxBytes, committedPrefix }: PageReader, position: number, direction: Direction, limit: number): Promise<EventPage> {
   const forwards = direction === "forwards";
-  const page = db("events")
+  const events = db("events");
+  const page = (committedPrefix ? committedPrefix(events) : events)
     .where("position", forwards ? ">=" : "<=", position)
     .orderBy("position", forwards ? "asc" : "desc");
   return selectEvents(page, { column: "position", descending: !forwards }, limit, maxBytes);
