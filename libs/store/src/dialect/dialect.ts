@@ -26,6 +26,8 @@ export interface Dialect {
    * inside `writeTransaction`, the backend's fastest way.
    */
   appendBatch(trx: Knex, commands: readonly AppendCommand[], now: number): Promise<BatchOutcome>;
+  /** Group-commit transactions that may run at once (`write-queue.ts`). Default 1. */
+  readonly concurrentWriters?: number;
   /** Reads pages of events on the reader pool, the backend's fastest way. */
   readonly pages: Pick<PageReader, "db" | "selectEvents" | "committedPrefix">;
   /**

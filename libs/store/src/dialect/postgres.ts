@@ -66,6 +66,8 @@ export function appendLockKeys(schema: string): readonly [number, number] {
 /** Errors a transaction of the `xid` ordering meets when a concurrent one wrote the same stream or id first: it runs again. */
 const retriedCodes = new Set(["23505", "40P01", "40001"]); // unique_violation, deadlock_detected, serialization_failure
 const maxAttempts = 8;
+/** Most group-commit transactions one store runs at once under the xid ordering. */
+const maxConcurrentWriters = 8;
 
 function retried(error: unknown): boolean {
   const code = (error as { code?: unknown } | undefined)?.code;
@@ -136,6 +138,7 @@ export function createPostgresDialect(options: PostgresOptions): Dialect {
   const connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
   const [lockKey, lockSchemaKey] = appendLockKeys(schema);
   const ordering = options.ordering ?? "lock";
+  const poolSize = options.poolSize ?? 10;
   const db = knexFactory({
     client: "pg",
     connection: {
@@ -147,7 +150,7 @@ export function createPostgresDialect(options: PostgresOptions): Dialect {
       idle_in_transaction_session_timeout: idleInTransactionTimeoutMs,
     },
     searchPath: [schema],
-    pool: { min: 0, max: options.poolSize ?? 10 },
+    pool: { min: 0, max: poolSize },
     acquireConnectionTimeout: options.acquireTimeoutMs ?? 10_000,
     log: knexLog(),
   });
@@ -166,6 +169,8 @@ export function createPostgresDialect(options: PostgresOptions): Dialect {
     reader: db,
     writer: db,
     schema,
+    // Parallel commits are the point of the xid ordering; half the pool is left to readers.
+    concurrentWriters: ordering === "xid" ? Math.min(maxConcurrentWriters, Math.max(1, Math.floor(poolSize / 2))) : 1,
     appendBatch: (trx, commands, now) => appendBatch(trx, commands, now, writeRowsPostgres, takePositions),
     pages: { db, selectEvents: selectEventsKnex, committedPrefix },
     committedPrefix,
