@@ -2,9 +2,10 @@
  * A server for the transport benchmarks, run as a child process:
  *   h2-echo       bare `node:http2`, answers each gRPC call with the bytes it got (the floor)
  *   connect-echo  `connectNodeAdapter` on `http2.createServer`, echo service (the transport limit)
- *   annals <db> <driver> [fast-off]  the Annals server (`startServer`) on the store at <db>: a SQLite
+ *   annals <db> <driver> [fast-on|fast-off] [lock|xid]  the Annals server (`startServer`) on the store at <db>: a SQLite
  *                 file, or a `postgres://…?schema=name` URL (passed through as is; <driver> then unused);
- *                 `fast-off` sends every gRPC call through the Connect adapter (no fast unary path)
+ *                 `fast-off` sends every gRPC call through the Connect adapter (no fast unary path);
+ *                 `lock` or `xid` picks the PostgreSQL ordering
  * It tells its parent the port, answers `cpu` with its `process.cpuUsage()`, and exits on `stop`.
  */
 import http2 from "node:http2";
@@ -52,7 +53,7 @@ function connectEcho(): http2.Http2Server {
 }
 
 async function main(): Promise<() => Promise<void>> {
-  const [kind, database, driver, fastPath] = process.argv.slice(2);
+  const [kind, database, driver, fastPath, ordering] = process.argv.slice(2);
   if (kind === "h2-echo" || kind === "connect-echo") {
     const server = kind === "h2-echo" ? h2Echo() : connectEcho();
     const sessions = new Set<http2.ServerHttp2Session>();
@@ -68,7 +69,7 @@ async function main(): Promise<() => Promise<void>> {
   }
   if (kind === "annals" && database) {
     const sqliteDriver = driver === "sqlite3" ? "sqlite3" : "better-sqlite3";
-    const store = await openEventStore({ database, sqliteDriver, sqliteSynchronous: "FULL" });
+    const store = await openEventStore({ database, sqliteDriver, sqliteSynchronous: "FULL", postgresOrdering: ordering === "xid" ? "xid" : "lock" });
     const server = await startServer({ store, logger: createLogger({ level: "silent", pretty: false }), port: 0, host: "127.0.0.1", shutdownGraceMs: 1_000, grpcFastPath: fastPath !== "fast-off" });
     send({ type: "ready", port: server.port });
     return () => server.close();
