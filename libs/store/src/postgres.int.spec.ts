@@ -260,6 +260,47 @@ describe("postgres backend", () => {
     });
   });
 
+  describe("the xid ordering", () => {
+    it("a $all reader sees no position past one still in flight; once it rolls back, the hole is passed and a live subscriber is woken without a further commit", async () => {
+      const schema = await scratch();
+      const store = await open(schema, { postgresOrdering: "xid" });
+      await store.appendToStream("before", events(2));
+      const subscription = store.subscribe({ target: { kind: "all" }, from: "start" });
+      const received: number[] = [];
+      let caughtUp = false;
+      const following = (async () => {
+        for await (const message of subscription) {
+          if (message.kind === "caught-up") caughtUp = true;
+          if (message.kind === "events") received.push(...message.events.map((recorded) => recorded.position));
+          if (received.includes(4)) break;
+        }
+      })();
+      while (!caughtUp) await sleep(5);
+      // Another writer takes position 3 (and its transaction id) and has not committed.
+      const holder = await rawClient(schema.url);
+      await holder.query(`set search_path = "${schema.schema}"`);
+      await holder.query("begin");
+      const [lockA, lockB] = appendLockKeys(schema.schema);
+      const taken = await holder.query<{ last_position: string }>("select last_position from annals_take_positions($1, $2, 1)", [lockA, lockB]);
+      expect(Number(taken.rows[0]!.last_position)).toBe(3);
+      const appended = await store.appendToStream("after", events(1));
+      expect(appended.position).toBe(4);
+      // Committed, but not readable in the global order while 3 may still come.
+      expect((await collect(store.readAll())).map((recorded) => recorded.position)).toEqual([1, 2]);
+      expect(await store.headPosition()).toBe(2);
+      await sleep(100);
+      expect(received).toEqual([1, 2]);
+      // The stream itself reads at once: its revisions need no global order.
+      expect((await collect(store.readStream("after"))).map((recorded) => recorded.position)).toEqual([4]);
+      await holder.query("rollback");
+      await following;
+      subscription.close();
+      expect(received).toEqual([1, 2, 4]);
+      expect((await collect(store.readAll())).map((recorded) => recorded.position)).toEqual([1, 2, 4]);
+      expect(await store.headPosition()).toBe(4);
+    });
+  });
+
   describe("fan-out between store instances (LISTEN/NOTIFY)", () => {
     it("wakes a live subscription with what another instance committed, with no append of its own, in order", async () => {
       const schema = await scratch();

@@ -42,7 +42,7 @@ const usable = (result: BenchResult | undefined): result is BenchResult => resul
 export async function runPeers(options: { quick: boolean; url: string; only?: string }): Promise<void> {
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const roundMs = options.quick ? 1_000 : 2_000;
-  const run = { warmupRounds: 1, rounds: options.quick ? 2 : 3, roundMs, warmupMs: 1_000, log };
+  const run = { warmupRounds: 1, rounds: options.quick ? 2 : 3, roundMs, warmupMs: roundMs, log };
   const scratch = createPostgresScratch(options.url);
   process.once("SIGINT", () => void scratch.cleanup().finally(() => process.exit(130)));
   const started = performance.now();
