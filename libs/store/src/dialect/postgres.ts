@@ -16,7 +16,9 @@ import { createPostgresCommitChannel } from "./postgres-commit-channel.js";
  * - `xid`: positions from a sequence, taken under a short lock in the order of
  *   transaction ids; transactions commit in parallel; `$all` readers keep to the
  *   transactions below their snapshot's xmin. Positions still rise along `$all` and are
- *   never seen out of order, but a rolled-back append leaves a hole.
+ *   never seen out of order, but a rolled-back append leaves a hole; and as transaction
+ *   ids are server-wide, any open transaction on the server (any database) holds `$all`
+ *   readers back until it ends: an acknowledged append may show in `$all` only later.
  */
 export type PostgresOrdering = "lock" | "xid";
 
