@@ -19,6 +19,8 @@ export interface ServerConfig {
   sqliteWriter: "worker" | "main";
   /** PostgreSQL connection pool size. */
   pgPoolSize: number;
+  /** How PostgreSQL appends are ordered. */
+  pgOrdering: "lock" | "xid";
   /** Log level. */
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   /** Most events in one append. */
@@ -89,6 +91,7 @@ export const settings: readonly Setting[] = [
   { key: "sqliteSynchronous", flag: "sqlite-synchronous", env: "ANNALS_SQLITE_SYNCHRONOUS", kind: ["FULL", "NORMAL"], default: "FULL", description: "FULL survives power loss, NORMAL only a process crash" },
   { key: "sqliteWriter", flag: "sqlite-writer", env: "ANNALS_SQLITE_WRITER", kind: ["main", "worker"], default: "main", description: "where SQLite appends are written (better-sqlite3): main, on the event loop; worker, a writer thread, so that statements and COMMIT's fsync never block the event loop serving calls (measured no faster on 2 shared cores: tools/bench/README.md)" },
   { key: "pgPoolSize", flag: "pg-pool-size", env: "ANNALS_PG_POOL_SIZE", kind: "integer", default: 10, min: 1, max: 1000, description: "PostgreSQL connections in the pool" },
+  { key: "pgOrdering", flag: "pg-ordering", env: "ANNALS_PG_ORDERING", kind: ["lock", "xid"], default: "lock", description: "how PostgreSQL appends are ordered: lock (an advisory lock until commit; positions without holes) or xid (parallel commits, positions in transaction-id order, readers keep below the snapshot's xmin; a rolled-back append leaves a hole in positions)" },
   { key: "logLevel", flag: "log-level", env: "ANNALS_LOG_LEVEL", kind: ["fatal", "error", "warn", "info", "debug", "trace", "silent"], default: "info", description: "log level" },
   { key: "maxEventsPerAppend", flag: "max-events-per-append", env: "ANNALS_MAX_EVENTS_PER_APPEND", kind: "integer", default: defaultLimits.maxEventsPerAppend, min: 1, max: 1_000_000, description: "most events in one append" },
   { key: "maxAppendBytes", flag: "max-append-bytes", env: "ANNALS_MAX_APPEND_BYTES", kind: "integer", default: defaultLimits.maxAppendBytes, min: 1024, max: 256 * 1024 * 1024, description: "most bytes of data, types and metadata in one append (UTF-8; each metadata entry counts 8 bytes more); the default leaves room for every event to read back in a message under 4 MiB, gRPC clients' default limit" },

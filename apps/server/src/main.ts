@@ -23,6 +23,7 @@ export async function serve(config: ServerConfig): Promise<void> {
     sqliteWriter: config.sqliteWriter,
     postgresPoolSize: config.pgPoolSize,
     masterKey,
+    postgresOrdering: config.pgOrdering,
     limits: { maxEventsPerAppend: config.maxEventsPerAppend, maxAppendBytes: config.maxAppendBytes, maxMetadataEntries: config.maxMetadataEntries },
   }).catch(async (error: unknown) => {
     await bound.close();

@@ -20,6 +20,7 @@ import { readStreamMetadataRow, streamHeadRevision, toStreamMetadataRecord } fro
 import { StreamTombstonedError } from "./errors.js";
 import { createSubjectCipher } from "./crypto/subject-cipher.js";
 import { createCommitNotifier } from "./subscriptions/commit-notifier.js";
+import { createSettleWatcher } from "./subscriptions/settle-watcher.js";
 import { createSubscription, createSubscriptionGauge, type SubscriptionMessage, type SubscriptionSource } from "./subscriptions/subscription.js";
 import {
   validateCheckpointName,
@@ -106,15 +107,25 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
   const closing = new AbortController();
   await guard(dialect, () => migrateToLatest(dialect));
   const cipher = createSubjectCipher(dialect, options.masterKey);
+  const settling = dialect.committedPrefix
+    ? createSettleWatcher({
+        readHead: () => headPosition(dialect.reader, dialect.committedPrefix),
+        wake: (head) => notifier.wake(head),
+        listening: () => notifier.size > 0,
+      })
+    : undefined;
 
   // Commits by other processes on the same database (PostgreSQL) wake subscriptions,
   // which then read the new events from the database.
   const stopListening = dialect.commitChannel
     ? await guard(dialect, () =>
         dialect.commitChannel!.listen(
-          (position) => notifier.wake(position),
+          (position) => {
+            notifier.wake(position);
+            settling?.committed(position);
+          },
           () => {
-            headPosition(dialect.reader).then(
+            headPosition(dialect.reader, dialect.committedPrefix).then(
               (head) => notifier.wake(head),
               () => undefined,
             );
@@ -130,6 +141,7 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
       // pushed live: subscribers read that stretch from the database, which leaves them out.
       if (hidden) notifier.wake(recorded[recorded.length - 1]!.position);
       else notifier.publish(recorded);
+      settling?.committed(recorded[recorded.length - 1]!.position);
     },
   });
 
@@ -137,7 +149,7 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
     pageSize,
     notifier,
     closed: closing.signal,
-    headPosition: () => guard(dialect, () => headPosition(dialect.reader)),
+    headPosition: () => guard(dialect, () => headPosition(dialect.reader, dialect.committedPrefix)),
     readPositionRange: (selector, after, upTo, limit) => guard(dialect, () => readPositionRange(pages, selector, after, upTo, limit, Date.now())),
     readStreamAfter: (selector, revision, upTo, limit) => guard(dialect, () => readStreamAfter(pages, selector, revision, upTo, limit, Date.now())),
     streamRevisionAt: (stream, upTo) => guard(dialect, () => streamRevisionAt(dialect.reader, stream, upTo)),
@@ -222,13 +234,13 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
     },
 
     headPosition() {
-      return guard(dialect, () => headPosition(dialect.reader));
+      return guard(dialect, () => headPosition(dialect.reader, dialect.committedPrefix));
     },
 
     async checkHealth() {
       await guard(dialect, async () => {
         dialect.verify();
-        await headPosition(dialect.reader);
+        await headPosition(dialect.reader, dialect.committedPrefix);
         // The read may have found damage.
         dialect.verify();
       });
@@ -351,6 +363,7 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
       closing.abort();
       await writes.drain();
       await stopListening?.();
+      settling?.stop();
       notifier.clear();
       await dialect.close();
     },

@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import type { Dialect } from "./dialect/dialect.js";
-import { createPostgresDialect } from "./dialect/postgres.js";
+import { createPostgresDialect, type PostgresOrdering } from "./dialect/postgres.js";
 import { createSqliteDialect, type SqliteDriver, type SqliteWriter } from "./dialect/sqlite.js";
 import { InvalidInputError } from "./errors.js";
 import type { EventStore } from "./event-store.js";
@@ -37,6 +37,8 @@ export interface OpenEventStoreOptions extends Omit<KnexEventStoreOptions, "dial
   postgresConnectTimeoutMs?: number;
   /** Longest wait for a free pooled PostgreSQL connection. Default 10,000 ms. */
   postgresAcquireTimeoutMs?: number;
+  /** How PostgreSQL appends are ordered (`PostgresOrdering`). Default `lock`. */
+  postgresOrdering?: PostgresOrdering;
 }
 
 /** Longest PostgreSQL identifier, bytes; longer names are silently cut by the server. */
@@ -92,6 +94,7 @@ export function dialectFor(options: OpenEventStoreOptions): Dialect {
       poolSize: options.postgresPoolSize,
       connectTimeoutMs: options.postgresConnectTimeoutMs,
       acquireTimeoutMs: options.postgresAcquireTimeoutMs,
+      ordering: options.postgresOrdering,
     });
   }
   const path = database.replace(/^sqlite:(\/\/)?/, "");

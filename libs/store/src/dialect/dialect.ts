@@ -1,6 +1,6 @@
 import type { Knex } from "knex";
 import type { AppendCommand, BatchOutcome } from "../sql/append-plan.js";
-import type { PageReader } from "../sql/select-events.js";
+import type { CommittedPrefix, PageReader } from "../sql/select-events.js";
 import type { CommitChannel } from "./commit-channel.js";
 
 /** What differs between the SQL backends; everything else is shared knex code. */
@@ -14,9 +14,11 @@ export interface Dialect {
   /** The connection(s) that write; used by migrations and the write queue. */
   readonly writer: Knex;
   /**
-   * Runs `work` in a transaction that excludes every other writer of the same
-   * database (SQLite: BEGIN IMMEDIATE; PostgreSQL: a transaction-level advisory lock),
-   * so that global positions are assigned and committed in order.
+   * Runs `work` in a write transaction such that global positions are never seen out
+   * of order: SQLite's BEGIN IMMEDIATE and PostgreSQL's `lock` ordering exclude every
+   * other writer until commit; PostgreSQL's `xid` ordering runs writers in parallel
+   * (positions taken in transaction-id order, readers keep to `committedPrefix`) and
+   * runs `work` again when a concurrent writer stored the same revision or id first.
    */
   writeTransaction<T>(work: (trx: Knex) => Promise<T>): Promise<T>;
   /**
@@ -45,8 +47,15 @@ export interface Dialect {
   flushLog?(): Promise<void>;
   /** Gives the space of removed events back to the file system (SQLite: VACUUM); absent when the database does it itself. */
   reclaimSpace?(): Promise<void>;
+  /** Group-commit transactions that may run at once (`write-queue.ts`). Default 1. */
+  readonly concurrentWriters?: number;
   /** Reads pages of events on the reader pool, the backend's fastest way. */
-  readonly pages: Pick<PageReader, "db" | "selectEvents">;
+  readonly pages: Pick<PageReader, "db" | "selectEvents" | "committedPrefix">;
+  /**
+   * Restricts a query of `events` to what a reader of the global order may see
+   * without a hole (PostgreSQL's `xid` ordering); absent where every committed row may be seen.
+   */
+  readonly committedPrefix?: CommittedPrefix;
   /** PostgreSQL: the schema holding the tables and knex's migration bookkeeping. */
   readonly schema?: string;
   /**

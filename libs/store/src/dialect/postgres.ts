@@ -1,11 +1,28 @@
 import { createHash } from "node:crypto";
 import knexFactory from "knex";
 import pg from "pg";
-import { appendBatch } from "../sql/append-batch.js";
+import type { Knex } from "knex";
+import { appendBatch, type TakePositions } from "../sql/append-batch.js";
 import { selectEventsKnex } from "../sql/select-events.js";
 import { writeRowsPostgres } from "../sql/write-rows-postgres.js";
 import type { Dialect } from "./dialect.js";
 import { createPostgresCommitChannel } from "./postgres-commit-channel.js";
+
+/**
+ * How appends are ordered on PostgreSQL (`docs/architecture.md`, "PostgreSQL ordering"):
+ * - `lock`: a transaction-level advisory lock held until commit; positions are the
+ *   last committed one plus one, so they have no holes, and one append transaction
+ *   of a schema runs at a time (its commit included).
+ * - `xid`: positions from a sequence, taken under a short lock in the order of
+ *   transaction ids; transactions commit in parallel; `$all` readers keep to the
+ *   transactions below their snapshot's xmin. Positions still rise along `$all` and are
+ *   never seen out of order, but a rolled-back append leaves a hole; and as transaction
+ *   ids are server-wide, any open transaction on the server (any database) holds `$all`
+ *   readers back until it ends: an acknowledged append may show in `$all` only later.
+ */
+export type PostgresOrdering = "lock" | "xid";
+
+export const postgresOrderings: readonly PostgresOrdering[] = ["lock", "xid"];
 
 export interface PostgresOptions {
   /** A `postgres://` connection string. */
@@ -21,6 +38,8 @@ export interface PostgresOptions {
   connectTimeoutMs?: number;
   /** Longest wait for a free pooled connection. Default 10,000 ms. */
   acquireTimeoutMs?: number;
+  /** How appends are ordered. Default `lock`. */
+  ordering?: PostgresOrdering;
 }
 
 /**
@@ -47,6 +66,26 @@ export function schemaLockKey(schema: string): number {
  */
 export function appendLockKeys(schema: string): readonly [number, number] {
   return [appendLockKey, schemaLockKey(schema)];
+}
+
+/** Errors a transaction of the `xid` ordering meets when a concurrent one wrote the same stream or id first: it runs again. */
+const retriedCodes = new Set(["23505", "40P01", "40001"]); // unique_violation, deadlock_detected, serialization_failure
+const maxAttempts = 8;
+/** Most group-commit transactions one store runs at once under the xid ordering. */
+const maxConcurrentWriters = 8;
+
+function retried(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === "string" && retriedCodes.has(code);
+}
+
+/**
+ * Rows of `events` a `$all` reader may see under the `xid` ordering: those written by
+ * transactions that ended before the reader's snapshot began (below its xmin). As
+ * positions come in transaction-id order, every lower position is then settled.
+ */
+function belowSnapshotXmin(query: Knex.QueryBuilder): Knex.QueryBuilder {
+  return query.whereRaw("txid < pg_snapshot_xmin(pg_current_snapshot())");
 }
 
 /** Appends never leave their transaction idle for long: a stalled writer is cut off. */
@@ -103,6 +142,8 @@ export function createPostgresDialect(options: PostgresOptions): Dialect {
   const schema = options.schema ?? "public";
   const connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
   const [lockKey, lockSchemaKey] = appendLockKeys(schema);
+  const ordering = options.ordering ?? "lock";
+  const poolSize = options.poolSize ?? 10;
   const db = knexFactory({
     client: "pg",
     connection: {
@@ -114,24 +155,47 @@ export function createPostgresDialect(options: PostgresOptions): Dialect {
       idle_in_transaction_session_timeout: idleInTransactionTimeoutMs,
     },
     searchPath: [schema],
-    pool: { min: 0, max: options.poolSize ?? 10 },
+    pool: { min: 0, max: poolSize },
     acquireConnectionTimeout: options.acquireTimeoutMs ?? 10_000,
     log: knexLog(),
   });
+  const takePositions: TakePositions | undefined =
+    ordering === "xid"
+      ? async (trx, count) => {
+          const result = await trx.raw("select last_position, now_ms from annals_take_positions(?, ?, ?)", [lockKey, lockSchemaKey, count]);
+          const row = (result as { rows: Array<{ last_position: string; now_ms: string }> }).rows[0]!;
+          return { lastPosition: Number(row.last_position), now: Number(row.now_ms) };
+        }
+      : undefined;
+  const committedPrefix = ordering === "xid" ? belowSnapshotXmin : undefined;
   return {
     kind: "postgres",
-    name: "postgres",
+    name: ordering === "xid" ? "postgres (xid ordering)" : "postgres",
     reader: db,
     writer: db,
     schema,
-    appendBatch: (trx, commands, now) => appendBatch(trx, commands, now, writeRowsPostgres),
-    pages: { db, selectEvents: selectEventsKnex },
+    // Parallel commits are the point of the xid ordering; half the pool is left to readers.
+    concurrentWriters: ordering === "xid" ? Math.min(maxConcurrentWriters, Math.max(1, Math.floor(poolSize / 2))) : 1,
+    appendBatch: (trx, commands, now) => appendBatch(trx, commands, now, writeRowsPostgres, takePositions),
+    pages: { db, selectEvents: selectEventsKnex, committedPrefix },
+    committedPrefix,
     commitChannel: createPostgresCommitChannel({ connectionString: options.connectionString, schema, connectTimeoutMs }),
-    writeTransaction(work) {
-      return db.transaction(async (trx) => {
-        await trx.raw("select pg_advisory_xact_lock(?, ?)", [lockKey, lockSchemaKey]);
-        return work(trx);
-      });
+    async writeTransaction(work) {
+      if (ordering === "lock") {
+        return db.transaction(async (trx) => {
+          await trx.raw("select pg_advisory_xact_lock(?, ?)", [lockKey, lockSchemaKey]);
+          return work(trx);
+        });
+      }
+      // No lock: a concurrent transaction that wrote the same stream revision or event id
+      // first makes this one fail on the unique index; it runs again on what is committed now.
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          return await db.transaction(work);
+        } catch (error) {
+          if (attempt >= maxAttempts || !retried(error)) throw error;
+        }
+      }
     },
     async maintenanceTransaction(work) {
       return db.transaction(async (trx) => {

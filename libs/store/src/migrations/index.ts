@@ -5,6 +5,7 @@ import { checkpointsMigration } from "./002-checkpoints.js";
 import { snapshotsProjectionsMigration } from "./003-snapshots-projections.js";
 import { oneCheckpointTableMigration } from "./004-one-checkpoint-table.js";
 import { streamLifecycleMigration } from "./005-stream-lifecycle.js";
+import { transactionIdsMigration } from "./006-transaction-ids.js";
 import type { Migration } from "./migration.js";
 
 /** Every migration, oldest first. Append new ones; never edit a released one. */
@@ -14,6 +15,7 @@ export const migrations: readonly Migration[] = [
   snapshotsProjectionsMigration,
   oneCheckpointTableMigration,
   streamLifecycleMigration,
+  transactionIdsMigration,
 ];
 
 function migrationSource(kind: Dialect["kind"]): Knex.MigrationSource<Migration> {

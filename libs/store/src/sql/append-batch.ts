@@ -5,6 +5,13 @@ import { chunk, toEventRow, type EventRow } from "./rows.js";
 // SQLite caps bound variables and compound selects; PostgreSQL caps bind parameters at 65535.
 const keysPerLookup = 500;
 
+/**
+ * Gives the transaction `count` contiguous positions, the last of which it answers,
+ * and the commit time to record (PostgreSQL's transaction-id ordering: positions come
+ * in the order of transaction ids, not from the last committed event).
+ */
+export type TakePositions = (trx: Knex, count: number) => Promise<{ lastPosition: number; now: number }>;
+
 /** Writes a batch's rows: the events and the streams' new heads. Each backend has its own. */
 export type WriteRows = (trx: Knex, rows: readonly EventRow[], headRows: readonly HeadRow[]) => Promise<void>;
 
@@ -60,20 +67,37 @@ async function lookUp(trx: Knex, streams: readonly string[], ids: readonly strin
   return state;
 }
 
+/** `planBatch` updates the state it is given: a copy for a first plan whose positions are not known yet. */
+function copyState(state: BatchState): BatchState {
+  return { heads: new Map(state.heads), stored: new Map(state.stored), lifecycle: state.lifecycle, last: state.last };
+}
+
 /**
  * Applies many appends in one transaction (group commit). Each command keeps its
  * own expected-revision and idempotency check and its own answer; a refused
  * command does not affect the others. Must run inside `Dialect.writeTransaction`;
  * `writeRows` is the backend's way of writing rows.
  */
-export async function appendBatch(trx: Knex, commands: readonly AppendCommand[], now: number, writeRows: WriteRows): Promise<BatchOutcome> {
+export async function appendBatch(
+  trx: Knex,
+  commands: readonly AppendCommand[],
+  now: number,
+  writeRows: WriteRows,
+  takePositions?: TakePositions,
+): Promise<BatchOutcome> {
   const streams = [...new Set(commands.map((command) => command.stream))];
   const state = await lookUp(
     trx,
     streams,
     commands.flatMap((command) => command.events.map((event) => event.id)),
   );
-  const { results, recorded, recordedAt, headRows, hidden } = planBatch(commands, state, now);
+  let plan = planBatch(commands, takePositions ? copyState(state) : state, now);
+  if (takePositions && plan.recorded.length > 0) {
+    // The same decisions again, on the positions and the clock the database gave.
+    const taken = await takePositions(trx, plan.recorded.length);
+    plan = planBatch(commands, { ...state, last: { position: taken.lastPosition - plan.recorded.length, recordedAt: state.last.recordedAt } }, taken.now);
+  }
+  const { results, recorded, recordedAt, headRows, hidden } = plan;
   if (recorded.length > 0) await writeRows(trx, recorded.map(toEventRow), headRows);
   return { results, recorded, recordedAt, hidden };
 }

@@ -148,9 +148,14 @@ export async function selectEventsBetterSqlite(db: Knex, page: Knex.QueryBuilder
   return { events, more };
 }
 
+/** Restricts a query of `events` to the rows a reader of the global order may see without a hole (`Dialect.committedPrefix`). */
+export type CommittedPrefix = (query: Knex.QueryBuilder) => Knex.QueryBuilder;
+
 /** What the page reads need: the reader pool, the backend's `SelectEvents`, and the most bytes of data a page holds. */
 export interface PageReader {
   readonly db: Knex;
   readonly selectEvents: SelectEvents;
   readonly maxBytes: number;
+  /** Applied to reads of the global order that have no settled upper bound (`readAll`); absent: none needed. */
+  readonly committedPrefix?: CommittedPrefix;
 }

@@ -2,10 +2,11 @@
  * A server for the transport benchmarks, run as a child process:
  *   h2-echo       bare `node:http2`, answers each gRPC call with the bytes it got (the floor)
  *   connect-echo  `connectNodeAdapter` on `http2.createServer`, echo service (the transport limit)
- *   annals <db> <driver> [fast-off] [writer-main|writer-worker]  the Annals server (`startServer`) on the
- *                 store at <db>: a SQLite file, or a `postgres://…?schema=name` URL (passed through as is;
- *                 <driver> then unused); `fast-off` sends every gRPC call through the Connect adapter (no
- *                 fast unary path); `writer-*` sets `sqliteWriter` (default: the store's)
+ *   annals <db> <driver> [fast-off] [writer-main|writer-worker] [lock|xid]  the Annals server (`startServer`)
+ *                 on the store at <db>: a SQLite file, or a `postgres://…?schema=name` URL (passed through as
+ *                 is; <driver> then unused); `fast-off` sends every gRPC call through the Connect adapter (no
+ *                 fast unary path); `writer-*` sets `sqliteWriter` (default: the store's); `lock` or `xid`
+ *                 picks the PostgreSQL ordering
  * It tells its parent the port, answers `cpu` with its `process.cpuUsage()`, and exits on `stop`.
  */
 import http2 from "node:http2";
@@ -70,7 +71,7 @@ async function main(): Promise<() => Promise<void>> {
   if (kind === "annals" && database) {
     const sqliteDriver = driver === "sqlite3" ? "sqlite3" : "better-sqlite3";
     const sqliteWriter = flags.includes("writer-main") ? "main" : flags.includes("writer-worker") ? "worker" : undefined;
-    const store = await openEventStore({ database, sqliteDriver, sqliteSynchronous: "FULL", ...(sqliteWriter ? { sqliteWriter } : {}) });
+    const store = await openEventStore({ database, sqliteDriver, sqliteSynchronous: "FULL", postgresOrdering: flags.includes("xid") ? "xid" : "lock", ...(sqliteWriter ? { sqliteWriter } : {}) });
     const server = await startServer({ store, logger: createLogger({ level: "silent", pretty: false }), port: 0, host: "127.0.0.1", shutdownGraceMs: 1_000, grpcFastPath: !flags.includes("fast-off") });
     send({ type: "ready", port: server.port });
     return () => server.close();

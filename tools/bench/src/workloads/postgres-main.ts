@@ -7,6 +7,11 @@
  * on PostgreSQL (in its own process, on its own throwaway schema). `--only <text>`
  * runs the benchmarks whose id contains <text>. Results:
  * tools/bench/results/postgres-latest.json.
+ *
+ * `--peers` instead runs the side-by-side comparison on PostgreSQL (`postgres-peers.ts`):
+ * Annals (store and server, lock and xid orderings), Emmett PostgreSQL and Message DB
+ * (in process and pgbench), each workload's systems interleaved round by round, rounds
+ * of at least 2 s after a discarded warm-up. Results: tools/bench/results/postgres-peers-latest.json.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -21,6 +26,7 @@ import { createPostgresScratch, postgresBenchConfig, type PostgresBenchConfig } 
 import { postgresRawBenchmarks, postgresRawIds } from "./postgres-raw.js";
 import { postgresServerBenchmarks, postgresServerIds } from "./postgres-server.js";
 import { postgresStoreBenchmarks, postgresStoreIds } from "./postgres-store.js";
+import { runPeers } from "./postgres-peers-run.js";
 
 interface Target {
   name: string;
@@ -158,7 +164,11 @@ async function describeDatabase(url: string): Promise<string> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { quick: { type: "boolean", default: false }, only: { type: "string" }, db: { type: "string" } } });
+  const { values } = parseArgs({ options: { quick: { type: "boolean", default: false }, only: { type: "string" }, db: { type: "string" }, peers: { type: "boolean", default: false } } });
+  if (values.peers) {
+    await runPeers({ quick: values.quick ?? false, url: values.db ?? testPostgresUrl(), only: values.only });
+    return;
+  }
   const config = postgresBenchConfig(values.quick ?? false);
   const url = values.db ?? testPostgresUrl();
   const log = (line: string) => process.stderr.write(`${line}\n`);
