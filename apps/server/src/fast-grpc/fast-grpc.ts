@@ -162,7 +162,8 @@ function decode(method: DescMethodUnary, body: Buffer, appendLimits: DecodeLimit
   if (body.length === 0) throw new ConnectError("protocol error: missing input message for unary method", Code.Unimplemented);
   const length = body.length < 5 ? 0 : body.readUInt32BE(1);
   if (body.length < 5 || body.length < 5 + length) throw new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument);
-  if ((body[0]! & compressedFlag) === compressedFlag) throw new ConnectError("received compressed envelope, but do not know how to decompress", Code.Internal);
+  // An unreadable request is the client's fault: INVALID_ARGUMENT (Connect's reader, patched, answers the same).
+  if ((body[0]! & compressedFlag) === compressedFlag) throw new ConnectError("received compressed envelope, but do not know how to decompress", Code.InvalidArgument);
   let message: MessageShape<DescMessage>;
   try {
     const bytes = body.subarray(5, 5 + length);
