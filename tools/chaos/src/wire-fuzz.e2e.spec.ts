@@ -48,6 +48,7 @@ describe(`wire fuzzer (seed ${seed}, ANNALS_FUZZ_SEED=${seed} reproduces it)`, (
           `  latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms; server RSS peak ${server.peakRssMiB().toFixed(0)} MiB; acknowledged appends ${result.acknowledged.length}`,
       );
       for (const finding of result.findings.slice(0, 10)) console.log(`  finding: ${JSON.stringify(finding)}`);
+      for (const oddity of result.oddities) console.log(`  HTTP 200 without a status: ${JSON.stringify(oddity)}`);
       expect(crashed, "the server process exited").toBeNull();
       expect(result.findings.map((finding) => `#${finding.index} ${finding.transport} ${finding.method}: ${finding.code} ${finding.detail ?? ""} [${finding.mutations.join("; ")}]`)).toEqual([]);
       const report = await checkConsistency(server.url, result.acknowledged.filter((ack) => ack.events > 0));

@@ -62,8 +62,9 @@ export function drawRequest(method: DescMethod, transport: TransportName, random
   // a unary one sometimes an odd one.
   const timeoutMs = 50 + random.int(150);
   if (streaming) {
-    if (transport.startsWith("connect")) headers["connect-timeout-ms"] = String(timeoutMs);
-    else headers["grpc-timeout"] = `${timeoutMs}m`;
+    // Both protocols' headers: a wrong content type may make the server read the call as the other protocol.
+    headers["connect-timeout-ms"] = String(timeoutMs);
+    headers["grpc-timeout"] = `${timeoutMs}m`;
   } else if (!clean && random.chance(0.05)) {
     const odd = random.pick(["0m", "1n", "99999999H", "abc", "-1", "123456789m", "5S"]);
     headers[transport.startsWith("connect") ? "connect-timeout-ms" : "grpc-timeout"] = odd;

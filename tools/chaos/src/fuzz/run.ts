@@ -46,6 +46,8 @@ export interface FuzzResult {
   codes: Record<string, number>;
   latency: LatencyFigures;
   findings: Finding[];
+  /** Answers that carried no status although HTTP said 200 (the first 10), to look at; not failures by themselves. */
+  oddities: Finding[];
   acknowledged: Acknowledged[];
   elapsedMs: number;
 }
@@ -94,6 +96,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzResult> {
   const codes: Record<string, number> = {};
   const latencies: number[] = [];
   const findings: Finding[] = [];
+  const oddities: Finding[] = [];
   const acknowledged: Acknowledged[] = [];
   const started = performance.now();
   let next = 0;
@@ -108,8 +111,9 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzResult> {
       latencies.push(outcome.ms);
       const acked = acknowledgement(request, outcome);
       if (acked) acknowledged.push(acked);
-      if (isFinding(outcome)) {
-        findings.push({
+      const odd = outcome.code.startsWith("HTTP_200") && oddities.length < 10;
+      if (isFinding(outcome) || odd) {
+        (odd ? oddities : findings).push({
           index,
           transport: request.transport,
           method: request.method.name,
@@ -127,5 +131,5 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzResult> {
   } finally {
     for (const client of clients.values()) client.close();
   }
-  return { requests: latencies.length, byTransport, byMethod, codes, latency: figures(latencies), findings, acknowledged, elapsedMs: Math.round(performance.now() - started) };
+  return { requests: latencies.length, byTransport, byMethod, codes, latency: figures(latencies), findings, oddities, acknowledged, elapsedMs: Math.round(performance.now() - started) };
 }

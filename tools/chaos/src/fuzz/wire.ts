@@ -62,6 +62,17 @@ export function readAnswer(transport: TransportName, streaming: boolean, status:
     const value = trailers[name] ?? headers[name];
     return Array.isArray(value) ? value[0] : value;
   };
+  // The protocol the server answered in (a wrong content type may make it read the call as another one).
+  const answered = String(headers["content-type"] ?? "");
+  if (answered.startsWith("application/grpc-web")) transport = "grpc-web-h2";
+  else if (answered.startsWith("application/grpc")) transport = "grpc-h2";
+  else if (answered.startsWith("application/connect+")) {
+    transport = "connect-proto-h2";
+    streaming = true;
+  } else if (answered.startsWith("application/json") || answered.startsWith("application/proto")) {
+    transport = "connect-proto-h2";
+    streaming = false;
+  }
   if (transport === "grpc-h2") {
     const grpcStatus = header("grpc-status");
     if (grpcStatus === undefined) return { code: `HTTP_${status}`, httpStatus: status };
