@@ -17,6 +17,11 @@ export interface ConsistencyReport {
  * stream's events in ReadAll. ReadAll's positions strictly increase, no event id
  * comes twice, and every acknowledged append is where its answer said.
  */
+/** A name as the store holds it: a lone surrogate becomes U+FFFD on the way (UTF-8 cannot carry it). */
+function wireForm(name: string): string {
+  return new TextDecoder().decode(new TextEncoder().encode(name));
+}
+
 export async function checkConsistency(baseUrl: string, acknowledged: readonly Acknowledged[]): Promise<ConsistencyReport> {
   const client = createClient(EventStore, createGrpcTransport({ baseUrl, readMaxBytes: 64 * 1024 * 1024 }));
   const problems: string[] = [];
@@ -32,7 +37,7 @@ export async function checkConsistency(baseUrl: string, acknowledged: readonly A
     ids.add(event.id);
     byStream.set(event.stream, [...(byStream.get(event.stream) ?? []), event]);
   }
-  const streams = new Set<string>([...byStream.keys(), ...acknowledged.map((ack) => ack.stream)]);
+  const streams = new Set<string>([...byStream.keys(), ...acknowledged.map((ack) => wireForm(ack.stream))]);
   for (let pageToken = ""; ; ) {
     const page = await client.listStreams({ pageSize: 1_000, pageToken });
     for (const summary of page.streams) streams.add(summary.stream);
@@ -61,7 +66,7 @@ export async function checkConsistency(baseUrl: string, acknowledged: readonly A
     });
   }
   for (const ack of acknowledged) {
-    const events = byStream.get(ack.stream) ?? [];
+    const events = byStream.get(wireForm(ack.stream)) ?? [];
     const lastOfAppend = events.find((event) => event.revision === ack.revision);
     if (!lastOfAppend || lastOfAppend.position !== ack.position) problems.push(`append to ${JSON.stringify(ack.stream)} acknowledged at revision ${ack.revision} position ${ack.position}; the stream holds ${lastOfAppend ? `position ${lastOfAppend.position}` : "nothing"} there`);
   }
