@@ -36,10 +36,22 @@ export function validateStreamName(stream: unknown, limits: StoreLimits, field =
   return stream;
 }
 
+/** Longest piece of a client's input quoted in a refusal, characters. */
+const maxQuotedLength = 64;
+
+/**
+ * A client's value as a refusal quotes it: cut at 64 characters. The message travels
+ * back in a header (grpc-message) or trailer, and one that echoes a 70,000-character
+ * id is larger than clients accept (Node's 64 KiB header list: the connection fails).
+ */
+function quoted(value: string): string {
+  return value.length <= maxQuotedLength ? `"${value}"` : `"${value.slice(0, maxQuotedLength)}…" (${value.length} characters)`;
+}
+
 /** An event id as stored: a UUID in lower case. */
 export function validateEventId(id: unknown, field = "id"): string {
   const lower = typeof id === "string" ? id.toLowerCase() : "";
-  if (!uuidPattern.test(lower)) throw new InvalidInputError(field, `"${String(id)}" is not a UUID`);
+  if (!uuidPattern.test(lower)) throw new InvalidInputError(field, `${quoted(String(id))} is not a UUID`);
   return lower;
 }
 
@@ -70,7 +82,7 @@ export function validateEvents(events: readonly ProposedEvent[], limits: StoreLi
     // The field path only for an error: no string built per valid event.
     const at = (field: string) => `events[${index}].${field}`;
     const id = event.id ? event.id.toLowerCase() : randomUUID();
-    if (!uuidPattern.test(id)) throw new InvalidInputError(at("id"), `"${event.id}" is not a UUID`);
+    if (!uuidPattern.test(id)) throw new InvalidInputError(at("id"), `${quoted(String(event.id))} is not a UUID`);
     if (seen.has(id)) throw new InvalidInputError(at("id"), `${id} appears twice in the append`);
     seen.add(id);
     const type = event.type;
@@ -94,7 +106,7 @@ export function validateEvents(events: readonly ProposedEvent[], limits: StoreLi
       if (!Object.hasOwn(source, key)) continue;
       const value = source[key];
       if (key.length === 0 || key.length > maxMetadataKeyLength || controlCharacters.test(key)) {
-        throw new InvalidInputError(at("metadata"), `key "${key}" must be 1..${maxMetadataKeyLength} characters without control characters`);
+        throw new InvalidInputError(at("metadata"), `key ${quoted(key)} must be 1..${maxMetadataKeyLength} characters without control characters`);
       }
       if (typeof value !== "string") throw new InvalidInputError(at(`metadata.${key}`), "must be a string");
       entries += 1;

@@ -162,7 +162,8 @@ function decode(method: DescMethodUnary, body: Buffer, appendLimits: DecodeLimit
   if (body.length === 0) throw new ConnectError("protocol error: missing input message for unary method", Code.Unimplemented);
   const length = body.length < 5 ? 0 : body.readUInt32BE(1);
   if (body.length < 5 || body.length < 5 + length) throw new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument);
-  if ((body[0]! & compressedFlag) === compressedFlag) throw new ConnectError("received compressed envelope, but do not know how to decompress", Code.Internal);
+  // An unreadable request is the client's fault: INVALID_ARGUMENT (Connect's reader, patched, answers the same).
+  if ((body[0]! & compressedFlag) === compressedFlag) throw new ConnectError("received compressed envelope, but do not know how to decompress", Code.InvalidArgument);
   let message: MessageShape<DescMessage>;
   try {
     const bytes = body.subarray(5, 5 + length);
@@ -375,9 +376,19 @@ export function installStreamHandler(server: http2.Http2Server, handle: StreamHa
     // same read (a rapid reset sends thousands so) is then seen closed, and costs no work.
     // Meanwhile its errors (a refused or reset stream) are expected, not a crash.
     stream.on("error", () => undefined);
+    // A body that ends with an empty DATA frame (END_STREAM, no bytes) in the same read is
+    // ended by Node meanwhile: it emits 'end' before any reader listens. Whoever reads the
+    // body is told after dispatch, or it would wait for that end for ever.
+    let endedMeanwhile = false;
+    const onEnd = () => (endedMeanwhile = true);
+    stream.once("end", onEnd);
     setImmediate(() => {
+      stream.off("end", onEnd);
       if (stream.closed || stream.destroyed) return;
+      const before = new Set(stream.rawListeners("end"));
       if (!handle(stream, headers)) fallback.call(this, stream, headers, ...rest);
+      if (!endedMeanwhile) return;
+      for (const listener of stream.rawListeners("end")) if (!before.has(listener)) (listener as () => void).call(stream);
     });
   });
 }

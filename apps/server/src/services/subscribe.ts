@@ -1,5 +1,5 @@
 import { create } from "@bufbuild/protobuf";
-import type { HandlerContext } from "@connectrpc/connect";
+import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import {
   InvalidInputError,
   StoreUnavailableError,
@@ -128,4 +128,6 @@ export async function* subscribe(request: SubscribeRequest, context: HandlerCont
     tracker?.close();
   }
   if (options.shutdownSignal?.aborted) throw new StoreUnavailableError("the server is shutting down: subscribe again after the last position received");
+  // Ended by its deadline (or a cancel): say so. OK would tell the client the log is complete.
+  if (context.signal.aborted) throw context.signal.reason instanceof ConnectError ? context.signal.reason : new ConnectError("the call was cancelled", Code.Canceled);
 }

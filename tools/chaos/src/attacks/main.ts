@@ -1,5 +1,6 @@
 import { abandonedStreams, type AbandonedStreamsOptions } from "./abandoned-streams.js";
 import { connectionFlood, type ConnectionFloodOptions } from "./connection-flood.js";
+import { metadataFlood, type MetadataFloodOptions } from "./metadata-flood.js";
 import { oversizedBodies, type OversizedBodiesOptions } from "./oversized-bodies.js";
 import { rapidReset, type RapidResetOptions } from "./rapid-reset.js";
 import { slowConnections, type SlowConnectionsOptions } from "./slow-connections.js";
@@ -8,6 +9,7 @@ import { slowConnections, type SlowConnectionsOptions } from "./slow-connections
 export const attacks = {
   abandonedStreams: (options: AbandonedStreamsOptions) => abandonedStreams(options),
   connectionFlood: (options: ConnectionFloodOptions) => connectionFlood(options),
+  metadataFlood: (options: MetadataFloodOptions) => metadataFlood(options),
   oversizedBodies: (options: OversizedBodiesOptions) => oversizedBodies(options),
   rapidReset: (options: RapidResetOptions) => rapidReset(options),
   slowConnections: (options: SlowConnectionsOptions) => slowConnections(options),

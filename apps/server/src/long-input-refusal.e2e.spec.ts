@@ -1,0 +1,63 @@
+import http2 from "node:http2";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { AppendRequestSchema, GetEventsRequestSchema } from "@annals/protocol";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestServer, type TestServer } from "./testing/test-server.js";
+
+/**
+ * A refusal quotes the client's value only in part: an id of 70,000 characters
+ * echoed whole in grpc-message (and the InvalidField detail) makes trailers larger
+ * than a client accepts (Node's 64 KiB header list): its connection failed with
+ * FRAME_SIZE_ERROR, and every call on it with it.
+ */
+describe("a refusal of a very long value", () => {
+  const servers: Record<"fast" | "adapter", TestServer | undefined> = { fast: undefined, adapter: undefined };
+  beforeAll(async () => {
+    servers.fast = await startTestServer();
+    servers.adapter = await startTestServer({ server: { grpcFastPath: false } });
+  });
+  afterAll(async () => {
+    await servers.fast?.stop();
+    await servers.adapter?.stop();
+  });
+
+  const longId = "x".repeat(70_000);
+  const requests = {
+    GetEvents: toBinary(GetEventsRequestSchema, create(GetEventsRequestSchema, { ids: [longId] })),
+    Append: toBinary(AppendRequestSchema, create(AppendRequestSchema, { stream: "long-id", events: [{ id: longId, type: "test.Note" }] })),
+  };
+
+  for (const server of ["fast", "adapter"] as const) {
+    for (const [method, message] of Object.entries(requests)) {
+      it(`${method} with a 70,000-character id (fast path ${server === "fast" ? "on" : "off"}): INVALID_ARGUMENT with a short message; the connection serves on`, async () => {
+        const session = http2.connect(servers[server]!.url);
+        session.on("error", () => undefined);
+        try {
+          const send = () =>
+            new Promise<{ status?: string; message?: string; rst: number }>((resolve) => {
+              const stream = session.request({ ":method": "POST", ":path": `/annals.eventstore.v1.EventStore/${method}`, "content-type": "application/grpc", te: "trailers" });
+              let status: string | undefined;
+              let text: string | undefined;
+              stream.on("trailers", (trailers) => {
+                status = trailers["grpc-status"] as string | undefined;
+                text = decodeURIComponent(String(trailers["grpc-message"] ?? ""));
+              });
+              stream.on("data", () => undefined);
+              stream.on("error", () => undefined);
+              stream.on("close", () => resolve({ status, message: text, rst: stream.rstCode }));
+              const body = Buffer.concat([Buffer.from([0, 0, 0, 0, 0]), Buffer.from(message)]);
+              body.writeUInt32BE(message.length, 1);
+              stream.end(body);
+            });
+          const first = await send();
+          expect(first.status).toBe("3");
+          expect(first.message).toContain("(70000 characters)");
+          expect(first.message!.length).toBeLessThan(300);
+          expect((await send()).status).toBe("3");
+        } finally {
+          session.destroy();
+        }
+      });
+    }
+  }
+});
