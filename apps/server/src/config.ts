@@ -55,6 +55,24 @@ export interface ServerConfig {
   maxConcurrentStreams: number;
   /** Most streams a client may reset on one connection within 10 s. */
   maxStreamResets: number;
+  /** Listen beyond loopback without authentication (logged as a warning at every start). */
+  insecure: boolean;
+  /** API keys file (JSON): each key's sha256, its principal and grants. */
+  apiKeys: string;
+  /** JWT verification keys: a JWKS file, or a PEM / JWK public key file. */
+  jwtKeys: string;
+  /** A JWT's required `iss`. */
+  jwtIssuer: string;
+  /** A JWT's required `aud`. */
+  jwtAudience: string;
+  /** Clock skew tolerated on a JWT's `exp` / `nbf`, seconds. */
+  jwtClockSkewS: number;
+  /** Serve `GET /metrics` without authentication. */
+  metricsPublic: boolean;
+  /** Serve gRPC reflection without authentication. */
+  reflectionPublic: boolean;
+  /** Grants by principal (config file only: `principals`). */
+  principals: Record<string, unknown>;
 }
 
 type Kind = "integer" | "string" | "boolean" | readonly string[];
@@ -73,7 +91,7 @@ interface Setting {
 /** The settings table: flag, environment variable, default. The README lists the same. */
 export const settings: readonly Setting[] = [
   { key: "port", flag: "port", env: "ANNALS_PORT", kind: "integer", default: 50051, min: 0, max: 65535, description: "TCP port (gRPC, gRPC-Web and Connect on one port)" },
-  { key: "host", flag: "host", env: "ANNALS_HOST", kind: "string", default: "0.0.0.0", description: "interface to listen on" },
+  { key: "host", flag: "host", env: "ANNALS_HOST", kind: "string", default: "127.0.0.1", description: "interface to listen on; any address beyond loopback needs authentication (`apiKeys`, `jwtKeys`) or `insecure`" },
   { key: "db", flag: "db", env: "ANNALS_DB", kind: "string", default: "./data/annals.db", description: "SQLite file path, or a postgres:// URL" },
   { key: "sqliteDriver", flag: "sqlite-driver", env: "ANNALS_SQLITE_DRIVER", kind: ["better-sqlite3", "sqlite3"], default: "better-sqlite3", description: "SQLite driver" },
   { key: "sqliteSynchronous", flag: "sqlite-synchronous", env: "ANNALS_SQLITE_SYNCHRONOUS", kind: ["FULL", "NORMAL"], default: "FULL", description: "FULL survives power loss, NORMAL only a process crash" },
@@ -97,7 +115,18 @@ export const settings: readonly Setting[] = [
   { key: "maxConnections", flag: "max-connections", env: "ANNALS_MAX_CONNECTIONS", kind: "integer", default: connection.maxConnections, min: 1, max: 1_000_000, description: "most connections open at once; more are refused (HTTP/1.1 503, HTTP/2 GOAWAY REFUSED_STREAM); keep below the open-file limit (ulimit -n)" },
   { key: "maxConcurrentStreams", flag: "max-concurrent-streams", env: "ANNALS_MAX_CONCURRENT_STREAMS", kind: "integer", default: connection.maxConcurrentStreams, min: 1, max: 100_000, description: "most HTTP/2 streams (calls, subscriptions) open at once on one connection" },
   { key: "maxStreamResets", flag: "max-stream-resets", env: "ANNALS_MAX_STREAM_RESETS", kind: "integer", default: connection.maxStreamResets, min: 1, max: 1_000_000, description: "most streams a client may reset on one connection within 10 s; past that, GOAWAY ENHANCE_YOUR_CALM and close (rapid reset)" },
+  { key: "insecure", flag: "insecure", env: "ANNALS_INSECURE", kind: "boolean", default: false, description: "listen beyond loopback without authentication (anyone who reaches the port may read and write everything); a warning at every start" },
+  { key: "apiKeys", flag: "api-keys", env: "ANNALS_API_KEYS", kind: "string", default: "", description: "API keys file (JSON, see Security): each key's sha256, its principal and grants; a bearer token is checked against it" },
+  { key: "jwtKeys", flag: "jwt-keys", env: "ANNALS_JWT_KEYS", kind: "string", default: "", description: "public keys that verify bearer JWTs: a JWKS file, or one PEM (SPKI) or JWK public key file; never fetched from a URL" },
+  { key: "jwtIssuer", flag: "jwt-issuer", env: "ANNALS_JWT_ISSUER", kind: "string", default: "", description: "the `iss` a JWT must carry (required with `jwtKeys`)" },
+  { key: "jwtAudience", flag: "jwt-audience", env: "ANNALS_JWT_AUDIENCE", kind: "string", default: "", description: "the `aud` a JWT must carry (required with `jwtKeys`)" },
+  { key: "jwtClockSkewS", flag: "jwt-clock-skew-s", env: "ANNALS_JWT_CLOCK_SKEW_S", kind: "integer", default: 30, min: 0, max: 300, description: "seconds of clock skew tolerated on a JWT's `exp` and `nbf`" },
+  { key: "metricsPublic", flag: "metrics-public", env: "ANNALS_METRICS_PUBLIC", kind: "boolean", default: false, description: "with authentication: serve GET /metrics without a token" },
+  { key: "reflectionPublic", flag: "reflection-public", env: "ANNALS_REFLECTION_PUBLIC", kind: "boolean", default: false, description: "with authentication: serve gRPC reflection without a token" },
 ];
+
+/** Config file keys that are not flags: structured settings (`principals`: grants by principal, see Security). */
+const fileOnlyKeys = ["principals"] as const;
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -148,7 +177,7 @@ export function loadConfig(input: LoadConfigInput = {}): ServerConfig {
   let flags: Record<string, string | boolean | undefined>;
   try {
     flags = parseArgs({
-      args: [...(input.argv ?? [])],
+      args: withBareBooleans(input.argv ?? []),
       options: Object.fromEntries([["config", { type: "string" }], ...settings.map((setting) => [setting.flag, { type: "string" }])]),
       strict: true,
       allowPositionals: false,
@@ -165,7 +194,22 @@ export function loadConfig(input: LoadConfigInput = {}): ServerConfig {
     else if (file[setting.key] !== undefined) config[setting.key] = parseValue(setting, typeof file[setting.key] === "number" ? String(file[setting.key]) : file[setting.key], "config file");
     else config[setting.key] = setting.default;
   }
+  const principals = file["principals"] ?? {};
+  if (typeof principals !== "object" || principals === null || Array.isArray(principals)) throw new ConfigError("principals (from config file): must be an object of grants by principal name");
+  config["principals"] = principals;
   return config as unknown as ServerConfig;
+}
+
+/** A boolean flag given alone (`--insecure`) means true: `--insecure true` is inserted for it. */
+function withBareBooleans(argv: readonly string[]): string[] {
+  const booleanFlags = new Set(settings.filter((setting) => setting.kind === "boolean").map((setting) => `--${setting.flag}`));
+  const args: string[] = [];
+  argv.forEach((arg, index) => {
+    args.push(arg);
+    const next = argv[index + 1];
+    if (booleanFlags.has(arg) && (next === undefined || next.startsWith("--"))) args.push("true");
+  });
+  return args;
 }
 
 function readConfigFile(path: string | undefined): Record<string, unknown> {
@@ -177,7 +221,7 @@ function readConfigFile(path: string | undefined): Record<string, unknown> {
     throw new ConfigError(`config file ${path}: ${(error as Error).message}`);
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new ConfigError(`config file ${path}: must hold a JSON object`);
-  const known = new Set<string>(settings.map((setting) => setting.key));
+  const known = new Set<string>([...settings.map((setting) => setting.key), ...fileOnlyKeys]);
   for (const key of Object.keys(parsed)) {
     if (!known.has(key)) throw new ConfigError(`config file ${path}: unknown setting "${key}"`);
   }

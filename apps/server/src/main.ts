@@ -4,6 +4,8 @@ import { ConfigError, loadConfig, type ServerConfig } from "./config.js";
 import { createLogger } from "./logger.js";
 import { readSchemaFiles } from "./schemas/schema-set.js";
 import { startServer } from "./server.js";
+import { createAuthenticator } from "./security/authenticator.js";
+import { checkExposure } from "./security/exposure.js";
 
 /**
  * Binds the port, opens the store, serves until SIGINT/SIGTERM. The port comes
@@ -13,6 +15,12 @@ export async function serve(config: ServerConfig): Promise<void> {
   const logger = createLogger({ level: config.logLevel, pretty: config.logFormat === "auto" ? undefined : config.logFormat === "pretty" });
   // Before the port and the database: an unreadable schemas file stops the start at once.
   const schemas = readSchemaFiles(config.schemas.split(",").map((path) => path.trim()).filter((path) => path !== ""));
+  const insecure = checkExposure(config);
+  const authenticator = await createAuthenticator({
+    apiKeysFile: config.apiKeys || undefined,
+    jwt: config.jwtKeys ? { keysFile: config.jwtKeys, issuer: config.jwtIssuer, audience: config.jwtAudience, clockSkewS: config.jwtClockSkewS } : undefined,
+    principals: config.principals,
+  });
   const bound = await bindPort(config.port, config.host);
   const store = await openEventStore({
     database: config.db,
@@ -37,6 +45,9 @@ export async function serve(config: ServerConfig): Promise<void> {
     grpcFastPath: config.grpcFastPath,
     schemas,
     console: config.console ? undefined : false,
+    authenticator,
+    metricsPublic: config.metricsPublic,
+    reflectionPublic: config.reflectionPublic,
     connections: {
       headersTimeoutMs: config.headersTimeoutMs,
       idleTimeoutMs: config.idleTimeoutMs,
@@ -51,7 +62,12 @@ export async function serve(config: ServerConfig): Promise<void> {
     await store.close();
     throw error;
   });
-  logger.info({ url: server.url, host: config.host, port: server.port, backend: store.backend }, `annals listening on ${config.host}:${server.port}`);
+  if (insecure) logger.warn({ insecure: true }, insecure);
+  const security = authenticator ? `authentication: ${authenticator.methods.join(", ")}` : insecure ? "no authentication (--insecure)" : "loopback only, no authentication";
+  logger.info(
+    { url: server.url, host: config.host, port: server.port, backend: store.backend, authentication: authenticator?.methods ?? [] },
+    `annals listening on ${config.host}:${server.port} (${security})`,
+  );
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -78,6 +94,7 @@ if (isEntry) {
   let config: ServerConfig;
   try {
     config = loadConfig({ argv: process.argv.slice(2) });
+    checkExposure(config);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`annals: ${error.message}\n`);

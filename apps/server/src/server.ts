@@ -19,13 +19,15 @@ import { withRequestId } from "./ops/request-id.js";
 import { createServerOps } from "./ops/server-ops.js";
 import { createSchemaSet } from "./schemas/schema-set.js";
 import type { ServerMetrics } from "./ops/metrics.js";
+import type { Authenticator } from "./security/authenticator.js";
+import { authInterceptor } from "./security/auth-interceptor.js";
 
 export interface AnnalsServerOptions {
   store: Store;
   logger: Logger;
   /** Default 50051; 0 picks a free port. */
   port?: number;
-  /** Default `0.0.0.0`. */
+  /** Default `127.0.0.1`. */
   host?: string;
   /** A port bound already (`bindPort`), to serve on instead of binding `port` and `host`. */
   listen?: BoundPort;
@@ -47,6 +49,12 @@ export interface AnnalsServerOptions {
   console?: string | false;
   /** Timeouts and caps per connection. Default: `defaultConnectionLimits`. */
   connections?: Partial<ConnectionLimits>;
+  /** Bearer-token authentication (`createAuthenticator`). Default none: every caller may do everything. */
+  authenticator?: Authenticator;
+  /** With an authenticator: serve `GET /metrics` without a token. Default false. */
+  metricsPublic?: boolean;
+  /** With an authenticator: serve gRPC reflection without a token. Default false. */
+  reflectionPublic?: boolean;
 }
 
 export interface AnnalsServer {
@@ -66,7 +74,7 @@ export async function startServer(options: AnnalsServerOptions): Promise<AnnalsS
   const { store, logger } = options;
   keepPrototypeKeys();
   // First: a port in use fails before anything else starts.
-  const bound = options.listen ?? (await bindPort(options.port ?? 50051, options.host ?? "0.0.0.0"));
+  const bound = options.listen ?? (await bindPort(options.port ?? 50051, options.host ?? "127.0.0.1"));
   const schemas = createSchemaSet([EventStore.file, file_annals_eventstore_v1_errors], options.schemas ?? []);
   const shutdown = new AbortController();
   // Every call in flight listens to this signal.
@@ -78,13 +86,19 @@ export async function startServer(options: AnnalsServerOptions): Promise<AnnalsS
     healthProbeIntervalMs: options.healthProbeIntervalMs,
     healthProbeTimeoutMs: options.healthProbeTimeoutMs,
     console: options.console,
+    metricsAccess: metricsAccess(options),
   });
   const recorded = recordUnaryMethods((router: ConnectRouter) => {
     router.service(EventStore, createEventStoreService({ store, schemas, metrics: ops.metrics.subscriptions, shutdownSignal: shutdown.signal }));
     // Last: health and reflection report on every service registered above.
     ops.routes(router);
   });
-  const interceptors = [...ops.interceptors, errorMapping((error) => logger.error({ err: error }, "unexpected error"))];
+  // Authentication and authorization last: the observers and the error mapping see their refusals.
+  const interceptors = [
+    ...ops.interceptors,
+    errorMapping((error) => logger.error({ err: error }, "unexpected error")),
+    authInterceptor({ authenticator: options.authenticator, reflectionPublic: options.reflectionPublic }),
+  ];
   const readMaxBytes = options.readMaxBytes ?? 16 * 1024 * 1024;
   const handler = createNodeAdapter({
     routes: recorded.routes,
@@ -132,4 +146,14 @@ export async function startServer(options: AnnalsServerOptions): Promise<AnnalsS
       return closing;
     },
   };
+}
+
+/** Who may read `GET /metrics`: anyone without authentication or with `metricsPublic`; else any authenticated principal. */
+function metricsAccess(options: AnnalsServerOptions): ((authorization: string | undefined) => Promise<boolean>) | undefined {
+  const { authenticator } = options;
+  if (!authenticator || options.metricsPublic) return undefined;
+  return (authorization) => authenticator.authenticate(authorization ?? null).then(
+    () => true,
+    () => false,
+  );
 }
