@@ -1,6 +1,6 @@
 import type { Transport } from "@connectrpc/connect";
 import { compressionGzip, createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
-import { createClientOn, requireBaseUrl, type AnnalsClient, type ClientOptions } from "./client.js";
+import { createClientOn, requireBaseUrl, transportInterceptors, type AnnalsClient, type ClientOptions } from "./client.js";
 import { WindowedSessionManager, type ReceiveWindow } from "./session-manager.js";
 
 /** The client's options in Node. */
@@ -39,7 +39,7 @@ export function createAnnalsClient(options: AnnalsClientOptions): AnnalsClient {
   const common = {
     baseUrl,
     sessionManager,
-    interceptors: options.interceptors ?? [],
+    interceptors: transportInterceptors(options),
     acceptCompression: options.compressResponses ? [compressionGzip] : [],
   };
   let transport: Transport;
