@@ -71,6 +71,10 @@ export interface ServerConfig {
   metricsPublic: boolean;
   /** Serve gRPC reflection without authentication. */
   reflectionPublic: boolean;
+  /** TLS certificate chain, PEM file. */
+  tlsCert: string;
+  /** TLS private key, PEM file. */
+  tlsKey: string;
   /** Grants by principal (config file only: `principals`). */
   principals: Record<string, unknown>;
 }
@@ -123,6 +127,8 @@ export const settings: readonly Setting[] = [
   { key: "jwtClockSkewS", flag: "jwt-clock-skew-s", env: "ANNALS_JWT_CLOCK_SKEW_S", kind: "integer", default: 30, min: 0, max: 300, description: "seconds of clock skew tolerated on a JWT's `exp` and `nbf`" },
   { key: "metricsPublic", flag: "metrics-public", env: "ANNALS_METRICS_PUBLIC", kind: "boolean", default: false, description: "with authentication: serve GET /metrics without a token" },
   { key: "reflectionPublic", flag: "reflection-public", env: "ANNALS_REFLECTION_PUBLIC", kind: "boolean", default: false, description: "with authentication: serve gRPC reflection without a token" },
+  { key: "tlsCert", flag: "tls-cert", env: "ANNALS_TLS_CERT", kind: "string", default: "", description: "TLS certificate chain (PEM file): serve TLS, HTTP/2 and HTTP/1.1 on one port by ALPN; reread with the key on SIGHUP" },
+  { key: "tlsKey", flag: "tls-key", env: "ANNALS_TLS_KEY", kind: "string", default: "", description: "TLS private key (PEM file), with `tlsCert`" },
 ];
 
 /** Config file keys that are not flags: structured settings (`principals`: grants by principal, see Security). */
@@ -197,6 +203,7 @@ export function loadConfig(input: LoadConfigInput = {}): ServerConfig {
   const principals = file["principals"] ?? {};
   if (typeof principals !== "object" || principals === null || Array.isArray(principals)) throw new ConfigError("principals (from config file): must be an object of grants by principal name");
   config["principals"] = principals;
+  if ((config["tlsCert"] === "") !== (config["tlsKey"] === "")) throw new ConfigError("tlsCert and tlsKey go together: give both or neither");
   return config as unknown as ServerConfig;
 }
 

@@ -6,6 +6,8 @@ import { readSchemaFiles } from "./schemas/schema-set.js";
 import { startServer } from "./server.js";
 import { createAuthenticator } from "./security/authenticator.js";
 import { checkExposure } from "./security/exposure.js";
+import { readTlsFiles } from "./security/tls-files.js";
+
 
 /**
  * Binds the port, opens the store, serves until SIGINT/SIGTERM. The port comes
@@ -16,6 +18,7 @@ export async function serve(config: ServerConfig): Promise<void> {
   // Before the port and the database: an unreadable schemas file stops the start at once.
   const schemas = readSchemaFiles(config.schemas.split(",").map((path) => path.trim()).filter((path) => path !== ""));
   const insecure = checkExposure(config);
+  const tls = config.tlsCert ? readTlsFiles(config.tlsCert, config.tlsKey) : undefined;
   const authenticator = await createAuthenticator({
     apiKeysFile: config.apiKeys || undefined,
     jwt: config.jwtKeys ? { keysFile: config.jwtKeys, issuer: config.jwtIssuer, audience: config.jwtAudience, clockSkewS: config.jwtClockSkewS } : undefined,
@@ -46,6 +49,7 @@ export async function serve(config: ServerConfig): Promise<void> {
     schemas,
     console: config.console ? undefined : false,
     authenticator,
+    tls,
     metricsPublic: config.metricsPublic,
     reflectionPublic: config.reflectionPublic,
     connections: {
@@ -66,7 +70,7 @@ export async function serve(config: ServerConfig): Promise<void> {
   const security = authenticator ? `authentication: ${authenticator.methods.join(", ")}` : insecure ? "no authentication (--insecure)" : "loopback only, no authentication";
   logger.info(
     { url: server.url, host: config.host, port: server.port, backend: store.backend, authentication: authenticator?.methods ?? [] },
-    `annals listening on ${config.host}:${server.port} (${security})`,
+    `annals listening on ${config.host}:${server.port}${tls ? " with TLS" : ""} (${security})`,
   );
   let stopping = false;
   const stop = (signal: string) => {
@@ -85,6 +89,16 @@ export async function serve(config: ServerConfig): Promise<void> {
       },
     );
   };
+  if (tls) {
+    process.on("SIGHUP", () => {
+      try {
+        server.setTls(readTlsFiles(config.tlsCert, config.tlsKey));
+        logger.info({ cert: config.tlsCert }, "TLS certificate reloaded");
+      } catch (error) {
+        logger.error({ err: error }, `TLS certificate not reloaded, the current one stays: ${(error as Error).message}`);
+      }
+    });
+  }
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
 }

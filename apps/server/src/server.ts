@@ -1,4 +1,5 @@
 import { setMaxListeners } from "node:events";
+import type { SecureContextOptions } from "node:tls";
 import type { AddressInfo } from "node:net";
 import type { ConnectRouter } from "@connectrpc/connect";
 import type { EventStore as Store } from "@annals/store";
@@ -49,6 +50,8 @@ export interface AnnalsServerOptions {
   console?: string | false;
   /** Timeouts and caps per connection. Default: `defaultConnectionLimits`. */
   connections?: Partial<ConnectionLimits>;
+  /** Serve TLS with this certificate and key (`readTlsFiles`), HTTP/2 and HTTP/1.1 by ALPN. Default: cleartext. */
+  tls?: SecureContextOptions;
   /** Bearer-token authentication (`createAuthenticator`). Default none: every caller may do everything. */
   authenticator?: Authenticator;
   /** With an authenticator: serve `GET /metrics` without a token. Default false. */
@@ -58,13 +61,15 @@ export interface AnnalsServerOptions {
 }
 
 export interface AnnalsServer {
-  /** `http://host:port` */
+  /** `http://host:port` (`https://` with TLS) */
   readonly url: string;
   readonly port: number;
   /** Aborted when the server starts shutting down: long-lived streams end on it. */
   readonly shutdownSignal: AbortSignal;
   /** The server's Prometheus metrics (its own registry). */
   readonly metrics: ServerMetrics;
+  /** Replaces the TLS certificate and key for new connections; throws, keeping the current ones, on a bad pair. */
+  setTls(tls: SecureContextOptions): void;
   /** Stops accepting, lets in-flight calls finish (up to the grace period), closes the store. */
   close(): Promise<void>;
 }
@@ -119,6 +124,7 @@ export async function startServer(options: AnnalsServerOptions): Promise<AnnalsS
     bound,
     http2Streams,
     limits: options.connections,
+    tls: options.tls,
     onConnectionClosed: (reason) => {
       ops.metrics.connectionClosed(reason);
       logger.debug({ reason }, "connection closed");
@@ -129,10 +135,13 @@ export async function startServer(options: AnnalsServerOptions): Promise<AnnalsS
   let closing: Promise<void> | undefined;
 
   return {
-    url: `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${address.port}`,
+    url: `${options.tls ? "https" : "http"}://${host === "0.0.0.0" ? "127.0.0.1" : host}:${address.port}`,
     port: address.port,
     shutdownSignal: shutdown.signal,
     metrics: ops.metrics,
+    setTls(tls) {
+      listener.setTls(tls);
+    },
     close() {
       closing ??= (async () => {
         ops.drain();
