@@ -4,7 +4,8 @@
  *   connect-echo  `connectNodeAdapter` on `http2.createServer`, echo service (the transport limit)
  *   annals <db> <driver> [fast-off]  the Annals server (`startServer`) on the store at <db>: a SQLite
  *                 file, or a `postgres://…?schema=name` URL (passed through as is; <driver> then unused);
- *                 `fast-off` sends every gRPC call through the Connect adapter (no fast unary path)
+ *                 `fast-off` sends every gRPC call through the Connect adapter (no fast unary path);
+ *                 `api-keys=<file>` requires a bearer API key from that keys file on every call
  * It tells its parent the port, answers `cpu` with its `process.cpuUsage()`, and exits on `stop`.
  */
 import http2 from "node:http2";
@@ -12,7 +13,7 @@ import type { AddressInfo } from "node:net";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { openEventStore } from "@annals/store";
-import { createLogger, startServer } from "@annals/server";
+import { createAuthenticator, createLogger, startServer } from "@annals/server";
 import { echoService } from "./echo-service.js";
 
 type ParentMessage = { type: "cpu"; id: number } | { type: "stop" };
@@ -52,7 +53,9 @@ function connectEcho(): http2.Http2Server {
 }
 
 async function main(): Promise<() => Promise<void>> {
-  const [kind, database, driver, fastPath] = process.argv.slice(2);
+  const [kind, database, driver, ...flags] = process.argv.slice(2);
+  const fastPath = flags.includes("fast-off") ? "fast-off" : "";
+  const apiKeysFile = flags.find((flag) => flag.startsWith("api-keys="))?.slice("api-keys=".length);
   if (kind === "h2-echo" || kind === "connect-echo") {
     const server = kind === "h2-echo" ? h2Echo() : connectEcho();
     const sessions = new Set<http2.ServerHttp2Session>();
@@ -69,7 +72,8 @@ async function main(): Promise<() => Promise<void>> {
   if (kind === "annals" && database) {
     const sqliteDriver = driver === "sqlite3" ? "sqlite3" : "better-sqlite3";
     const store = await openEventStore({ database, sqliteDriver, sqliteSynchronous: "FULL" });
-    const server = await startServer({ store, logger: createLogger({ level: "silent", pretty: false }), port: 0, host: "127.0.0.1", shutdownGraceMs: 1_000, grpcFastPath: fastPath !== "fast-off" });
+    const authenticator = apiKeysFile ? await createAuthenticator({ apiKeysFile }) : undefined;
+    const server = await startServer({ store, logger: createLogger({ level: "silent", pretty: false }), port: 0, host: "127.0.0.1", shutdownGraceMs: 1_000, grpcFastPath: fastPath !== "fast-off", authenticator });
     send({ type: "ready", port: server.port });
     return () => server.close();
   }
