@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { defaultLimits } from "@annals/store";
 import { defaultConnectionLimits as connection } from "./transport/connection-limits.js";
+import { parseCorsOrigins } from "./security/cors.js";
 
 /** Every server setting, in one place. */
 export interface ServerConfig {
@@ -75,6 +76,8 @@ export interface ServerConfig {
   tlsCert: string;
   /** TLS private key, PEM file. */
   tlsKey: string;
+  /** Origins whose pages may call the server (CORS), comma-separated. */
+  corsOrigin: string;
   /** Grants by principal (config file only: `principals`). */
   principals: Record<string, unknown>;
 }
@@ -129,6 +132,7 @@ export const settings: readonly Setting[] = [
   { key: "reflectionPublic", flag: "reflection-public", env: "ANNALS_REFLECTION_PUBLIC", kind: "boolean", default: false, description: "with authentication: serve gRPC reflection without a token" },
   { key: "tlsCert", flag: "tls-cert", env: "ANNALS_TLS_CERT", kind: "string", default: "", description: "TLS certificate chain (PEM file): serve TLS, HTTP/2 and HTTP/1.1 on one port by ALPN; reread with the key on SIGHUP" },
   { key: "tlsKey", flag: "tls-key", env: "ANNALS_TLS_KEY", kind: "string", default: "", description: "TLS private key (PEM file), with `tlsCert`" },
+  { key: "corsOrigin", flag: "cors-origin", env: "ANNALS_CORS_ORIGIN", kind: "string", default: "", description: "origins whose pages may call the server from a browser (CORS), comma-separated exact origins such as `https://app.example.com`; no wildcard (calls carry a token); preflights cached 2 h" },
 ];
 
 /** Config file keys that are not flags: structured settings (`principals`: grants by principal, see Security). */
@@ -203,6 +207,11 @@ export function loadConfig(input: LoadConfigInput = {}): ServerConfig {
   const principals = file["principals"] ?? {};
   if (typeof principals !== "object" || principals === null || Array.isArray(principals)) throw new ConfigError("principals (from config file): must be an object of grants by principal name");
   config["principals"] = principals;
+  try {
+    parseCorsOrigins(String(config["corsOrigin"]));
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
   if ((config["tlsCert"] === "") !== (config["tlsKey"] === "")) throw new ConfigError("tlsCert and tlsKey go together: give both or neither");
   return config as unknown as ServerConfig;
 }

@@ -7,6 +7,7 @@ import { startServer } from "./server.js";
 import { createAuthenticator } from "./security/authenticator.js";
 import { checkExposure } from "./security/exposure.js";
 import { readTlsFiles } from "./security/tls-files.js";
+import { parseCorsOrigins } from "./security/cors.js";
 
 
 /**
@@ -50,6 +51,7 @@ export async function serve(config: ServerConfig): Promise<void> {
     console: config.console ? undefined : false,
     authenticator,
     tls,
+    corsOrigins: parseCorsOrigins(config.corsOrigin),
     metricsPublic: config.metricsPublic,
     reflectionPublic: config.reflectionPublic,
     connections: {

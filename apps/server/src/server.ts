@@ -22,6 +22,7 @@ import { createSchemaSet } from "./schemas/schema-set.js";
 import type { ServerMetrics } from "./ops/metrics.js";
 import type { Authenticator } from "./security/authenticator.js";
 import { authInterceptor } from "./security/auth-interceptor.js";
+import { withCors } from "./security/cors.js";
 
 export interface AnnalsServerOptions {
   store: Store;
@@ -52,6 +53,8 @@ export interface AnnalsServerOptions {
   connections?: Partial<ConnectionLimits>;
   /** Serve TLS with this certificate and key (`readTlsFiles`), HTTP/2 and HTTP/1.1 by ALPN. Default: cleartext. */
   tls?: SecureContextOptions;
+  /** Origins whose pages may call the server from a browser (CORS; exact origins). Default none. */
+  corsOrigins?: readonly string[];
   /** Bearer-token authentication (`createAuthenticator`). Default none: every caller may do everything. */
   authenticator?: Authenticator;
   /** With an authenticator: serve `GET /metrics` without a token. Default false. */
@@ -120,7 +123,7 @@ export async function startServer(options: AnnalsServerOptions): Promise<AnnalsS
   await ops.start();
   const http2Streams =
     (options.grpcFastPath ?? true) ? createFastGrpc({ methods: recorded.methods, interceptors, readMaxBytes, shutdownSignal: shutdown.signal, appendLimits: store.limits }) : undefined;
-  const listener = createDualListener(withRequestId(handler), {
+  const listener = createDualListener(withCors(withRequestId(handler), options.corsOrigins ?? []), {
     bound,
     http2Streams,
     limits: options.connections,
