@@ -6,6 +6,7 @@ import { Decimal } from "decimal.js";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Account } from "@annals/protocol/bank";
 import { startServerProcess, type ServerProcess } from "@annals/server/testing/process";
+import { createTestCredentials, type TestCredentials } from "@annals/server/testing/credentials";
 import { startBankProcess, type BankProcess } from "./testing/bank-process.js";
 import { bankClient, collect, randomAmount, seededRandom, waitForProjection } from "./testing/bank-fixture.js";
 
@@ -21,15 +22,19 @@ describe.each(["bank", "event store and bank"] as const)("bank accounts when the
   const events = join(folder, "annals.db");
   const bankDb = join(folder, "bank.db");
   const processes: Array<ServerProcess | BankProcess> = [];
+  let credentials: TestCredentials | undefined;
   afterAll(() => {
     for (const process of processes) process.child.kill("SIGKILL");
+    credentials?.remove();
     rmSync(folder, { recursive: true, force: true });
   });
 
+  // The event store requires a token; the bank sends its own (--token).
   async function start(eventStore?: ServerProcess): Promise<{ eventStore: ServerProcess; bank: BankProcess }> {
-    const store = eventStore ?? (await startServerProcess(["--port", "0", "--db", events]));
+    credentials ??= await createTestCredentials({ bank: { grants: { read: ["account-"], write: ["account-"], readAll: true } } });
+    const store = eventStore ?? (await startServerProcess(["--port", "0", "--db", events, "--api-keys", credentials.apiKeysFile]));
     if (!eventStore) processes.push(store);
-    const bank = await startBankProcess(["--port", "0", "--db", bankDb, "--event-store", store.url, "--snapshot-every", "5"]);
+    const bank = await startBankProcess(["--port", "0", "--db", bankDb, "--event-store", store.url, "--snapshot-every", "5", "--token", credentials.apiKey("bank")]);
     processes.push(bank);
     return { eventStore: store, bank };
   }

@@ -15,6 +15,8 @@ export interface BankConfig {
   snapshotEvery: number;
   /** Log level. */
   logLevel: string;
+  /** The bank's own bearer token (API key or JWT) for the event store; empty: none. */
+  token: string;
 }
 
 interface Setting {
@@ -34,6 +36,7 @@ export const bankSettings: readonly Setting[] = [
   { key: "db", flag: "db", env: "ANNALS_BANK_DB", default: defaultBankDatabase, description: "the bank's own database (read model, snapshots): SQLite path or postgres:// URL" },
   { key: "snapshotEvery", flag: "snapshot-every", env: "ANNALS_BANK_SNAPSHOT_EVERY", integer: { min: 0, max: 1_000_000 }, default: 100, description: "snapshot an account every this many events (0: never)" },
   { key: "logLevel", flag: "log-level", env: "ANNALS_BANK_LOG_LEVEL", default: "info", description: "fatal, error, warn, info, debug, trace or silent" },
+  { key: "token", flag: "token", env: "ANNALS_TOKEN", default: "", description: "the bank's bearer token (API key or JWT) for the event store; default none" },
 ];
 
 export class BankConfigError extends Error {

@@ -6,7 +6,7 @@ import { BankConfigError, bankHelp, loadBankConfig, type BankConfig } from "./co
 /** Starts the bank service on the configured event store; serves until SIGINT/SIGTERM. */
 export async function serveBank(config: BankConfig): Promise<void> {
   const logger = pino({ level: config.logLevel, base: { service: "annals-bank" } });
-  const client = createAnnalsClient({ baseUrl: config.eventStore });
+  const client = createAnnalsClient({ baseUrl: config.eventStore, ...(config.token ? { token: config.token } : {}) });
   const bank = await startBankService({ client, database: config.db, port: config.port, host: config.host, snapshotEvery: config.snapshotEvery, logger });
   logger.info({ url: bank.url, eventStore: config.eventStore, db: config.db }, `annals bank listening on ${config.host}:${bank.port}`);
   let stopping = false;

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { createAnnalsClient, type AnnalsClient } from "@annals/sdk";
 import { UsageError } from "./errors.js";
 import { knownTypes } from "./registry.js";
@@ -26,14 +27,36 @@ export function serverAddress(url: string, source = "--url"): string {
   return parsed.origin;
 }
 
-/** A client of the server at `url`, decoding the known protobuf types. */
-export function connect(url: string): AnnalsClient {
-  return createAnnalsClient({ baseUrl: serverAddress(url), registry: knownTypes });
+/** Where and how to reach the server: `--url`, `--token`, `--ca`. */
+export interface ServerOptions {
+  url: string;
+  /** A bearer token (API key or JWT), `--token` or ANNALS_TOKEN. */
+  token?: string;
+  /** A PEM file of the certificate authorities to trust for an https:// URL, `--ca` or ANNALS_CA. */
+  ca?: string;
+}
+
+/** A client of the server, decoding the known protobuf types. */
+export function connect(options: ServerOptions): AnnalsClient {
+  let ca: Buffer | undefined;
+  if (options.ca) {
+    try {
+      ca = readFileSync(options.ca);
+    } catch (error) {
+      throw new UsageError(`--ca: ${(error as Error).message}`);
+    }
+  }
+  return createAnnalsClient({
+    baseUrl: serverAddress(options.url),
+    registry: knownTypes,
+    ...(options.token ? { token: options.token } : {}),
+    ...(ca ? { tls: { ca } } : {}),
+  });
 }
 
 /** Runs `work` with a client, and closes it whatever happens. */
-export async function withClient<T>(url: string, work: (client: AnnalsClient) => Promise<T>): Promise<T> {
-  const client = connect(url);
+export async function withClient<T>(options: ServerOptions, work: (client: AnnalsClient) => Promise<T>): Promise<T> {
+  const client = connect(options);
   try {
     return await work(client);
   } finally {

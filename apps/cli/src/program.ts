@@ -13,6 +13,10 @@ import { tailCommand } from "./commands/tail.js";
 export interface GlobalOptions {
   /** The server, e.g. `http://127.0.0.1:50051`. */
   url: string;
+  /** A bearer token (API key or JWT) sent on every call. */
+  token?: string;
+  /** Certificate authorities (PEM file) to trust for an https:// server. */
+  ca?: string;
 }
 
 /** The `annals` command and its subcommands. Usage errors throw (`exitOverride`) rather than exit. */
@@ -23,7 +27,9 @@ export function createProgram(): Command {
     .exitOverride()
     // One line, like every other error: "annals: unknown option '--x'".
     .configureOutput({ outputError: (message, write) => write(`annals: ${message.replace(/^error: /, "")}`) })
-    .addOption(new Option("--url <url>", "the server's address").env("ANNALS_URL").default(defaultUrl));
+    .addOption(new Option("--url <url>", "the server's address").env("ANNALS_URL").default(defaultUrl))
+    .addOption(new Option("--token <token>", "a bearer token (API key or JWT) for a server that requires one").env("ANNALS_TOKEN"))
+    .addOption(new Option("--ca <file>", "certificate authorities (PEM) to trust for an https:// server").env("ANNALS_CA"));
   // Every command that calls the server checks the address's shape before it starts.
   program.hook("preAction", (_program, action) => {
     if (action.name() === "serve") return;

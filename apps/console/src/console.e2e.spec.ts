@@ -12,7 +12,8 @@ import { createAnnalsClient, protoEvent, type AnnalsClient } from "@annals/sdk";
 import { MoneyDepositedSchema } from "@annals/protocol/bank";
 import { readSchemaFiles } from "@annals/server/schemas";
 import { startTestServer, type TestServer } from "@annals/server/testing";
-import { startTokenGate, type TokenGate } from "./testing/token-gate.js";
+import { createAuthenticator } from "@annals/server";
+import { createTestCredentials, type TestCredentials } from "@annals/server/testing/credentials";
 
 const consoleRoot = fileURLToPath(new URL("../", import.meta.url));
 const repository = fileURLToPath(new URL("../../../", import.meta.url));
@@ -37,7 +38,9 @@ describe("the web console in a real browser", () => {
   const work = mkdtempSync(join(tmpdir(), "annals-console-"));
   const dist = join(work, "dist");
   let test: TestServer;
-  let gate: TokenGate;
+  /** A second server on the same database that requires a token: the real authentication. */
+  let gate: TestServer;
+  let credentials: TestCredentials;
   let client: AnnalsClient;
   let context: BrowserContext;
   let page: Page;
@@ -52,7 +55,11 @@ describe("the web console in a real browser", () => {
     const schemas = join(work, "bank.binpb");
     execFileSync(join(repository, "node_modules/.bin/buf"), ["build", "--path", "proto/annals/bank/v1/events.proto", "-o", schemas], { cwd: repository });
     test = await startTestServer({ server: { console: dist, schemas: readSchemaFiles([schemas]) } });
-    gate = await startTokenGate(test.url, "right-token");
+    credentials = await createTestCredentials({ console: { grants: { admin: true } } });
+    gate = await startTestServer({
+      database: test.database,
+      server: { console: dist, schemas: readSchemaFiles([schemas]), authenticator: await createAuthenticator({ apiKeysFile: credentials.apiKeysFile }) },
+    });
     client = createAnnalsClient({ baseUrl: test.url });
     await seed(client);
     mkdirSync(output, { recursive: true });
@@ -74,7 +81,8 @@ describe("the web console in a real browser", () => {
   afterAll(async () => {
     await context?.close();
     client?.close();
-    await gate?.close();
+    await gate?.stop();
+    credentials?.remove();
     await test?.stop();
     rmSync(work, { recursive: true, force: true });
   });
@@ -250,11 +258,11 @@ describe("the web console in a real browser", () => {
     expect(await error.innerText()).toMatch(/^The server requires a token\. .*unauthenticated.*Enter a valid token/);
     await page.fill("[data-testid=token]", "wrong-token");
     await page.click("[data-testid=use-token]");
-    await expect.poll(() => error.innerText()).toMatch(/^The server refused the token\. bearer token refused \(unauthenticated\)\. Enter a valid token/);
+    await expect.poll(() => error.innerText()).toMatch(/^The server refused the token\. the token is not valid here \(unauthenticated\)\. Enter a valid token/);
     await shot("token-refused");
     await page.goto(`${gate.url}/console/#/server`);
     await expect.poll(() => page.getByTestId("error").innerText()).toMatch(/^The server refused the token\./);
-    await page.fill("[data-testid=token]", "right-token");
+    await page.fill("[data-testid=token]", credentials.apiKey("console"));
     await page.click("[data-testid=use-token]");
     await page.getByTestId("server-facts").waitFor();
     await page.click("[data-testid=nav-streams]");

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { defaultLimits } from "@annals/store";
 import { defaultConnectionLimits as connection } from "./transport/connection-limits.js";
+import { parseCorsOrigins } from "./security/cors.js";
 
 /** Every server setting, in one place. */
 export interface ServerConfig {
@@ -67,6 +68,30 @@ export interface ServerConfig {
   scavengePauseMs: number;
   /** File holding the master key that wraps data subjects' keys; empty: none. */
   masterKeyFile: string;
+  /** Listen beyond loopback without authentication (logged as a warning at every start). */
+  insecure: boolean;
+  /** API keys file (JSON): each key's sha256, its principal and grants. */
+  apiKeys: string;
+  /** JWT verification keys: a JWKS file, or a PEM / JWK public key file. */
+  jwtKeys: string;
+  /** A JWT's required `iss`. */
+  jwtIssuer: string;
+  /** A JWT's required `aud`. */
+  jwtAudience: string;
+  /** Clock skew tolerated on a JWT's `exp` / `nbf`, seconds. */
+  jwtClockSkewS: number;
+  /** Serve `GET /metrics` without authentication. */
+  metricsPublic: boolean;
+  /** Serve gRPC reflection without authentication. */
+  reflectionPublic: boolean;
+  /** TLS certificate chain, PEM file. */
+  tlsCert: string;
+  /** TLS private key, PEM file. */
+  tlsKey: string;
+  /** Origins whose pages may call the server (CORS), comma-separated. */
+  corsOrigin: string;
+  /** Grants by principal (config file only: `principals`). */
+  principals: Record<string, unknown>;
 }
 
 type Kind = "integer" | "string" | "boolean" | readonly string[];
@@ -85,7 +110,7 @@ interface Setting {
 /** The settings table: flag, environment variable, default. The README lists the same. */
 export const settings: readonly Setting[] = [
   { key: "port", flag: "port", env: "ANNALS_PORT", kind: "integer", default: 50051, min: 0, max: 65535, description: "TCP port (gRPC, gRPC-Web and Connect on one port)" },
-  { key: "host", flag: "host", env: "ANNALS_HOST", kind: "string", default: "0.0.0.0", description: "interface to listen on" },
+  { key: "host", flag: "host", env: "ANNALS_HOST", kind: "string", default: "127.0.0.1", description: "interface to listen on; any address beyond loopback needs authentication (`apiKeys`, `jwtKeys`) or `insecure`" },
   { key: "db", flag: "db", env: "ANNALS_DB", kind: "string", default: "./data/annals.db", description: "SQLite file path, or a postgres:// URL" },
   { key: "sqliteDriver", flag: "sqlite-driver", env: "ANNALS_SQLITE_DRIVER", kind: ["better-sqlite3", "sqlite3"], default: "better-sqlite3", description: "SQLite driver" },
   { key: "sqliteSynchronous", flag: "sqlite-synchronous", env: "ANNALS_SQLITE_SYNCHRONOUS", kind: ["FULL", "NORMAL"], default: "FULL", description: "FULL survives power loss, NORMAL only a process crash" },
@@ -115,7 +140,21 @@ export const settings: readonly Setting[] = [
   { key: "scavengeBatchSize", flag: "scavenge-batch-size", env: "ANNALS_SCAVENGE_BATCH_SIZE", kind: "integer", default: 1_000, min: 1, max: 1_000_000, description: "positions one scavenge transaction examines" },
   { key: "scavengePauseMs", flag: "scavenge-pause-ms", env: "ANNALS_SCAVENGE_PAUSE_MS", kind: "integer", default: 10, min: 0, max: 60_000, description: "pause between scavenge transactions, so that appends keep their latency" },
   { key: "masterKeyFile", flag: "master-key-file", env: "ANNALS_MASTER_KEY_FILE", kind: "string", default: "", description: "file holding the 32-byte master key (raw, or 64 hex digits: `openssl rand -hex 32`) that wraps each data subject's key; without it, events naming a data subject (metadata `$data_subject`) are refused" },
+  { key: "insecure", flag: "insecure", env: "ANNALS_INSECURE", kind: "boolean", default: false, description: "listen beyond loopback without authentication (anyone who reaches the port may read and write everything); a warning at every start" },
+  { key: "apiKeys", flag: "api-keys", env: "ANNALS_API_KEYS", kind: "string", default: "", description: "API keys file (JSON, see Security): each key's sha256, its principal and grants; a bearer token is checked against it" },
+  { key: "jwtKeys", flag: "jwt-keys", env: "ANNALS_JWT_KEYS", kind: "string", default: "", description: "public keys that verify bearer JWTs: a JWKS file, or one PEM (SPKI) or JWK public key file; never fetched from a URL" },
+  { key: "jwtIssuer", flag: "jwt-issuer", env: "ANNALS_JWT_ISSUER", kind: "string", default: "", description: "the `iss` a JWT must carry (required with `jwtKeys`)" },
+  { key: "jwtAudience", flag: "jwt-audience", env: "ANNALS_JWT_AUDIENCE", kind: "string", default: "", description: "the `aud` a JWT must carry (required with `jwtKeys`)" },
+  { key: "jwtClockSkewS", flag: "jwt-clock-skew-s", env: "ANNALS_JWT_CLOCK_SKEW_S", kind: "integer", default: 30, min: 0, max: 300, description: "seconds of clock skew tolerated on a JWT's `exp` and `nbf`" },
+  { key: "metricsPublic", flag: "metrics-public", env: "ANNALS_METRICS_PUBLIC", kind: "boolean", default: false, description: "with authentication: serve GET /metrics without a token" },
+  { key: "reflectionPublic", flag: "reflection-public", env: "ANNALS_REFLECTION_PUBLIC", kind: "boolean", default: false, description: "with authentication: serve gRPC reflection without a token" },
+  { key: "tlsCert", flag: "tls-cert", env: "ANNALS_TLS_CERT", kind: "string", default: "", description: "TLS certificate chain (PEM file): serve TLS, HTTP/2 and HTTP/1.1 on one port by ALPN; reread with the key on SIGHUP" },
+  { key: "tlsKey", flag: "tls-key", env: "ANNALS_TLS_KEY", kind: "string", default: "", description: "TLS private key (PEM file), with `tlsCert`" },
+  { key: "corsOrigin", flag: "cors-origin", env: "ANNALS_CORS_ORIGIN", kind: "string", default: "", description: "origins whose pages may call the server from a browser (CORS), comma-separated exact origins such as `https://app.example.com`; no wildcard (calls carry a token); preflights cached 2 h" },
 ];
+
+/** Config file keys that are not flags: structured settings (`principals`: grants by principal, see Security). */
+const fileOnlyKeys = ["principals"] as const;
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -166,7 +205,7 @@ export function loadConfig(input: LoadConfigInput = {}): ServerConfig {
   let flags: Record<string, string | boolean | undefined>;
   try {
     flags = parseArgs({
-      args: [...(input.argv ?? [])],
+      args: withBareBooleans(input.argv ?? []),
       options: Object.fromEntries([["config", { type: "string" }], ...settings.map((setting) => [setting.flag, { type: "string" }])]),
       strict: true,
       allowPositionals: false,
@@ -183,7 +222,28 @@ export function loadConfig(input: LoadConfigInput = {}): ServerConfig {
     else if (file[setting.key] !== undefined) config[setting.key] = parseValue(setting, typeof file[setting.key] === "number" ? String(file[setting.key]) : file[setting.key], "config file");
     else config[setting.key] = setting.default;
   }
+  const principals = file["principals"] ?? {};
+  if (typeof principals !== "object" || principals === null || Array.isArray(principals)) throw new ConfigError("principals (from config file): must be an object of grants by principal name");
+  config["principals"] = principals;
+  try {
+    parseCorsOrigins(String(config["corsOrigin"]));
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+  if ((config["tlsCert"] === "") !== (config["tlsKey"] === "")) throw new ConfigError("tlsCert and tlsKey go together: give both or neither");
   return config as unknown as ServerConfig;
+}
+
+/** A boolean flag given alone (`--insecure`) means true: `--insecure true` is inserted for it. */
+function withBareBooleans(argv: readonly string[]): string[] {
+  const booleanFlags = new Set(settings.filter((setting) => setting.kind === "boolean").map((setting) => `--${setting.flag}`));
+  const args: string[] = [];
+  argv.forEach((arg, index) => {
+    args.push(arg);
+    const next = argv[index + 1];
+    if (booleanFlags.has(arg) && (next === undefined || next.startsWith("--"))) args.push("true");
+  });
+  return args;
 }
 
 function readConfigFile(path: string | undefined): Record<string, unknown> {
@@ -195,7 +255,7 @@ function readConfigFile(path: string | undefined): Record<string, unknown> {
     throw new ConfigError(`config file ${path}: ${(error as Error).message}`);
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new ConfigError(`config file ${path}: must hold a JSON object`);
-  const known = new Set<string>(settings.map((setting) => setting.key));
+  const known = new Set<string>([...settings.map((setting) => setting.key), ...fileOnlyKeys]);
   for (const key of Object.keys(parsed)) {
     if (!known.has(key)) throw new ConfigError(`config file ${path}: unknown setting "${key}"`);
   }

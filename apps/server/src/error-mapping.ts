@@ -22,6 +22,7 @@ import {
   WrongExpectedRevisionSchema,
 } from "@annals/protocol";
 import { toWireExpectedRevision } from "./wire.js";
+import { PermissionDeniedError, UnauthenticatedError } from "./security/errors.js";
 
 /** Where the server reports errors that are bugs (mapped to INTERNAL). */
 export type BugReporter = (error: unknown) => void;
@@ -39,6 +40,7 @@ export type BugReporter = (error: unknown) => void;
  * - database unreachable or server closing → UNAVAILABLE (the database's own words stay in the log)
  * - no room left for the database (a full disk) → RESOURCE_EXHAUSTED
  * - the client cancelled or its deadline passed → CANCELLED / DEADLINE_EXCEEDED, whatever failed after that
+ * - no valid credentials → UNAUTHENTICATED; a principal without the grant → PERMISSION_DENIED, naming the permission
  * - anything else is a bug → INTERNAL, without leaking its message
  */
 export function toConnectError(error: unknown, reportBug: BugReporter): ConnectError {
@@ -81,6 +83,8 @@ export function toConnectError(error: unknown, reportBug: BugReporter): ConnectE
     const detail = create(InvalidFieldSchema, { field: error.field, reason: error.reason });
     return new ConnectError(error.message, code, undefined, [{ desc: InvalidFieldSchema, value: detail }]);
   }
+  if (error instanceof UnauthenticatedError) return new ConnectError(error.message, Code.Unauthenticated);
+  if (error instanceof PermissionDeniedError) return new ConnectError(error.message, Code.PermissionDenied);
   if (error instanceof StoreUnavailableError) return unavailable(error);
   if (error instanceof StorageFullError) return new ConnectError("no room left for the database: nothing was written; retry once there is room", Code.ResourceExhausted, undefined, undefined, error);
   reportBug(error);

@@ -1,6 +1,7 @@
 import http from "node:http";
 import http2 from "node:http2";
 import type net from "node:net";
+import tls from "node:tls";
 import type { BoundPort } from "./bound-port.js";
 import { installStreamHandler, type StreamHandler } from "./fast-grpc/fast-grpc.js";
 import { createResetBudget, defaultConnectionLimits, type ConnectionLimits } from "./transport/connection-limits.js";
@@ -14,6 +15,11 @@ export interface DualListenerOptions {
   limits?: Partial<ConnectionLimits>;
   /** Sees each HTTP/2 stream before the request handler; the streams it declines go on to `handler`. */
   http2Streams?: StreamHandler;
+  /**
+   * Serve TLS with this certificate and key: ALPN then picks HTTP/2 (`h2`) or
+   * HTTP/1.1 on the same port instead of the first bytes.
+   */
+  tls?: tls.SecureContextOptions;
   /** Told of connections refused or closed for cause (slow headers, idle, dead peer, too many resets). */
   onConnectionClosed?: (reason: ConnectionCloseReason) => void;
 }
@@ -23,6 +29,8 @@ export type ConnectionCloseReason = "headers-timeout" | "idle" | "keepalive-time
 export interface DualListener {
   /** The TCP server accepting both protocols. */
   readonly tcp: net.Server;
+  /** Replaces the TLS certificate and key for new connections (throws, keeping the current ones, on a bad pair). */
+  setTls(options: tls.SecureContextOptions): void;
   /** Stops accepting; ends idle connections; after `graceMs`, destroys the rest. */
   close(graceMs: number): Promise<void>;
 }
@@ -146,6 +154,14 @@ export function createDualListener(handler: Handler, options: DualListenerOption
     session.on("error", () => undefined);
   });
 
+  // With TLS: a TLS server (never listening itself) does the handshakes; ALPN tells h2 from HTTP/1.1
+  // (a client offering no ALPN speaks HTTP/1.1).
+  const secure = options.tls ? new tls.Server({ ...options.tls, ALPNProtocols: ["h2", "http/1.1"], handshakeTimeout: limits.headersTimeoutMs }) : undefined;
+  secure?.on("secureConnection", (socket: tls.TLSSocket) => {
+    socket.on("error", () => undefined);
+    dispatch(socket, socket.alpnProtocol === "h2");
+  });
+  secure?.on("tlsClientError", (_error, socket) => socket.destroy());
   const tcp = options.bound.tcp;
   options.bound.attach((socket) => {
     socket.on("error", () => undefined);
@@ -155,6 +171,11 @@ export function createDualListener(handler: Handler, options: DualListenerOption
     }
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
+    if (secure) {
+      // The handshake is bounded like the first bytes are (slowloris); a failed one closes the connection.
+      secure.emit("connection", socket);
+      return;
+    }
     const sniffTimer = setTimeout(() => {
       closedFor("headers-timeout");
       socket.destroy();
@@ -165,24 +186,30 @@ export function createDualListener(handler: Handler, options: DualListenerOption
     sniff(socket, (isH2) => {
       clearTimeout(sniffTimer);
       sniffing.delete(socket);
-      if (isH2) {
-        // http2 reads the bytes already buffered on the socket, then takes over its handle.
-        h2.emit("connection", socket);
-        return;
-      }
-      h1Requests.set(socket, 0);
-      awaitHeaders(socket, limits.headersTimeoutMs);
-      socket.on("close", () => {
-        h1Requests.delete(socket);
-        clearTimeout(h1HeaderTimers.get(socket));
-        h1HeaderTimers.delete(socket);
-      });
-      // What Node calls after a `connection: close` answer.
-      socket.destroySoon = () => lingeringClose(socket);
-      h1.emit("connection", socket);
-      socket.resume();
+      dispatch(socket, isH2);
     });
   });
+
+  /** A connection whose protocol is known goes to its server. */
+  function dispatch(socket: net.Socket, isH2: boolean) {
+    if (isH2) {
+      // http2 reads the bytes already buffered on the socket, then takes over its handle.
+      h2.emit("connection", socket);
+      return;
+    }
+    h1Requests.set(socket, 0);
+    awaitHeaders(socket, limits.headersTimeoutMs);
+    socket.on("close", () => {
+      h1Requests.delete(socket);
+      clearTimeout(h1HeaderTimers.get(socket));
+      h1HeaderTimers.delete(socket);
+    });
+    // What Node calls after a `connection: close` answer.
+    socket.destroySoon = () => lingeringClose(socket);
+    h1.emit("connection", socket);
+    socket.resume();
+  }
+
   // A backstop below the process's file limit: past it, the kernel's accept is answered with a close.
   tcp.maxConnections = limits.maxConnections + refusalSlots;
 
@@ -217,6 +244,10 @@ export function createDualListener(handler: Handler, options: DualListenerOption
 
   return {
     tcp,
+    setTls(tlsOptions) {
+      if (!secure) throw new Error("this listener serves cleartext");
+      secure.setSecureContext(tlsOptions);
+    },
     async close(graceMs) {
       const closed = new Promise<void>((resolve) => tcp.close(() => resolve()));
       for (const session of sessions) session.close();

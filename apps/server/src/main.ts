@@ -5,6 +5,11 @@ import { createLogger } from "./logger.js";
 import { readSchemaFiles } from "./schemas/schema-set.js";
 import { startServer } from "./server.js";
 import { readMasterKey } from "./master-key.js";
+import { createAuthenticator } from "./security/authenticator.js";
+import { checkExposure } from "./security/exposure.js";
+import { readTlsFiles } from "./security/tls-files.js";
+import { parseCorsOrigins } from "./security/cors.js";
+
 
 /**
  * Binds the port, opens the store, serves until SIGINT/SIGTERM. The port comes
@@ -15,6 +20,13 @@ export async function serve(config: ServerConfig): Promise<void> {
   // Before the port and the database: an unreadable schemas file stops the start at once.
   const schemas = readSchemaFiles(config.schemas.split(",").map((path) => path.trim()).filter((path) => path !== ""));
   const masterKey = readMasterKey(config.masterKeyFile);
+  const insecure = checkExposure(config);
+  const tls = config.tlsCert ? readTlsFiles(config.tlsCert, config.tlsKey) : undefined;
+  const authenticator = await createAuthenticator({
+    apiKeysFile: config.apiKeys || undefined,
+    jwt: config.jwtKeys ? { keysFile: config.jwtKeys, issuer: config.jwtIssuer, audience: config.jwtAudience, clockSkewS: config.jwtClockSkewS } : undefined,
+    principals: config.principals,
+  });
   const bound = await bindPort(config.port, config.host);
   const store = await openEventStore({
     database: config.db,
@@ -42,6 +54,11 @@ export async function serve(config: ServerConfig): Promise<void> {
     grpcFastPath: config.grpcFastPath,
     schemas,
     console: config.console ? undefined : false,
+    authenticator,
+    tls,
+    corsOrigins: parseCorsOrigins(config.corsOrigin),
+    metricsPublic: config.metricsPublic,
+    reflectionPublic: config.reflectionPublic,
     connections: {
       headersTimeoutMs: config.headersTimeoutMs,
       idleTimeoutMs: config.idleTimeoutMs,
@@ -57,7 +74,12 @@ export async function serve(config: ServerConfig): Promise<void> {
     await store.close();
     throw error;
   });
-  logger.info({ url: server.url, host: config.host, port: server.port, backend: store.backend }, `annals listening on ${config.host}:${server.port}`);
+  if (insecure) logger.warn({ insecure: true }, insecure);
+  const security = authenticator ? `authentication: ${authenticator.methods.join(", ")}` : insecure ? "no authentication (--insecure)" : "loopback only, no authentication";
+  logger.info(
+    { url: server.url, host: config.host, port: server.port, backend: store.backend, authentication: authenticator?.methods ?? [] },
+    `annals listening on ${config.host}:${server.port}${tls ? " with TLS" : ""} (${security})`,
+  );
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -75,6 +97,16 @@ export async function serve(config: ServerConfig): Promise<void> {
       },
     );
   };
+  if (tls) {
+    process.on("SIGHUP", () => {
+      try {
+        server.setTls(readTlsFiles(config.tlsCert, config.tlsKey));
+        logger.info({ cert: config.tlsCert }, "TLS certificate reloaded");
+      } catch (error) {
+        logger.error({ err: error }, `TLS certificate not reloaded, the current one stays: ${(error as Error).message}`);
+      }
+    });
+  }
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
 }
@@ -84,6 +116,7 @@ if (isEntry) {
   let config: ServerConfig;
   try {
     config = loadConfig({ argv: process.argv.slice(2) });
+    checkExposure(config);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`annals: ${error.message}\n`);

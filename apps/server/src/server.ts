@@ -1,4 +1,5 @@
 import { setMaxListeners } from "node:events";
+import type { SecureContextOptions } from "node:tls";
 import type { AddressInfo } from "node:net";
 import type { ConnectRouter } from "@connectrpc/connect";
 import type { EventStore as Store } from "@annals/store";
@@ -20,13 +21,16 @@ import { createServerOps } from "./ops/server-ops.js";
 import { createSchemaSet } from "./schemas/schema-set.js";
 import type { ServerMetrics } from "./ops/metrics.js";
 import { startBackgroundScavenger } from "./ops/scavenger.js";
+import type { Authenticator } from "./security/authenticator.js";
+import { authInterceptor } from "./security/auth-interceptor.js";
+import { withCors } from "./security/cors.js";
 
 export interface AnnalsServerOptions {
   store: Store;
   logger: Logger;
   /** Default 50051; 0 picks a free port. */
   port?: number;
-  /** Default `0.0.0.0`. */
+  /** Default `127.0.0.1`. */
   host?: string;
   /** A port bound already (`bindPort`), to serve on instead of binding `port` and `host`. */
   listen?: BoundPort;
@@ -50,16 +54,28 @@ export interface AnnalsServerOptions {
   connections?: Partial<ConnectionLimits>;
   /** Background scavenging: pause between passes (0: none, the default), batch size and pause between batches (ms). */
   scavenge?: { intervalMs?: number; batchSize?: number; pauseMs?: number };
+  /** Serve TLS with this certificate and key (`readTlsFiles`), HTTP/2 and HTTP/1.1 by ALPN. Default: cleartext. */
+  tls?: SecureContextOptions;
+  /** Origins whose pages may call the server from a browser (CORS; exact origins). Default none. */
+  corsOrigins?: readonly string[];
+  /** Bearer-token authentication (`createAuthenticator`). Default none: every caller may do everything. */
+  authenticator?: Authenticator;
+  /** With an authenticator: serve `GET /metrics` without a token. Default false. */
+  metricsPublic?: boolean;
+  /** With an authenticator: serve gRPC reflection without a token. Default false. */
+  reflectionPublic?: boolean;
 }
 
 export interface AnnalsServer {
-  /** `http://host:port` */
+  /** `http://host:port` (`https://` with TLS) */
   readonly url: string;
   readonly port: number;
   /** Aborted when the server starts shutting down: long-lived streams end on it. */
   readonly shutdownSignal: AbortSignal;
   /** The server's Prometheus metrics (its own registry). */
   readonly metrics: ServerMetrics;
+  /** Replaces the TLS certificate and key for new connections; throws, keeping the current ones, on a bad pair. */
+  setTls(tls: SecureContextOptions): void;
   /** Stops accepting, lets in-flight calls finish (up to the grace period), closes the store. */
   close(): Promise<void>;
 }
@@ -69,7 +85,7 @@ export async function startServer(options: AnnalsServerOptions): Promise<AnnalsS
   const { store, logger } = options;
   keepPrototypeKeys();
   // First: a port in use fails before anything else starts.
-  const bound = options.listen ?? (await bindPort(options.port ?? 50051, options.host ?? "0.0.0.0"));
+  const bound = options.listen ?? (await bindPort(options.port ?? 50051, options.host ?? "127.0.0.1"));
   const schemas = createSchemaSet([EventStore.file, file_annals_eventstore_v1_errors], options.schemas ?? []);
   const shutdown = new AbortController();
   // Every call in flight listens to this signal.
@@ -81,6 +97,7 @@ export async function startServer(options: AnnalsServerOptions): Promise<AnnalsS
     healthProbeIntervalMs: options.healthProbeIntervalMs,
     healthProbeTimeoutMs: options.healthProbeTimeoutMs,
     console: options.console,
+    metricsAccess: metricsAccess(options),
   });
   const recorded = recordUnaryMethods((router: ConnectRouter) => {
     router.service(
@@ -90,7 +107,12 @@ export async function startServer(options: AnnalsServerOptions): Promise<AnnalsS
     // Last: health and reflection report on every service registered above.
     ops.routes(router);
   });
-  const interceptors = [...ops.interceptors, errorMapping((error) => logger.error({ err: error }, "unexpected error"))];
+  // Authentication and authorization last: the observers and the error mapping see their refusals.
+  const interceptors = [
+    ...ops.interceptors,
+    errorMapping((error) => logger.error({ err: error }, "unexpected error")),
+    authInterceptor({ authenticator: options.authenticator, reflectionPublic: options.reflectionPublic }),
+  ];
   const readMaxBytes = options.readMaxBytes ?? 16 * 1024 * 1024;
   const handler = createNodeAdapter({
     routes: recorded.routes,
@@ -114,10 +136,11 @@ export async function startServer(options: AnnalsServerOptions): Promise<AnnalsS
   });
   const http2Streams =
     (options.grpcFastPath ?? true) ? createFastGrpc({ methods: recorded.methods, interceptors, readMaxBytes, shutdownSignal: shutdown.signal, appendLimits: store.limits }) : undefined;
-  const listener = createDualListener(withRequestId(handler), {
+  const listener = createDualListener(withCors(withRequestId(handler), options.corsOrigins ?? []), {
     bound,
     http2Streams,
     limits: options.connections,
+    tls: options.tls,
     onConnectionClosed: (reason) => {
       ops.metrics.connectionClosed(reason);
       logger.debug({ reason }, "connection closed");
@@ -128,10 +151,13 @@ export async function startServer(options: AnnalsServerOptions): Promise<AnnalsS
   let closing: Promise<void> | undefined;
 
   return {
-    url: `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${address.port}`,
+    url: `${options.tls ? "https" : "http"}://${host === "0.0.0.0" ? "127.0.0.1" : host}:${address.port}`,
     port: address.port,
     shutdownSignal: shutdown.signal,
     metrics: ops.metrics,
+    setTls(tls) {
+      listener.setTls(tls);
+    },
     close() {
       closing ??= (async () => {
         ops.drain();
@@ -146,4 +172,14 @@ export async function startServer(options: AnnalsServerOptions): Promise<AnnalsS
       return closing;
     },
   };
+}
+
+/** Who may read `GET /metrics`: anyone without authentication or with `metricsPublic`; else any authenticated principal. */
+function metricsAccess(options: AnnalsServerOptions): ((authorization: string | undefined) => Promise<boolean>) | undefined {
+  const { authenticator } = options;
+  if (!authenticator || options.metricsPublic) return undefined;
+  return (authorization) => authenticator.authenticate(authorization ?? null).then(
+    () => true,
+    () => false,
+  );
 }

@@ -70,20 +70,62 @@ def _events(start: Callable[[], Any]) -> Iterator[RecordedEvent]:
         call.cancel()
 
 
+class _BearerToken(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor):
+    """Adds `authorization: Bearer <token>` to every call, over TLS or cleartext alike."""
+
+    def __init__(self, token: str) -> None:
+        self._header = ("authorization", f"Bearer {token}")
+
+    def _with_token(self, details: Any) -> Any:
+        metadata = [*(details.metadata or ()), self._header]
+        return _CallDetails(details.method, details.timeout, metadata, details.credentials, getattr(details, "wait_for_ready", None), getattr(details, "compression", None))
+
+    def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
+        return continuation(self._with_token(details), request)
+
+    def intercept_unary_stream(self, continuation: Any, details: Any, request: Any) -> Any:
+        return continuation(self._with_token(details), request)
+
+
+class _CallDetails(grpc.ClientCallDetails):
+    def __init__(self, method: str, timeout: Any, metadata: Any, credentials: Any, wait_for_ready: Any, compression: Any) -> None:
+        self.method = method
+        self.timeout = timeout
+        self.metadata = metadata
+        self.credentials = credentials
+        self.wait_for_ready = wait_for_ready
+        self.compression = compression
+
+
 class Client:
     """A client of the Annals event store; thread-safe, one HTTP/2 connection.
 
-    `target` is `host:port` (or `http://host:port`); pass `credentials`
-    (e.g. `grpc.ssl_channel_credentials()`) for TLS, and `options` for the gRPC
-    channel. Use it as a context manager, or call `close()`."""
+    `target` is `host:port` (or `http://host:port`, or `https://host:port` for TLS);
+    `token` is a bearer token (API key or JWT) sent on every call; `root_certificates`
+    (PEM bytes) are the certificate authorities to trust for TLS (default the
+    system's); or pass `credentials` (e.g. `grpc.ssl_channel_credentials()`) yourself,
+    and `options` for the gRPC channel. Use it as a context manager, or call `close()`."""
 
-    def __init__(self, target: str, *, credentials: grpc.ChannelCredentials | None = None, options: Sequence[tuple[str, Any]] = ()) -> None:
-        target = target.removeprefix("http://")
+    def __init__(
+        self,
+        target: str,
+        *,
+        token: str | None = None,
+        root_certificates: bytes | None = None,
+        credentials: grpc.ChannelCredentials | None = None,
+        options: Sequence[tuple[str, Any]] = (),
+    ) -> None:
+        secure = target.startswith("https://") or root_certificates is not None
+        target = target.removeprefix("http://").removeprefix("https://")
         channel_options = [("grpc.max_receive_message_length", _MAX_MESSAGE_BYTES), ("grpc.max_send_message_length", _MAX_MESSAGE_BYTES), *options]
+        if credentials is None and secure:
+            credentials = grpc.ssl_channel_credentials(root_certificates=root_certificates)
         if credentials is None:
             self._channel = grpc.insecure_channel(target, options=channel_options)
         else:
             self._channel = grpc.secure_channel(target, credentials, options=channel_options)
+        if token:
+            self._channel = grpc.intercept_channel(self._channel, _BearerToken(token))
         self.stub = event_store_pb2_grpc.EventStoreStub(self._channel)
         """The generated stub, for calls this client does not wrap."""
 

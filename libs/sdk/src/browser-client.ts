@@ -1,6 +1,6 @@
 import type { Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-web";
-import { createClientOn, requireBaseUrl, type AnnalsClient, type ClientOptions } from "./client.js";
+import { createClientOn, requireBaseUrl, transportInterceptors, type AnnalsClient, type ClientOptions } from "./client.js";
 
 /** The client's options in browsers (and any runtime with `fetch`). */
 export interface AnnalsClientOptions extends ClientOptions {
@@ -19,7 +19,7 @@ export function createAnnalsClient(options: AnnalsClientOptions): AnnalsClient {
   const common = {
     baseUrl: requireBaseUrl(options),
     useBinaryFormat: true,
-    interceptors: options.interceptors ?? [],
+    interceptors: transportInterceptors(options),
     ...(options.fetch ? { fetch: options.fetch } : {}),
   };
   let transport: Transport;

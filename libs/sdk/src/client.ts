@@ -26,6 +26,11 @@ export interface ClientOptions {
   registry?: Registry;
   /** Client interceptors (auth headers, tracing...), on the transport the client builds. */
   interceptors?: Interceptor[];
+  /**
+   * A bearer token (an API key or a JWT) sent as `authorization: Bearer <token>` on
+   * every call, on the transport the client builds. Default: none.
+   */
+  token?: string;
 }
 
 export interface AppendOptions {
@@ -234,6 +239,17 @@ async function* flatten(
 }
 
 /** The server's address, or a clear error when neither it nor a transport was given. */
+/** The interceptors of the transport the client builds: the bearer token's first, then the caller's. */
+export function transportInterceptors(options: ClientOptions): Interceptor[] {
+  const { token } = options;
+  if (token === undefined || token === "") return options.interceptors ?? [];
+  const bearer: Interceptor = (next) => (request) => {
+    request.header.set("authorization", `Bearer ${token}`);
+    return next(request);
+  };
+  return [bearer, ...(options.interceptors ?? [])];
+}
+
 export function requireBaseUrl(options: ClientOptions): string {
   if (options.baseUrl === undefined || options.baseUrl === "") {
     throw new TypeError("createAnnalsClient: give baseUrl (e.g. http://127.0.0.1:50051) or a transport");

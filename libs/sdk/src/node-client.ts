@@ -1,6 +1,6 @@
 import type { Transport } from "@connectrpc/connect";
 import { compressionGzip, createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
-import { createClientOn, requireBaseUrl, type AnnalsClient, type ClientOptions } from "./client.js";
+import { createClientOn, requireBaseUrl, transportInterceptors, type AnnalsClient, type ClientOptions } from "./client.js";
 import { WindowedSessionManager, type ReceiveWindow } from "./session-manager.js";
 
 /** The client's options in Node. */
@@ -23,6 +23,11 @@ export interface AnnalsClientOptions extends ClientOptions {
    * slower with it here). Default false.
    */
   compressResponses?: boolean;
+  /**
+   * TLS for an `https://` baseUrl: the certificate authorities to trust (PEM; default
+   * the system's) and, for a server that asks for one, a client certificate and key.
+   */
+  tls?: { ca?: string | Buffer; cert?: string | Buffer; key?: string | Buffer };
 }
 
 /** A typed client of the Annals event store, for Node (gRPC over HTTP/2 by default). */
@@ -34,12 +39,12 @@ export function createAnnalsClient(options: AnnalsClientOptions): AnnalsClient {
     { pingIntervalMs: options.pingIntervalMs ?? 15_000, pingTimeoutMs: 10_000 },
     { streamBytes: options.receiveWindow?.streamBytes ?? 1024 * 1024, connectionBytes: options.receiveWindow?.connectionBytes ?? 4 * 1024 * 1024 },
     // Room for the largest messages the server accepts (node's default is 10 MB per session).
-    { maxSessionMemory: 64 },
+    { maxSessionMemory: 64, ...options.tls },
   );
   const common = {
     baseUrl,
     sessionManager,
-    interceptors: options.interceptors ?? [],
+    interceptors: transportInterceptors(options),
     acceptCompression: options.compressResponses ? [compressionGzip] : [],
   };
   let transport: Transport;

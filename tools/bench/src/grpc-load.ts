@@ -32,7 +32,7 @@ export interface GrpcConnection {
    * `deadline` (`performance.now()` time) once `minCalls` have started; fails when
    * the round lasts over `timeoutMs`.
    */
-  drive(path: string, frames: readonly Buffer[], inFlight: number, deadline: number, timeoutMs: number, minCalls?: number): Promise<GrpcLoadResult>;
+  drive(path: string, frames: readonly Buffer[], inFlight: number, deadline: number, timeoutMs: number, minCalls?: number, extraHeaders?: http2.OutgoingHttpHeaders): Promise<GrpcLoadResult>;
   close(): Promise<void>;
 }
 
@@ -73,8 +73,9 @@ export async function connectGrpc(port: number): Promise<GrpcConnection> {
   }
 
   return {
-    async drive(path, frames, inFlight, deadline, timeoutMs, minCalls = 0) {
+    async drive(path, frames, inFlight, deadline, timeoutMs, minCalls = 0, extraHeaders = {}) {
       const headers: http2.OutgoingHttpHeaders = {
+        ...extraHeaders,
         ":method": "POST",
         ":path": path,
         "content-type": "application/grpc+proto",

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createAnnalsClient, type AnnalsClient } from "@annals/sdk";
-import { createLogger, startServer, type AnnalsServer } from "@annals/server";
+import { createAuthenticator, createLogger, startServer, type AnnalsServer } from "@annals/server";
+import { createTestCredentials } from "@annals/server/testing/credentials";
 import { openEventStore, type EventStore } from "@annals/store";
 import { createThrowawaySchema } from "@annals/store/testing-postgres";
 import { startBankService, type BankService, type BankServiceOptions } from "../bank-service.js";
@@ -65,10 +66,21 @@ export interface BankServer {
   stop(): Promise<void>;
 }
 
-/** Starts an event store server on the fixture's database and a bank service that reaches it over gRPC. */
+/** What the bank's own principal is granted on the event store: its account streams, and $all for its read model. */
+export const bankGrants = { read: ["account-"], write: ["account-"], readAll: true, checkpoints: ["bank-"] };
+
+/**
+ * Starts an event store server on the fixture's database, with authentication,
+ * and a bank service that reaches it over gRPC with its own API key.
+ */
 export async function startBankServer(database: BankDatabase, bank: Partial<Omit<BankServiceOptions, "client" | "database">> = {}): Promise<BankServer> {
   const store = await database.openStore();
+  const credentials = await createTestCredentials({ bank: { grants: bankGrants } });
+  const authenticator = await createAuthenticator({ apiKeysFile: credentials.apiKeysFile });
+  const token = credentials.apiKey("bank");
+  credentials.remove();
   const eventStore = await startServer({
+    authenticator,
     store,
     logger: createLogger({ level: "silent", pretty: false }),
     port: 0,
@@ -76,7 +88,7 @@ export async function startBankServer(database: BankDatabase, bank: Partial<Omit
     shutdownGraceMs: 2_000,
     metrics: false,
   });
-  const client = createAnnalsClient({ baseUrl: eventStore.url });
+  const client = createAnnalsClient({ baseUrl: eventStore.url, token });
   const service = await startBankService({ client, database: database.bankDatabase, port: 0, host: "127.0.0.1", shutdownGraceMs: 2_000, ...bank });
   return {
     eventStore,

@@ -36,7 +36,7 @@ annals.eventstore.v1.*) is stored as protobuf; of any other type, as application
       const expectedRevision = parseExpectedRevision(options.expectedRevision ?? "any");
       const { text, source } = await readInput(options.file, "--file");
       const events = parseEventsText(text, source).map((value, index) => toRawEvent(value, `${source} event ${index + 1}`));
-      const result = await withClient(options.url, (client) => client.appendToStream(stream, events, { expectedRevision }));
+      const result = await withClient(options, (client) => client.appendToStream(stream, events, { expectedRevision }));
       await write(
         process.stdout,
         options.json

@@ -43,7 +43,7 @@ before it are stored, at the position the last of them took.`,
     )
     .action(async (_options: unknown, command: Command) => {
       const options = command.optsWithGlobals<ExportOptions>();
-      await withClient(options.url, async (client) => {
+      await withClient(options, async (client) => {
         const checkpoints: CheckpointRecord[] = [];
         for (const name of new Set(options.checkpoint)) {
           const checkpoint = await client.getCheckpoint(name);

@@ -128,7 +128,7 @@ export is stored once the events before it are, at the last position they took.`
       const input = openInput(options.in, "--in");
       const tally: Tally = { imported: 0, present: 0, checkpoints: 0, streams: new Set() };
       let seconds = 0;
-      await withClient(options.url, async (client) => {
+      await withClient(options, async (client) => {
         let headAtStart = 0n;
         for await (const last of client.readAll({ direction: "backwards", maxCount: 1 })) headAtStart = last.position;
         const progress = createProgress({ label: "importing", total: input.size, enabled: options.progress ?? (input.size !== undefined ? undefined : false) });

@@ -42,7 +42,7 @@ Examples:
     .action(async (stream: string, _options: unknown, command: Command) => {
       const options = command.optsWithGlobals<MetadataOptions>();
       const setting = options.maxCount !== undefined || options.maxAge !== undefined || options.truncateBefore !== undefined || options.set !== undefined;
-      await withClient(options.url, async (client) => {
+      await withClient(options, async (client) => {
         if (setting) {
           const metadata: StreamMetadata = { custom: {} };
           if (options.maxCount !== undefined) metadata.maxCount = parseSigned(options.maxCount, "--max-count");
@@ -76,7 +76,7 @@ function deleteCommand(program: Command): void {
     .action(async (stream: string, _options: unknown, command: Command) => {
       const options = command.optsWithGlobals<DeleteOptions>();
       const expectedRevision = parseExpectedRevision(options.expectedRevision ?? "any");
-      await withClient(options.url, async (client) => {
+      await withClient(options, async (client) => {
         const lastRevision = await client.deleteStream(stream, { expectedRevision, tombstone: options.tombstone === true });
         await write(process.stdout, `${json({ stream, tombstoned: options.tombstone === true, lastRevision })}\n`);
       });
@@ -90,7 +90,7 @@ function forgetCommand(program: Command): void {
     .description('destroy a data subject\'s key: every event whose metadata names it ("$data_subject") reads back erased')
     .action(async (subject: string, _options: unknown, command: Command) => {
       const options = command.optsWithGlobals<GlobalOptions>();
-      await withClient(options.url, async (client) => {
+      await withClient(options, async (client) => {
         const keyDestroyed = await client.forgetSubject(subject);
         await write(process.stdout, `${json({ subject, keyDestroyed })}\n`);
       });
@@ -112,7 +112,7 @@ function scavengeCommand(program: Command): void {
     .action(async (_options: unknown, command: Command) => {
       const options = command.optsWithGlobals<ScavengeOptions>();
       const batchSize = options.batchSize === undefined ? undefined : Number(parseCount(options.batchSize, "--batch-size"));
-      await withClient(options.url, async (client) => {
+      await withClient(options, async (client) => {
         for await (const step of client.scavenge({ batchSize, reclaimSpace: options.reclaimSpace === true })) await write(process.stdout, `${json(step)}\n`);
       });
     });

@@ -29,7 +29,7 @@ export function readCommand(program: Command): void {
       const maxCount = options.limit === undefined ? undefined : parseCount(options.limit, "--limit");
       const direction = options.backwards ? ("backwards" as const) : ("forwards" as const);
       const printer = createEventPrinter(process.stdout, options.json === true);
-      await withClient(options.url, async (client) => {
+      await withClient(options, async (client) => {
         const events =
           stream === allStreams
             ? client.readAll({ direction, fromPosition: from, maxCount })

@@ -63,6 +63,8 @@ export function serveCommand(program: Command): void {
       try {
         await serve(config);
       } catch (error) {
+        // A setting refused at start (an address beyond loopback without authentication): exit 2, like any bad setting.
+        if (error instanceof ConfigError) throw new UsageError(error.message);
         throw new CommandError(`cannot start: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
       }
     });

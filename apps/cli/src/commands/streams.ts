@@ -21,7 +21,7 @@ export function streamsCommand(program: Command): void {
       const options = command.optsWithGlobals<StreamsOptions>();
       const limit = options.limit === undefined ? undefined : parseCount(options.limit, "--limit");
       const table = options.json ? undefined : createTable(process.stdout, ["STREAM", "EVENTS", "LAST REVISION", "LAST POSITION"]);
-      await withClient(options.url, async (client) => {
+      await withClient(options, async (client) => {
         let listed = 0n;
         const pageSize = limit !== undefined && limit < 1_000n ? Number(limit) || 1 : 1_000;
         for await (const stream of client.listStreams({ prefix: options.prefix, pageSize })) {

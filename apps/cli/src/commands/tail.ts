@@ -39,7 +39,7 @@ for https:// or the reverse) exits 1 at once.`,
       process.once("SIGINT", interrupt);
       process.once("SIGTERM", interrupt);
       try {
-        await withClient(options.url, async (client) => {
+        await withClient(options, async (client) => {
           if (limit === 0n) return;
           let shown = 0n;
           const events = follow(client, {

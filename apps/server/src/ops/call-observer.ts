@@ -1,4 +1,5 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { principalKey } from "../security/principal.js";
 
 /** What an observer learns of one finished RPC. */
 export interface FinishedCall {
@@ -13,6 +14,8 @@ export interface FinishedCall {
   error?: ConnectError;
   /** The request's headers. */
   header: Headers;
+  /** The principal the server authenticated, when it did. */
+  principal?: string;
 }
 
 export interface CallObserver {
@@ -47,6 +50,7 @@ export function observeCalls(observer: CallObserver): Interceptor {
         durationMs: performance.now() - started,
         error: connectError,
         header: request.header,
+        principal: request.contextValues.get(principalKey)?.name,
       });
     };
     let response;

@@ -11,6 +11,8 @@ export interface HttpEndpointsOptions {
   /** Serves `GET /metrics` from this registry; no metrics endpoint when absent. */
   metrics?: Registry;
   health: HealthMonitor;
+  /** Whether a `GET /metrics` may be answered (its `authorization` header): absent, always. A refusal answers 401. */
+  metricsAccess?: (authorization: string | undefined) => Promise<boolean>;
   /** Serves the web console under `/console` (`console-files.ts`); answers false elsewhere. Absent: no console. */
   console?: (request: Request, response: Response) => boolean;
 }
@@ -22,7 +24,7 @@ function send(response: Response, status: number, contentType: string, body: str
 
 /**
  * Plain HTTP endpoints next to the RPCs, for tools that do not speak gRPC:
- * - `GET /metrics`: Prometheus text
+ * - `GET /metrics`: Prometheus text (with authentication, only for a valid bearer token unless `metricsPublic`)
  * - `GET /healthz`: 200 while the process runs (liveness)
  * - `GET /readyz`: 200 SERVING or 503 NOT_SERVING, as grpc.health.v1 tells (readiness)
  * - with the console: `/console/…` its files, and `GET /` a redirect to it
@@ -34,10 +36,17 @@ export function createHttpEndpoints(options: HttpEndpointsOptions): NodeHandler 
     const read = request.method === "GET" || request.method === "HEAD";
     if (read && path === "/metrics" && options.metrics) {
       const registry = options.metrics;
-      registry.metrics().then(
-        (text) => send(response, 200, registry.contentType, text),
-        (error: unknown) => send(response, 500, "text/plain; charset=utf-8", `metrics failed: ${String(error)}\n`),
-      );
+      const access = options.metricsAccess?.(request.headers.authorization) ?? Promise.resolve(true);
+      access
+        .then(async (allowed) => {
+          if (!allowed) {
+            response.writeHead(401, { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store", "www-authenticate": "Bearer" });
+            response.end("this server requires a bearer token (authorization: Bearer <token>)\n");
+            return;
+          }
+          send(response, 200, registry.contentType, await registry.metrics());
+        })
+        .catch((error: unknown) => send(response, 500, "text/plain; charset=utf-8", `metrics failed: ${String(error)}\n`));
       return;
     }
     if (read && path === "/healthz") return send(response, 200, "text/plain; charset=utf-8", "ok\n");

@@ -6,7 +6,7 @@ const serverFaults = new Set(["INTERNAL", "UNKNOWN", "DATA_LOSS", "UNIMPLEMENTED
 const transientFaults = new Set(["UNAVAILABLE", "DEADLINE_EXCEEDED"]);
 
 /**
- * One log line per RPC: method, status code, duration and request id. Faults of the
+ * One log line per RPC: method, principal, status code, duration and request id (never a credential). Faults of the
  * server log as errors, transient ones as warnings, the rest (client errors
  * included) as info; health checks, which orchestrators send every few seconds, as debug.
  */
@@ -25,6 +25,7 @@ export function requestLog(logger: Logger): CallObserver {
       const fields = {
         requestId: call.header.get(requestIdHeader) ?? undefined,
         rpc,
+        ...(call.principal === undefined ? {} : { principal: call.principal }),
         code: call.code,
         durationMs,
         ...(call.error && call.code !== "CANCELLED" ? { error: call.error.rawMessage } : {}),

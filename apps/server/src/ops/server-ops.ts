@@ -24,6 +24,8 @@ export interface ServerOpsOptions {
   healthProbeIntervalMs?: number;
   /** A slower probe marks the server NOT_SERVING, ms. Default 2,000. */
   healthProbeTimeoutMs?: number;
+  /** Whether a `GET /metrics` may be answered, from its `authorization` header. Default: always. */
+  metricsAccess?: (authorization: string | undefined) => Promise<boolean>;
   /** Serve the web console from this folder (default `apps/console/dist`), or `false` for none. */
   console?: string | false;
 }
@@ -94,6 +96,7 @@ export function createServerOps(options: ServerOpsOptions): ServerOps {
     fallback: createHttpEndpoints({
       metrics: (options.metrics ?? true) ? metrics.registry : undefined,
       health,
+      metricsAccess: options.metricsAccess,
       console: options.console === false ? undefined : createConsoleFiles({ dir: options.console }),
     }),
     async start() {

@@ -8,6 +8,8 @@ import { batchesOf, eventsMessage, isBinaryCall } from "../event-batches.js";
 import { subscribe } from "./subscribe.js";
 import { decodePageToken, encodePageToken } from "../page-token.js";
 import type { SubscriptionMetrics } from "../ops/metrics.js";
+import { principalKey } from "../security/principal.js";
+import { stampPrincipal } from "../security/stamp.js";
 
 /** ListStreams (and ListCheckpoints) page size when the request leaves it at 0, and the most it grants. */
 const defaultStreamsPageSize = 100;
@@ -34,8 +36,9 @@ export function createEventStoreService(options: EventStoreServiceOptions): Serv
   const schemas = toBinary(FileDescriptorSetSchema, options.schemas ?? create(FileDescriptorSetSchema));
 
   return {
-    async append(request) {
-      const result = await store.appendToStream(request.stream, request.events.map(fromWireEvent), {
+    async append(request, context) {
+      const events = stampPrincipal(request.events.map(fromWireEvent), context.values.get(principalKey));
+      const result = await store.appendToStream(request.stream, events, {
         expectedRevision: fromWireExpectedRevision(request.expectedRevision),
       });
       return { revision: BigInt(result.revision), position: BigInt(result.position), recordedAt: timestampFromMs(result.recordedAt) };

@@ -2,11 +2,12 @@
  * A server for the transport benchmarks, run as a child process:
  *   h2-echo       bare `node:http2`, answers each gRPC call with the bytes it got (the floor)
  *   connect-echo  `connectNodeAdapter` on `http2.createServer`, echo service (the transport limit)
- *   annals <db> <driver> [fast-off] [writer-main|writer-worker] [lock|xid]  the Annals server (`startServer`)
- *                 on the store at <db>: a SQLite file, or a `postgres://…?schema=name` URL (passed through as
- *                 is; <driver> then unused); `fast-off` sends every gRPC call through the Connect adapter (no
- *                 fast unary path); `writer-*` sets `sqliteWriter` (default: the store's); `lock` or `xid`
- *                 picks the PostgreSQL ordering
+ *   annals <db> <driver> [fast-off] [writer-main|writer-worker] [lock|xid] [api-keys=<file>]  the Annals
+ *                 server (`startServer`) on the store at <db>: a SQLite file, or a `postgres://…?schema=name`
+ *                 URL (passed through as is; <driver> then unused); `fast-off` sends every gRPC call through
+ *                 the Connect adapter (no fast unary path); `writer-*` sets `sqliteWriter` (default: the
+ *                 store's); `lock` or `xid` picks the PostgreSQL ordering; `api-keys=<file>` requires a bearer
+ *                 API key from that keys file on every call
  * It tells its parent the port, answers `cpu` with its `process.cpuUsage()`, and exits on `stop`.
  */
 import http2 from "node:http2";
@@ -14,7 +15,7 @@ import type { AddressInfo } from "node:net";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { openEventStore } from "@annals/store";
-import { createLogger, startServer } from "@annals/server";
+import { createAuthenticator, createLogger, startServer } from "@annals/server";
 import { echoService } from "./echo-service.js";
 
 type ParentMessage = { type: "cpu"; id: number } | { type: "stop" };
@@ -55,6 +56,7 @@ function connectEcho(): http2.Http2Server {
 
 async function main(): Promise<() => Promise<void>> {
   const [kind, database, driver, ...flags] = process.argv.slice(2);
+  const apiKeysFile = flags.find((flag) => flag.startsWith("api-keys="))?.slice("api-keys=".length);
   if (kind === "h2-echo" || kind === "connect-echo") {
     const server = kind === "h2-echo" ? h2Echo() : connectEcho();
     const sessions = new Set<http2.ServerHttp2Session>();
@@ -72,7 +74,8 @@ async function main(): Promise<() => Promise<void>> {
     const sqliteDriver = driver === "sqlite3" ? "sqlite3" : "better-sqlite3";
     const sqliteWriter = flags.includes("writer-main") ? "main" : flags.includes("writer-worker") ? "worker" : undefined;
     const store = await openEventStore({ database, sqliteDriver, sqliteSynchronous: "FULL", postgresOrdering: flags.includes("xid") ? "xid" : "lock", ...(sqliteWriter ? { sqliteWriter } : {}) });
-    const server = await startServer({ store, logger: createLogger({ level: "silent", pretty: false }), port: 0, host: "127.0.0.1", shutdownGraceMs: 1_000, grpcFastPath: !flags.includes("fast-off") });
+    const authenticator = apiKeysFile ? await createAuthenticator({ apiKeysFile }) : undefined;
+    const server = await startServer({ store, logger: createLogger({ level: "silent", pretty: false }), port: 0, host: "127.0.0.1", shutdownGraceMs: 1_000, grpcFastPath: !flags.includes("fast-off"), authenticator });
     send({ type: "ready", port: server.port });
     return () => server.close();
   }

@@ -165,6 +165,8 @@ export function describeCommandsThroughSdk(factory: BankDatabaseFactory): void {
         const [first, second] = await collect(bank.getHistory(id));
         expect(first!.metadata).toMatchObject({ actor: "ada", command_id: opened.commandId, command_type: "OpenAccount", causation_id: opened.commandId });
         expect(first!.metadata["correlation_id"]).toMatch(/^[0-9a-f-]{36}$/);
+        // The actor is the bank's client's word; the principal is the event store's: the bank's own credentials.
+        expect(first!.metadata["$principal"]).toBe("bank");
         expect(second!.metadata).toMatchObject({
           actor: "ada",
           command_id: deposit.commandId,
