@@ -89,11 +89,11 @@ export function createFastGrpc(options: FastGrpcOptions): StreamHandler {
       // Nothing past one message of the limit is buffered: the body is refused there.
       if (received > maxBodyBytes) return refuse(requestBodyTooLarge(readMaxBytes));
       chunks.push(chunk);
-      // The first envelope's length is known once 5 bytes are in: refuse early, as Connect does.
+      // The first envelope's length is known once 5 bytes are in: refuse early, with the adapter's words.
       if (before < 5 && received >= 5) {
         const head = chunks.length === 1 ? chunk : Buffer.concat(chunks);
         const length = head.readUInt32BE(1);
-        if (length > readMaxBytes) refuse(new ConnectError(`message size ${length} is larger than configured readMaxBytes ${readMaxBytes}`, Code.ResourceExhausted));
+        if (length > readMaxBytes) refuse(requestBodyTooLarge(readMaxBytes));
       }
     });
     stream.on("end", () => {
