@@ -17,6 +17,13 @@ export const defaultContentType = "application/protobuf";
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const controlCharacters = /[\u0000-\u001f\u007f-\u009f]/;
+// Half of a UTF-16 surrogate pair on its own: no UTF-8 can hold it, so it would be stored as U+FFFD, not as sent.
+const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Refuses text that could not be stored exactly as sent: a lone surrogate has no UTF-8 form. */
+function refuseLoneSurrogates(value: string, field: string): void {
+  if (loneSurrogate.test(value)) throw new InvalidInputError(field, "is not well-formed Unicode (a lone surrogate)");
+}
 const eventTypePattern = /^[A-Za-z_][A-Za-z0-9_.\-/:]*$/;
 const maxMetadataKeyLength = 128;
 
@@ -30,6 +37,7 @@ export function validateStreamName(stream: unknown, limits: StoreLimits, field =
   if (controlCharacters.test(stream)) {
     throw new InvalidInputError(field, "contains control characters");
   }
+  refuseLoneSurrogates(stream, field);
   if (stream.startsWith("$")) {
     throw new InvalidInputError(field, 'names starting with "$" are reserved');
   }
@@ -109,6 +117,8 @@ export function validateEvents(events: readonly ProposedEvent[], limits: StoreLi
         throw new InvalidInputError(at("metadata"), `key ${quoted(key)} must be 1..${maxMetadataKeyLength} characters without control characters`);
       }
       if (typeof value !== "string") throw new InvalidInputError(at(`metadata.${key}`), "must be a string");
+      refuseLoneSurrogates(key, at("metadata"));
+      refuseLoneSurrogates(value, at(`metadata.${key}`));
       entries += 1;
       if (entries > limits.maxMetadataEntries) {
         throw new LimitExceededError(at("metadata"), `more than ${limits.maxMetadataEntries} metadata entries in one event`);
@@ -152,6 +162,7 @@ export function validateText(value: unknown, field: string, minLength: number, m
     throw new InvalidInputError(field, minLength === 0 ? `must be at most ${maxLength} characters` : `must be ${minLength} to ${maxLength} characters`);
   }
   if (controlCharacters.test(value)) throw new InvalidInputError(field, "contains control characters");
+  refuseLoneSurrogates(value, field);
   return value;
 }
 

@@ -443,6 +443,19 @@ export function describeEventStoreConformance(name: string, factory: StoreFixtur
         }
       });
 
+      it("refuses text with a lone surrogate, which no backend could store as sent", async () => {
+        const head = await store.headPosition();
+        for (const text of ["a\ud800b", "\udc00", "end\ud83d"]) {
+          await refused(store.appendToStream(text, events(1)), InvalidInputError, "stream");
+          await refused(store.appendToStream("v", [event("t", "{}", { metadata: { key: text } })]), InvalidInputError, "events[0].metadata.key");
+          await refused(store.appendToStream("v", [event("t", "{}", { metadata: { [text]: "v" } })]), InvalidInputError, "events[0].metadata");
+          await refused(store.setCheckpoint(text, 1), InvalidInputError, "name");
+        }
+        // A well-formed pair is fine.
+        await store.appendToStream("v-\ud83d\ude00", events(1), { expectedRevision: "no_stream" });
+        expect(await store.headPosition()).toBe(head + 1);
+      });
+
       it("refuses a subscription to a stream name no append could use", () => {
         for (const stream of ["", "$all", "a\u0001b", "s".repeat(10_000)]) {
           expect(() => store.subscribe({ target: { kind: "stream", stream } })).toThrow(InvalidInputError);
