@@ -88,6 +88,8 @@ export interface ServerConfig {
   tlsCert: string;
   /** TLS private key, PEM file. */
   tlsKey: string;
+  /** CA whose client certificates authenticate (mTLS), PEM file. */
+  tlsClientCa: string;
   /** Origins whose pages may call the server (CORS), comma-separated. */
   corsOrigin: string;
   /** Grants by principal (config file only: `principals`). */
@@ -150,6 +152,7 @@ export const settings: readonly Setting[] = [
   { key: "reflectionPublic", flag: "reflection-public", env: "ANNALS_REFLECTION_PUBLIC", kind: "boolean", default: false, description: "with authentication: serve gRPC reflection without a token" },
   { key: "tlsCert", flag: "tls-cert", env: "ANNALS_TLS_CERT", kind: "string", default: "", description: "TLS certificate chain (PEM file): serve TLS, HTTP/2 and HTTP/1.1 on one port by ALPN; reread with the key on SIGHUP" },
   { key: "tlsKey", flag: "tls-key", env: "ANNALS_TLS_KEY", kind: "string", default: "", description: "TLS private key (PEM file), with `tlsCert`" },
+  { key: "tlsClientCa", flag: "tls-client-ca", env: "ANNALS_TLS_CLIENT_CA", kind: "string", default: "", description: "with `tlsCert`: the CA (PEM file) whose client certificates authenticate (mTLS); the certificate subject's common name is the principal, its grants under `principals`; a bearer token still works beside it" },
   { key: "corsOrigin", flag: "cors-origin", env: "ANNALS_CORS_ORIGIN", kind: "string", default: "", description: "origins whose pages may call the server from a browser (CORS), comma-separated exact origins such as `https://app.example.com`; no wildcard (calls carry a token); preflights cached 2 h" },
 ];
 
@@ -231,6 +234,7 @@ export function loadConfig(input: LoadConfigInput = {}): ServerConfig {
     throw new ConfigError((error as Error).message);
   }
   if ((config["tlsCert"] === "") !== (config["tlsKey"] === "")) throw new ConfigError("tlsCert and tlsKey go together: give both or neither");
+  if (config["tlsClientCa"] !== "" && config["tlsCert"] === "") throw new ConfigError("tlsClientCa needs tlsCert and tlsKey: client certificates come with TLS");
   return config as unknown as ServerConfig;
 }
 

@@ -19,7 +19,7 @@ export interface DualListenerOptions {
    * Serve TLS with this certificate and key: ALPN then picks HTTP/2 (`h2`) or
    * HTTP/1.1 on the same port instead of the first bytes.
    */
-  tls?: tls.SecureContextOptions;
+  tls?: tls.TlsOptions;
   /** Told of connections refused or closed for cause (slow headers, idle, dead peer, too many resets). */
   onConnectionClosed?: (reason: ConnectionCloseReason) => void;
 }
@@ -30,7 +30,7 @@ export interface DualListener {
   /** The TCP server accepting both protocols. */
   readonly tcp: net.Server;
   /** Replaces the TLS certificate and key for new connections (throws, keeping the current ones, on a bad pair). */
-  setTls(options: tls.SecureContextOptions): void;
+  setTls(options: tls.TlsOptions): void;
   /** Stops accepting; ends idle connections; after `graceMs`, destroys the rest. */
   close(graceMs: number): Promise<void>;
 }

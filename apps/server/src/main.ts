@@ -21,11 +21,12 @@ export async function serve(config: ServerConfig): Promise<void> {
   const schemas = readSchemaFiles(config.schemas.split(",").map((path) => path.trim()).filter((path) => path !== ""));
   const masterKey = readMasterKey(config.masterKeyFile);
   const insecure = checkExposure(config);
-  const tls = config.tlsCert ? readTlsFiles(config.tlsCert, config.tlsKey) : undefined;
+  const tls = config.tlsCert ? readTlsFiles(config.tlsCert, config.tlsKey, config.tlsClientCa) : undefined;
   const authenticator = await createAuthenticator({
     apiKeysFile: config.apiKeys || undefined,
     jwt: config.jwtKeys ? { keysFile: config.jwtKeys, issuer: config.jwtIssuer, audience: config.jwtAudience, clockSkewS: config.jwtClockSkewS } : undefined,
     principals: config.principals,
+    clientCertificates: config.tlsClientCa !== "",
   });
   const bound = await bindPort(config.port, config.host);
   const store = await openEventStore({
@@ -100,7 +101,7 @@ export async function serve(config: ServerConfig): Promise<void> {
   if (tls) {
     process.on("SIGHUP", () => {
       try {
-        server.setTls(readTlsFiles(config.tlsCert, config.tlsKey));
+        server.setTls(readTlsFiles(config.tlsCert, config.tlsKey, config.tlsClientCa));
         logger.info({ cert: config.tlsCert }, "TLS certificate reloaded");
       } catch (error) {
         logger.error({ err: error }, `TLS certificate not reloaded, the current one stays: ${(error as Error).message}`);

@@ -1,5 +1,5 @@
 import { setMaxListeners } from "node:events";
-import type { SecureContextOptions } from "node:tls";
+import type { TlsOptions } from "node:tls";
 import type { AddressInfo } from "node:net";
 import type { ConnectRouter } from "@connectrpc/connect";
 import type { EventStore as Store } from "@annals/store";
@@ -55,7 +55,7 @@ export interface AnnalsServerOptions {
   /** Background scavenging: pause between passes (0: none, the default), batch size and pause between batches (ms). */
   scavenge?: { intervalMs?: number; batchSize?: number; pauseMs?: number };
   /** Serve TLS with this certificate and key (`readTlsFiles`), HTTP/2 and HTTP/1.1 by ALPN. Default: cleartext. */
-  tls?: SecureContextOptions;
+  tls?: TlsOptions;
   /** Origins whose pages may call the server from a browser (CORS; exact origins). Default none. */
   corsOrigins?: readonly string[];
   /** Bearer-token authentication (`createAuthenticator`). Default none: every caller may do everything. */
@@ -75,7 +75,7 @@ export interface AnnalsServer {
   /** The server's Prometheus metrics (its own registry). */
   readonly metrics: ServerMetrics;
   /** Replaces the TLS certificate and key for new connections; throws, keeping the current ones, on a bad pair. */
-  setTls(tls: SecureContextOptions): void;
+  setTls(tls: TlsOptions): void;
   /** Stops accepting, lets in-flight calls finish (up to the grace period), closes the store. */
   close(): Promise<void>;
 }

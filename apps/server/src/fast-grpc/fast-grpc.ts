@@ -15,6 +15,7 @@ import { appendRequestTypeName, decodeAppendRequest, type DecodeLimits } from ".
 import { toConnectError } from "../error-mapping.js";
 import { LimitExceededError } from "@annals/store";
 import { requestIdFor, requestIdHeader } from "../ops/request-id.js";
+import { peerIdentity, peerIdentityKey, socketOf } from "../security/peer-identity.js";
 import { maxRequestBodyBytes, requestBodyTooLarge } from "../transport/request-limits.js";
 import type { UnaryMethod, UnaryMethods } from "./unary-methods.js";
 
@@ -72,6 +73,7 @@ export function createFastGrpc(options: FastGrpcOptions): StreamHandler {
   function serve(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, unary: UnaryMethod, path: string, timeoutMs: number | undefined) {
     const requestId = requestIdFor(headers[requestIdHeader]);
     const call = new FastCall(unary.method, headers, path, requestId, timeoutMs, shutdownSignal);
+    call.values.set(peerIdentityKey, peerIdentity(socketOf(stream)));
     const chunks: Buffer[] = [];
     let received = 0;
     let refused = false;

@@ -3,6 +3,7 @@ import { EventStore } from "@annals/protocol";
 import { Health, ServerReflection, ServerReflectionV1Alpha } from "@annals/protocol/grpc";
 import type { Authenticator } from "./authenticator.js";
 import { authorize } from "./policy.js";
+import { peerIdentityKey } from "./peer-identity.js";
 import { anonymousPrincipal, principalKey } from "./principal.js";
 
 export interface AuthInterceptorOptions {
@@ -31,7 +32,7 @@ export function authInterceptor(options: AuthInterceptorOptions): Interceptor {
       return next(request);
     }
     if (options.reflectionPublic && reflection.has(service)) return next(request);
-    const principal = await authenticator.authenticate(request.header.get("authorization"));
+    const principal = await authenticator.authenticate(request.header.get("authorization"), request.contextValues.get(peerIdentityKey));
     request.contextValues.set(principalKey, principal);
     if (service !== EventStore.typeName) return next(request);
     if (!request.stream) {

@@ -9,16 +9,22 @@ export interface AuthenticatorOptions {
   apiKeysFile?: string;
   /** JWT verification. */
   jwt?: JwtOptions;
-  /** Grants by principal name, from the config file's `principals`: JWT principals, and API keys without grants of their own. */
+  /** Grants by principal name, from the config file's `principals`: JWT principals, client certificates, and API keys without grants of their own. */
   principals?: Record<string, unknown>;
+  /** Client certificates verified by TLS (`--tls-client-ca`) authenticate: their subject's common name is the principal. */
+  clientCertificates?: boolean;
 }
 
 /** Turns a call's `authorization` header into a principal, or refuses it. */
 export interface Authenticator {
-  /** `api-key`, `jwt`: what the server accepts, for the ready line. */
+  /** `api-key`, `jwt`, `client-certificate`: what the server accepts, for the ready line. */
   readonly methods: readonly string[];
-  /** The principal behind `authorization: Bearer <token>`; throws `UnauthenticatedError` when there is none. */
-  authenticate(authorization: string | null): Promise<Principal>;
+  /**
+   * The principal behind `authorization: Bearer <token>`, or without a token the
+   * verified client certificate's subject (`peer`); throws `UnauthenticatedError`
+   * when there is neither.
+   */
+  authenticate(authorization: string | null, peer?: string): Promise<Principal>;
 }
 
 /** Undefined when neither API keys nor JWT keys are configured: the server then has no authentication. */
@@ -30,12 +36,14 @@ export async function createAuthenticator(options: AuthenticatorOptions): Promis
     keys.set(entry.sha256, Object.freeze({ name: entry.principal, method: "api-key", grants: entry.grants ?? granted.get(entry.principal) ?? noGrants }));
   }
   const jwt = options.jwt ? await createJwtVerifier(options.jwt) : undefined;
-  const methods = [...(options.apiKeysFile ? ["api-key"] : []), ...(jwt ? ["jwt"] : [])];
+  const methods = [...(options.apiKeysFile ? ["api-key"] : []), ...(jwt ? ["jwt"] : []), ...(options.clientCertificates ? ["client-certificate"] : [])];
   if (methods.length === 0) return undefined;
   return {
     methods,
-    async authenticate(authorization) {
-      if (authorization === null || authorization === "") throw new UnauthenticatedError("this server requires a bearer token (authorization: Bearer <token>)");
+    async authenticate(authorization, peer) {
+      const tokenless = authorization === null || authorization === "";
+      if (tokenless && options.clientCertificates && peer !== undefined) return { name: peer, method: "client-certificate", grants: granted.get(peer) ?? noGrants };
+      if (tokenless) throw new UnauthenticatedError("this server requires a bearer token (authorization: Bearer <token>)");
       const match = /^Bearer[ ]+(\S+)\s*$/i.exec(authorization);
       if (!match) throw new UnauthenticatedError("the authorization header must be Bearer <token>");
       const token = match[1]!;

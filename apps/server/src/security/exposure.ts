@@ -10,8 +10,8 @@ export function isLoopback(host: string): boolean {
 }
 
 /** Whether the config sets up authentication. */
-export function authenticationConfigured(config: Pick<ServerConfig, "apiKeys" | "jwtKeys">): boolean {
-  return config.apiKeys !== "" || config.jwtKeys !== "";
+export function authenticationConfigured(config: Pick<ServerConfig, "apiKeys" | "jwtKeys" | "tlsClientCa">): boolean {
+  return config.apiKeys !== "" || config.jwtKeys !== "" || config.tlsClientCa !== "";
 }
 
 /**
@@ -19,10 +19,10 @@ export function authenticationConfigured(config: Pick<ServerConfig, "apiKeys" | 
  * Any other address without authentication is refused (ConfigError: exit 2, one line)
  * unless `insecure` is set; then this answers the warning to log at every start.
  */
-export function checkExposure(config: Pick<ServerConfig, "host" | "insecure" | "apiKeys" | "jwtKeys">): string | undefined {
+export function checkExposure(config: Pick<ServerConfig, "host" | "insecure" | "apiKeys" | "jwtKeys" | "tlsClientCa">): string | undefined {
   if (authenticationConfigured(config) || isLoopback(config.host)) return undefined;
   if (!config.insecure) {
-    throw new ConfigError(`refusing to listen on ${config.host} without authentication: configure apiKeys or jwtKeys (see Security in the README), listen on 127.0.0.1, or pass --insecure`);
+    throw new ConfigError(`refusing to listen on ${config.host} without authentication: configure apiKeys, jwtKeys or tlsClientCa (see Security in the README), listen on 127.0.0.1, or pass --insecure`);
   }
   return `INSECURE: listening on ${config.host} without authentication (--insecure): anyone who reaches this port may read and write every stream`;
 }

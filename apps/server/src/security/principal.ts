@@ -6,7 +6,7 @@ export interface Principal {
   /** The principal's name: an API key's `principal`, a JWT's `sub`. Recorded in appended events as `$principal`. */
   readonly name: string;
   /** How it was authenticated. */
-  readonly method: "api-key" | "jwt" | "none";
+  readonly method: "api-key" | "jwt" | "client-certificate" | "none";
   readonly grants: Grants;
 }
 

@@ -14,6 +14,8 @@ export interface TestCertificates {
   renew(): string;
   /** The serial of the certificate in `certFile`. */
   serial(): string;
+  /** A client certificate for `commonName` and its key (PEM files), signed by the CA, or by a CA of its own when `foreign`. */
+  issueClient(commonName: string, options?: { foreign?: boolean }): { certFile: string; keyFile: string };
   remove(): void;
 }
 
@@ -35,6 +37,18 @@ export function createTestCertificates(): TestCertificates {
   };
   const serial = () => openssl(["x509", "-in", certFile, "-noout", "-serial"], folder).trim().replace(/^serial=/, "");
   issue();
+  writeFileSync(join(folder, "client.ext"), "extendedKeyUsage=clientAuth\n");
+  let clients = 0;
+  const issueClient = (commonName: string, options: { foreign?: boolean } = {}) => {
+    clients += 1;
+    const [ca, caKey] = options.foreign ? [`foreign-ca-${clients}.pem`, `foreign-ca-${clients}-key.pem`] : [caFile, "ca-key.pem"];
+    if (options.foreign) openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj", "/CN=Someone else's CA", "-keyout", caKey, "-out", ca], folder);
+    const clientCert = join(folder, `client-${clients}.pem`);
+    const clientKey = join(folder, `client-${clients}-key.pem`);
+    openssl(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", `/CN=${commonName}`, "-keyout", clientKey, "-out", `client-${clients}.csr`], folder);
+    openssl(["x509", "-req", "-in", `client-${clients}.csr`, "-CA", ca, "-CAkey", caKey, "-CAcreateserial", "-days", "2", "-extfile", "client.ext", "-out", clientCert], folder);
+    return { certFile: clientCert, keyFile: clientKey };
+  };
   return {
     folder,
     caFile,
@@ -45,6 +59,7 @@ export function createTestCertificates(): TestCertificates {
       return serial();
     },
     serial,
+    issueClient,
     remove() {
       rmSync(folder, { recursive: true, force: true });
     },

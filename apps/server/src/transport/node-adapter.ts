@@ -1,9 +1,10 @@
 import type http from "node:http";
 import http2 from "node:http2";
-import { Code, ConnectError, createConnectRouter, type ConnectRouter, type ConnectRouterOptions } from "@connectrpc/connect";
+import { Code, ConnectError, createConnectRouter, createContextValues, type ConnectRouter, type ConnectRouterOptions } from "@connectrpc/connect";
 import type { UniversalServerResponse } from "@connectrpc/connect/protocol";
 import { universalRequestFromNodeRequest, type connectNodeAdapter } from "@connectrpc/connect-node";
 import { maxRequestBodyBytes, requestBodyTooLarge } from "./request-limits.js";
+import { peerIdentity, peerIdentityKey, socketOf } from "../security/peer-identity.js";
 
 type NodeRequest = http.IncomingMessage | http2.Http2ServerRequest;
 type NodeResponse = http.ServerResponse | http2.Http2ServerResponse;
@@ -52,7 +53,9 @@ export function createNodeAdapter(options: NodeAdapterOptions): NodeHandler {
       options.fallback(request as never, response as never);
       return;
     }
-    const universal = universalRequestFromNodeRequest(request as never, response as never, undefined, undefined);
+    // The verified client certificate, from the connection (never from a header).
+    const values = createContextValues().set(peerIdentityKey, peerIdentity(socketOf(request as never)));
+    const universal = universalRequestFromNodeRequest(request as never, response as never, undefined, values);
     // The body read so that stopping early leaves the request alone: destroying it, as a plain
     // `for await` does, would tear down an HTTP/1.1 socket before the answer is out.
     const body = request.iterator({ destroyOnReturn: false }) as AsyncIterable<Uint8Array>;
