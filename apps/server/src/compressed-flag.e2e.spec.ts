@@ -1,6 +1,6 @@
 import http2 from "node:http2";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "./testing/test-server.js";
+import { describe, expect, it } from "vitest";
+import { useServersOnBothPaths } from "./testing/both-paths.js";
 
 /**
  * An envelope whose compressed flag is set while the request declares no
@@ -9,15 +9,7 @@ import { startTestServer, type TestServer } from "./testing/test-server.js";
  * has a bug).
  */
 describe("an envelope flagged compressed without a declared compression", () => {
-  const servers: Record<"fast" | "adapter", TestServer | undefined> = { fast: undefined, adapter: undefined };
-  beforeAll(async () => {
-    servers.fast = await startTestServer();
-    servers.adapter = await startTestServer({ server: { grpcFastPath: false } });
-  });
-  afterAll(async () => {
-    await servers.fast?.stop();
-    await servers.adapter?.stop();
-  });
+  const servers = useServersOnBothPaths();
 
   /** The code of the answer: grpc-status (headers, trailers or a gRPC-Web trailer frame), or a Connect end-of-stream error. */
   async function call(url: string, method: string, headers: Record<string, string>, flags: number): Promise<string> {

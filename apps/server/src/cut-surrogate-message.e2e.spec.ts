@@ -1,6 +1,6 @@
 import http2 from "node:http2";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "./testing/test-server.js";
+import { describe, expect, it } from "vitest";
+import { useServersOnBothPaths } from "./testing/both-paths.js";
 
 /**
  * A refusal whose message quotes the client's text cut inside a surrogate pair
@@ -36,23 +36,18 @@ async function post(url: string, contentType: string): Promise<{ status: number 
 }
 
 describe("a refusal quoting text cut inside a surrogate pair", () => {
-  for (const grpcFastPath of [true, false]) {
-    describe(`fast path ${grpcFastPath ? "on" : "off"}`, () => {
-      let server: TestServer;
-      beforeAll(async () => {
-        server = await startTestServer({ server: { grpcFastPath } });
-      });
-      afterAll(async () => server.stop());
-
-      it("answers INVALID_ARGUMENT with a readable grpc-message, not HTTP 500", async () => {
-        for (const contentType of ["application/grpc+json", "application/grpc+json; charset=utf-8"]) {
-          const answer = await post(server.url, contentType);
-          expect(answer.status, contentType).toBe(200);
-          expect(answer.grpcStatus, contentType).toBe("3");
-          expect(decodeURIComponent(answer.grpcMessage ?? ""), contentType).toMatch(/cannot decode message annals\.eventstore\.v1\.AppendRequest from JSON/);
-        }
-        expect(await server.store.headPosition()).toBe(0);
-      });
+  const servers = useServersOnBothPaths();
+  for (const path of ["fast", "adapter"] as const) {
+    it(`answers INVALID_ARGUMENT with a readable grpc-message, not HTTP 500 (${path})`, async () => {
+      const server = servers[path]!;
+      const head = await server.store.headPosition();
+      for (const contentType of ["application/grpc+json", "application/grpc+json; charset=utf-8"]) {
+        const answer = await post(server.url, contentType);
+        expect(answer.status, contentType).toBe(200);
+        expect(answer.grpcStatus, contentType).toBe("3");
+        expect(decodeURIComponent(answer.grpcMessage ?? ""), contentType).toMatch(/cannot decode message annals\.eventstore\.v1\.AppendRequest from JSON/);
+      }
+      expect(await server.store.headPosition()).toBe(head);
     });
   }
 });

@@ -1,6 +1,6 @@
 import http2 from "node:http2";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "./testing/test-server.js";
+import { describe, expect, it } from "vitest";
+import { useServersOnBothPaths } from "./testing/both-paths.js";
 
 /**
  * A request body that ends with an empty DATA frame (END_STREAM, no bytes), as
@@ -10,15 +10,7 @@ import { startTestServer, type TestServer } from "./testing/test-server.js";
  * the body and answer, not wait for it for ever.
  */
 describe("a request body ended by an empty DATA frame", () => {
-  const servers: Record<"fast" | "adapter", TestServer | undefined> = { fast: undefined, adapter: undefined };
-  beforeAll(async () => {
-    servers.fast = await startTestServer();
-    servers.adapter = await startTestServer({ server: { grpcFastPath: false } });
-  });
-  afterAll(async () => {
-    await servers.fast?.stop();
-    await servers.adapter?.stop();
-  });
+  const servers = useServersOnBothPaths();
 
   /** Sends HEADERS, then the body and END_STREAM in a DATA frame; the status the answer carries, or "no answer". */
   async function call(url: string, method: string, contentType: string, body: Buffer): Promise<string> {

@@ -1,8 +1,8 @@
 import http2 from "node:http2";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { AppendRequestSchema, GetEventsRequestSchema } from "@annals/protocol";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "./testing/test-server.js";
+import { describe, expect, it } from "vitest";
+import { useServersOnBothPaths } from "./testing/both-paths.js";
 
 /**
  * A refusal quotes the client's value only in part: an id of 70,000 characters
@@ -11,15 +11,7 @@ import { startTestServer, type TestServer } from "./testing/test-server.js";
  * FRAME_SIZE_ERROR, and every call on it with it.
  */
 describe("a refusal of a very long value", () => {
-  const servers: Record<"fast" | "adapter", TestServer | undefined> = { fast: undefined, adapter: undefined };
-  beforeAll(async () => {
-    servers.fast = await startTestServer();
-    servers.adapter = await startTestServer({ server: { grpcFastPath: false } });
-  });
-  afterAll(async () => {
-    await servers.fast?.stop();
-    await servers.adapter?.stop();
-  });
+  const servers = useServersOnBothPaths();
 
   const longId = "x".repeat(70_000);
   const requests = {
