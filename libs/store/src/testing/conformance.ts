@@ -1,10 +1,10 @@
-import { randomUUID } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { InvalidInputError, LimitExceededError, WrongExpectedRevisionError } from "../errors.js";
-import type { EventStore, ProposedEvent, RecordedEvent } from "../event-store.js";
+import type { EventStore, RecordedEvent } from "../event-store.js";
 import { describeFacilitiesConformance } from "./conformance-facilities.js";
 import { describeSubscriptionConformance } from "./subscription-conformance.js";
 import { describeLifecycleConformance } from "./lifecycle-conformance.js";
+import { collect, event, events, rejection } from "./proposed-events.js";
 
 /** A fresh, empty store per test, and a way to open a second one on the same database. */
 export interface StoreFixture {
@@ -17,30 +17,8 @@ export interface StoreFixture {
 
 export type StoreFixtureFactory = () => Promise<StoreFixture>;
 
-const encoder = new TextEncoder();
+export { collect, event, events } from "./proposed-events.js";
 
-export function event(type = "test.Happened", body = "{}", extra: Partial<ProposedEvent> = {}): ProposedEvent {
-  return { id: randomUUID(), type, data: encoder.encode(body), ...extra };
-}
-
-export function events(count: number, type = "test.Happened"): ProposedEvent[] {
-  return Array.from({ length: count }, (_, index) => event(type, `{"n":${index}}`));
-}
-
-export async function collect(pages: AsyncIterable<RecordedEvent[]>): Promise<RecordedEvent[]> {
-  const all: RecordedEvent[] = [];
-  for await (const page of pages) all.push(...page);
-  return all;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected the promise to reject, it resolved");
-}
 
 /**
  * The store's invariants (docs/architecture.md, "Invariants" 1-4), run against every backend and driver.

@@ -1,27 +1,10 @@
-import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { InvalidInputError, StreamNotFoundError, StreamTombstonedError, WrongExpectedMetadataRevisionError, WrongExpectedRevisionError } from "../errors.js";
-import type { EventStore, ProposedEvent, RecordedEvent, ScavengeProgress } from "../event-store.js";
+import type { EventStore, RecordedEvent, ScavengeProgress } from "../event-store.js";
 import type { SubscriptionMessage } from "../subscriptions/subscription.js";
+import { collect, events, rejection } from "./proposed-events.js";
 
-const encoder = new TextEncoder();
-const proposed = (count: number, type = "test.Happened"): ProposedEvent[] =>
-  Array.from({ length: count }, (_, index) => ({ id: randomUUID(), type, data: encoder.encode(`{"n":${index}}`) }));
-
-async function collect(pages: AsyncIterable<RecordedEvent[]>): Promise<RecordedEvent[]> {
-  const all: RecordedEvent[] = [];
-  for await (const page of pages) all.push(...page);
-  return all;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected the promise to reject, it resolved");
-}
+const proposed = events;
 
 async function scavengeAll(store: EventStore, batchSize?: number): Promise<ScavengeProgress[]> {
   const steps: ScavengeProgress[] = [];
