@@ -5,6 +5,7 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import { FileDescriptorSetSchema, timestampFromMs, type FileDescriptorSet } from "@bufbuild/protobuf/wkt";
 import { fromWireDirection, fromWireEvent, fromWireExpectedRevision, fromWireStreamMetadata, toSafeNumber, toWireStreamMetadata } from "../wire.js";
 import { batchesOf, eventsMessage, isBinaryCall } from "../event-batches.js";
+import { endedBySignal } from "./call-ended.js";
 import { subscribe } from "./subscribe.js";
 import { decodePageToken, encodePageToken } from "../page-token.js";
 import type { SubscriptionMetrics } from "../ops/metrics.js";
@@ -53,7 +54,7 @@ export function createEventStoreService(options: EventStoreServiceOptions): Serv
       });
       const binary = isBinaryCall(context);
       for await (const page of pages) {
-        if (context.signal.aborted) return;
+        if (context.signal.aborted) throw endedBySignal(context.signal);
         for (const batch of batchesOf(page, maxBatchBytes, binary)) yield eventsMessage(ReadStreamResponseSchema, batch, binary);
       }
     },
@@ -67,7 +68,7 @@ export function createEventStoreService(options: EventStoreServiceOptions): Serv
       });
       const binary = isBinaryCall(context);
       for await (const page of pages) {
-        if (context.signal.aborted) return;
+        if (context.signal.aborted) throw endedBySignal(context.signal);
         for (const batch of batchesOf(page, maxBatchBytes, binary)) yield eventsMessage(ReadAllResponseSchema, batch, binary);
       }
     },

@@ -1,5 +1,5 @@
 import { create } from "@bufbuild/protobuf";
-import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
+import type { HandlerContext } from "@connectrpc/connect";
 import {
   InvalidInputError,
   StoreUnavailableError,
@@ -17,6 +17,7 @@ import {
 import { batchesOf, eventsMessage, isBinaryCall } from "../event-batches.js";
 import type { SubscriptionMetrics } from "../ops/metrics.js";
 import { toSafeNumber } from "../wire.js";
+import { endedBySignal } from "./call-ended.js";
 
 export interface SubscribeHandlerOptions {
   store: Store;
@@ -129,5 +130,5 @@ export async function* subscribe(request: SubscribeRequest, context: HandlerCont
   }
   if (options.shutdownSignal?.aborted) throw new StoreUnavailableError("the server is shutting down: subscribe again after the last position received");
   // Ended by its deadline (or a cancel): say so. OK would tell the client the log is complete.
-  if (context.signal.aborted) throw context.signal.reason instanceof ConnectError ? context.signal.reason : new ConnectError("the call was cancelled", Code.Canceled);
+  if (context.signal.aborted) throw endedBySignal(context.signal);
 }
