@@ -98,7 +98,12 @@ describe("stream lifecycle over gRPC", () => {
   it("TombstoneStream: reads answer NOT_FOUND, writes FAILED_PRECONDITION, each with a StreamTombstoned detail, for ever", async () => {
     await client.append({ stream: "tomb-1", events: proposed(2) });
     expect(await client.tombstoneStream({ stream: "tomb-1" })).toMatchObject({ lastRevision: 1n });
-    const reads = [await refusal(drain(client.readStream({ stream: "tomb-1" }))), await refusal(client.getStream({ stream: "tomb-1" }))];
+    const reads = [
+      await refusal(drain(client.readStream({ stream: "tomb-1" }))),
+      await refusal(client.getStream({ stream: "tomb-1" })),
+      // A subscription to it would wait for ever for events that can never come.
+      await refusal(drain(client.subscribe({ target: { case: "stream", value: "tomb-1" } }))),
+    ];
     for (const error of reads) {
       expect(Code[error.code]).toBe("NotFound");
       expect(error.findDetails(StreamTombstonedSchema)[0]?.stream).toBe("tomb-1");

@@ -110,6 +110,8 @@ function eventsResponse(events: readonly RecordedEvent[], binary: boolean): Subs
  */
 export async function* subscribe(request: SubscribeRequest, context: HandlerContext, options: SubscribeHandlerOptions): AsyncGenerator<SubscribeResponse> {
   const subscribeOptions = fromWireSubscribeRequest(request);
+  // A tombstoned stream can never have another event: NOT_FOUND (StreamTombstoned), as its reads answer.
+  if (subscribeOptions.target.kind === "stream") await options.store.getStream(subscribeOptions.target.stream);
   const subscription = options.store.subscribe({ ...subscribeOptions, signal: context.signal });
   const binary = isBinaryCall(context);
   const from = subscribeOptions.from;
