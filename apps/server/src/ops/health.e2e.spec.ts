@@ -49,7 +49,8 @@ describe("grpc.health.v1.Health on a real server", () => {
     const fault = { mode: "ok" as "ok" | "fail" | "hang" };
     test = await startTestServer({
       wrapStore: (store) => faultyStore(store, fault),
-      server: { healthProbeIntervalMs: 20, healthProbeTimeoutMs: 50 },
+      // A timeout far above a probe's time on a loaded machine: only the hang may trip it.
+      server: { healthProbeIntervalMs: 20, healthProbeTimeoutMs: 500 },
     });
     const health = healthClient(test.url);
     const abort = new AbortController();
