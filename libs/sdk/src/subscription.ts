@@ -221,6 +221,8 @@ export function createSubscription(
             endResolved = true;
           }
           for await (const response of views.subscribe(request(), { signal: call.signal })) {
+            // Ended by its signal: what the transport still hands over is nobody's any more.
+            if (stop.signal.aborted) return;
             failures = 0;
             const kind = response.kind;
             switch (kind.case) {
