@@ -223,7 +223,7 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
 
     async getStream(stream) {
       validateStreamName(stream, limits);
-      return guard(dialect, () => getStream(dialect.reader, stream, Date.now()));
+      return guard(dialect, () => getStream(pages, stream, Date.now()));
     },
 
     async listStreams(listOptions = {}) {
@@ -251,7 +251,7 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
       if (ids.length > maxEventIdsPerLookup) throw new LimitExceededError("ids", `${ids.length} ids exceed the limit of ${maxEventIdsPerLookup} per lookup`);
       const valid = [...new Set(ids.map((id, index) => validateEventId(id, `ids[${index}]`)))];
       if (valid.length === 0) return [];
-      return guard(dialect, async () => cipher.reveal(await getEvents(dialect.reader, valid, limits.maxAppendBytes, Date.now())));
+      return guard(dialect, async () => cipher.reveal(await getEvents(pages, valid, limits.maxAppendBytes, Date.now())));
     },
 
     poolStats() {
