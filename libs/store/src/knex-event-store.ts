@@ -16,7 +16,7 @@ import { setCheckpoint } from "./sql/set-checkpoint.js";
 import { setStreamMetadata } from "./sql/set-stream-metadata.js";
 import { deleteStream } from "./sql/delete-stream.js";
 import { scavengeBatch } from "./sql/scavenge-batch.js";
-import { readStreamMetadataRow, streamHeadRevision, toStreamMetadataRecord } from "./sql/stream-metadata.js";
+import { isTombstoned, readStreamMetadataRow, streamHeadRevision, toStreamMetadataRecord } from "./sql/stream-metadata.js";
 import { StreamTombstonedError } from "./errors.js";
 import { createSubjectCipher } from "./crypto/subject-cipher.js";
 import { createCommitNotifier } from "./subscriptions/commit-notifier.js";
@@ -191,16 +191,16 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
       const from = readOptions.from ?? (forwards ? "start" : "end");
       const first = from === "start" ? 0 : from === "end" ? Number.MAX_SAFE_INTEGER : validateRevision(from, "fromRevision");
       const maxCount = readOptions.maxCount && readOptions.maxCount > 0 ? readOptions.maxCount : Infinity;
-      let checked = false;
+      let firstPage = true;
       return paged(
         first,
         async (revision, limit) => {
-          if (!checked) {
-            checked = true;
-            const row = await readStreamMetadataRow(dialect.reader, stream);
-            if (row !== undefined && Number(row.tombstoned) === 1) throw new StreamTombstonedError(stream, "read");
-          }
-          return readStreamPage(pages, stream, revision, direction, limit, Date.now());
+          const page = await readStreamPage(pages, stream, revision, direction, limit, Date.now());
+          // A tombstone hides every event: only an empty first page may mean one. Read
+          // after the page, it still answers for that moment, a tombstone being for ever.
+          if (firstPage && page.events.length === 0 && (await isTombstoned(pages, stream))) throw new StreamTombstonedError(stream, "read");
+          firstPage = false;
+          return page;
         },
         (last) => (forwards ? last.revision + 1 : last.revision - 1),
         maxCount,
@@ -223,7 +223,7 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
 
     async getStream(stream) {
       validateStreamName(stream, limits);
-      return guard(dialect, () => getStream(dialect.reader, stream, Date.now()));
+      return guard(dialect, () => getStream(pages, stream, Date.now()));
     },
 
     async listStreams(listOptions = {}) {
@@ -251,7 +251,7 @@ export async function createKnexEventStore(options: KnexEventStoreOptions): Prom
       if (ids.length > maxEventIdsPerLookup) throw new LimitExceededError("ids", `${ids.length} ids exceed the limit of ${maxEventIdsPerLookup} per lookup`);
       const valid = [...new Set(ids.map((id, index) => validateEventId(id, `ids[${index}]`)))];
       if (valid.length === 0) return [];
-      return guard(dialect, async () => cipher.reveal(await getEvents(dialect.reader, valid, limits.maxAppendBytes, Date.now())));
+      return guard(dialect, async () => cipher.reveal(await getEvents(pages, valid, limits.maxAppendBytes, Date.now())));
     },
 
     poolStats() {

@@ -50,7 +50,7 @@ export interface Dialect {
   /** Group-commit transactions that may run at once (`write-queue.ts`). Default 1. */
   readonly concurrentWriters?: number;
   /** Reads pages of events on the reader pool, the backend's fastest way. */
-  readonly pages: Pick<PageReader, "db" | "selectEvents" | "committedPrefix">;
+  readonly pages: Pick<PageReader, "db" | "sync" | "selectEvents" | "committedPrefix">;
   /**
    * Restricts a query of `events` to what a reader of the global order may see
    * without a hole (PostgreSQL's `xid` ordering); absent where every committed row may be seen.

@@ -7,6 +7,7 @@ import { appendBatchBetterSqlite } from "../sql/append-batch-sqlite.js";
 import { selectEventsBetterSqlite, selectEventsKnex } from "../sql/select-events.js";
 import { writeRowsKnex } from "../sql/write-rows-knex.js";
 import type { Dialect } from "./dialect.js";
+import { createSqliteSyncReader } from "./sqlite-sync-reader.js";
 import { createSqliteWriterThread, type SqliteWriterThread } from "./sqlite-writer.js";
 
 export type SqliteDriver = "better-sqlite3" | "sqlite3";
@@ -124,6 +125,8 @@ export function createSqliteDialect(options: SqliteOptions): SqliteDialect {
   const reader = connect(resolved, resolved.driver === "better-sqlite3" ? 1 : 4);
   let writeTurns: Promise<unknown> = Promise.resolve();
   const betterSqlite = resolved.driver === "better-sqlite3";
+  // better-sqlite3: the hot reads run on a connection of their own, outside knex's pool.
+  const sync = betterSqlite ? createSqliteSyncReader(resolved.filename, pragmas(resolved.driver, resolved.synchronous)) : undefined;
   // The file this store opened (device and inode), once it exists; and why the database became unusable.
   let identity: { dev: number; ino: number } | undefined;
   let unusable: string | undefined;
@@ -171,7 +174,9 @@ export function createSqliteDialect(options: SqliteOptions): SqliteDialect {
           },
         }
       : {}),
-    pages: { db: reader, selectEvents: betterSqlite ? (page, order, limit, maxBytes) => selectEventsBetterSqlite(reader, page, order, limit, maxBytes) : selectEventsKnex },
+    pages: sync
+      ? { db: reader, sync, selectEvents: (page, order, limit, maxBytes) => selectEventsBetterSqlite(sync, reader, page, order, limit, maxBytes) }
+      : { db: reader, selectEvents: selectEventsKnex },
     writeTransaction(work) {
       // The writer pool holds one connection, so every statement below runs on
       // it: transactions of this process take turns, never interleave.
@@ -239,6 +244,7 @@ export function createSqliteDialect(options: SqliteOptions): SqliteDialect {
       return typeof code === "string" && (code.startsWith("SQLITE_FULL") || code === "SQLITE_IOERR_WRITE" && /disk|space/i.test(String((error as Error).message)));
     },
     async close() {
+      sync?.close();
       await Promise.all([reader.destroy(), writer.destroy(), thread?.close()]);
     },
   };

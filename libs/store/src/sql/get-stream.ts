@@ -1,6 +1,7 @@
-import type { Knex } from "knex";
 import { StreamTombstonedError } from "../errors.js";
 import type { StreamInfo } from "../event-store.js";
+import { isTombstoned } from "./stream-metadata.js";
+import { sqlOnce, type Reads } from "./sync-reader.js";
 import { whereVisible } from "./visible-events.js";
 
 interface StreamRow {
@@ -19,15 +20,17 @@ interface StreamRow {
  * written since); `StreamTombstonedError` when it was tombstoned. The event count
  * is what reads show; it is counted only when the metadata hides something by age.
  */
-export async function getStream(db: Knex, stream: string, now: number): Promise<StreamInfo | undefined> {
-  const row: StreamRow | undefined = await db("streams as s")
-    .leftJoin("stream_metadata as m", "m.stream", "s.stream")
-    .select("s.stream", "s.last_revision", "s.last_position", "m.deleted_through", "m.tombstoned", "m.hide_before", "m.max_count", "m.max_age_ms")
-    .where("s.stream", stream)
-    .first();
+export async function getStream(reads: Reads, stream: string, now: number): Promise<StreamInfo | undefined> {
+  const { db, sync } = reads;
+  const build = () =>
+    db("streams as s")
+      .leftJoin("stream_metadata as m", "m.stream", "s.stream")
+      .select("s.stream", "s.last_revision", "s.last_position", "m.deleted_through", "m.tombstoned", "m.hide_before", "m.max_count", "m.max_age_ms")
+      .where("s.stream", stream)
+      .first();
+  const row: StreamRow | undefined = sync ? (sync.first(sqlOnce(db, "get-stream", build, [stream, 1]), [stream, 1]) as StreamRow | undefined) : await build();
   if (row === undefined) {
-    const tombstone = await db("stream_metadata").select("tombstoned").where("stream", stream).first();
-    if (tombstone !== undefined && Number(tombstone.tombstoned) === 1) throw new StreamTombstonedError(stream, "read");
+    if (await isTombstoned(reads, stream)) throw new StreamTombstonedError(stream, "read");
     return undefined;
   }
   if (Number(row.tombstoned) === 1) throw new StreamTombstonedError(stream, "read");

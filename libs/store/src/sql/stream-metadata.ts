@@ -1,6 +1,7 @@
 import type { Knex } from "knex";
 import type { StreamMetadataRecord } from "../event-store.js";
 import type { StreamLifecycle } from "./append-plan.js";
+import { sqlOnce, type Reads } from "./sync-reader.js";
 
 /** A `stream_metadata` row as the drivers return it. */
 export interface StreamMetadataRow {
@@ -26,6 +27,13 @@ const optionalNumber = (value: number | string | null): number | undefined => (v
 
 export async function readStreamMetadataRow(db: Knex, stream: string): Promise<StreamMetadataRow | undefined> {
   return db("stream_metadata").select("*").where("stream", stream).first();
+}
+
+/** True when `stream` was tombstoned (its name is dead for ever). */
+export async function isTombstoned({ db, sync }: Reads, stream: string): Promise<boolean> {
+  const build = () => db("stream_metadata").select("tombstoned").where("stream", stream).first();
+  const row: { tombstoned: number | string } | undefined = sync ? (sync.first(sqlOnce(db, "tombstoned", build, [stream, 1]), [stream, 1]) as { tombstoned: number } | undefined) : await build();
+  return row !== undefined && Number(row.tombstoned) === 1;
 }
 
 export function lifecycleOf(row: StreamMetadataRow | undefined): StreamLifecycle | undefined {
