@@ -13,7 +13,7 @@ import { createDualListener } from "./listener.js";
 import { createNodeAdapter } from "./transport/node-adapter.js";
 import type { ConnectionLimits } from "./transport/connection-limits.js";
 import { createFastGrpc } from "./fast-grpc/fast-grpc.js";
-import { recordUnaryMethods } from "./fast-grpc/unary-methods.js";
+import { methodPath, recordMethods, type ServerStreamingMethods } from "./fast-grpc/recorded-methods.js";
 import type { Logger } from "./logger.js";
 import { createEventStoreService } from "./services/event-store-service.js";
 import { withRequestId } from "./ops/request-id.js";
@@ -99,7 +99,7 @@ export async function startServer(options: AnnalsServerOptions): Promise<AnnalsS
     console: options.console,
     metricsAccess: metricsAccess(options),
   });
-  const recorded = recordUnaryMethods((router: ConnectRouter) => {
+  const recorded = recordMethods((router: ConnectRouter) => {
     router.service(
       EventStore,
       createEventStoreService({ store, schemas, metrics: ops.metrics.subscriptions, shutdownSignal: shutdown.signal, scavengeBatchSize: options.scavenge?.batchSize }),
@@ -135,7 +135,7 @@ export async function startServer(options: AnnalsServerOptions): Promise<AnnalsS
     pauseMs: options.scavenge?.pauseMs ?? 10,
   });
   const http2Streams =
-    (options.grpcFastPath ?? true) ? createFastGrpc({ methods: recorded.methods, interceptors, readMaxBytes, shutdownSignal: shutdown.signal, appendLimits: store.limits }) : undefined;
+    (options.grpcFastPath ?? true) ? createFastGrpc({ methods: recorded.unary, serverStreaming: fastServerStreaming(recorded.serverStreaming), interceptors, readMaxBytes, shutdownSignal: shutdown.signal, appendLimits: store.limits }) : undefined;
   const listener = createDualListener(withCors(withRequestId(handler), options.corsOrigins ?? []), {
     bound,
     http2Streams,
@@ -175,6 +175,17 @@ export async function startServer(options: AnnalsServerOptions): Promise<AnnalsS
 }
 
 /** Who may read `GET /metrics`: anyone without authentication or with `metricsPublic`; else any authenticated principal. */
+/**
+ * The server-streaming methods the fast gRPC path serves: the finite reads. A
+ * Subscribe (live, long-lived, with its own metrics and shutdown answer) and a
+ * Scavenge stay with the Connect adapter.
+ */
+const fastReads = new Set([methodPath(EventStore.method.readStream), methodPath(EventStore.method.readAll)]);
+
+function fastServerStreaming(recorded: ServerStreamingMethods): ServerStreamingMethods {
+  return new Map([...recorded].filter(([path]) => fastReads.has(path)));
+}
+
 function metricsAccess(options: AnnalsServerOptions): ((authorization: string | undefined) => Promise<boolean>) | undefined {
   const { authenticator } = options;
   if (!authenticator || options.metricsPublic) return undefined;

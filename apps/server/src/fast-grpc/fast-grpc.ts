@@ -1,15 +1,6 @@
-import http2 from "node:http2";
-import {
-  Code,
-  ConnectError,
-  createContextValues,
-  type ContextValues,
-  type HandlerContext,
-  type Interceptor,
-  type UnaryRequest,
-  type UnaryResponse,
-} from "@connectrpc/connect";
-import { parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
+import type http2 from "node:http2";
+import { Code, ConnectError, type Interceptor, type UnaryRequest, type UnaryResponse } from "@connectrpc/connect";
+import { parseTimeout } from "@connectrpc/connect/protocol-grpc";
 import { create, fromBinary, isMessage, toBinary, type DescMessage, type DescMethodUnary, type MessageShape } from "@bufbuild/protobuf";
 import { appendRequestTypeName, decodeAppendRequest, type DecodeLimits } from "../append-request-codec.js";
 import { toConnectError } from "../error-mapping.js";
@@ -17,11 +8,17 @@ import { LimitExceededError } from "@annals/store";
 import { requestIdFor, requestIdHeader } from "../ops/request-id.js";
 import { peerIdentity, peerIdentityKey, socketOf } from "../security/peer-identity.js";
 import { maxRequestBodyBytes, requestBodyTooLarge } from "../transport/request-limits.js";
-import type { UnaryMethod, UnaryMethods } from "./unary-methods.js";
+import { FastCall } from "./fast-call.js";
+import { answer, contentTypeProto, copyHeaders, endOk, endWithError, frame } from "./grpc-answer.js";
+import type { ServerStreamingMethods, UnaryMethod, UnaryMethods } from "./recorded-methods.js";
+import { compressedEnvelope, isCompressed } from "./request-messages.js";
+import { serveServerStreaming } from "./server-streaming.js";
 
 export interface FastGrpcOptions {
   /** The unary methods served here; any other path goes to the Connect adapter. */
   methods: UnaryMethods;
+  /** The server-streaming methods served here. Default: none. */
+  serverStreaming?: ServerStreamingMethods;
   /** The same interceptors the Connect adapter runs, in the same order. */
   interceptors: readonly Interceptor[];
   /** Largest request message accepted, bytes (RESOURCE_EXHAUSTED above). */
@@ -35,18 +32,17 @@ export interface FastGrpcOptions {
 /** Serves the stream and returns true, or returns false and leaves it untouched. */
 export type StreamHandler = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => boolean;
 
-const contentTypeProto = "application/grpc+proto";
-const compressedFlag = 0b00000001;
-
 /**
- * Unary gRPC calls (binary protobuf, no compression) answered straight on the HTTP/2
- * stream: the same implementation functions and interceptors as the Connect adapter,
- * the same status, message and details on the wire, without the adapter's per-call
- * async-iterable pipeline. Whatever it does not take (streaming methods, JSON,
- * compression, gRPC-Web, Connect, other paths) is left to the adapter.
+ * Unary and chosen server-streaming gRPC calls (binary protobuf, no compression)
+ * answered straight on the HTTP/2 stream: the same implementation functions and
+ * interceptors as the Connect adapter, the same status, message and details on the
+ * wire, without the adapter's per-call async-iterable pipeline. Whatever it does not
+ * take (other streaming methods, JSON, compression, gRPC-Web, Connect, other paths)
+ * is left to the adapter.
  */
 export function createFastGrpc(options: FastGrpcOptions): StreamHandler {
   const { methods, readMaxBytes, shutdownSignal } = options;
+  const serverStreaming = options.serverStreaming ?? new Map();
   const maxBodyBytes = maxRequestBodyBytes(readMaxBytes);
   // Connect applies the interceptors so that the first one is the outermost.
   const interceptors = [...options.interceptors].reverse();
@@ -55,8 +51,10 @@ export function createFastGrpc(options: FastGrpcOptions): StreamHandler {
     const contentType = headers["content-type"];
     if (contentType !== "application/grpc" && contentType !== contentTypeProto) return false;
     const path = headers[":path"];
-    const unary = path === undefined ? undefined : methods.get(path);
-    if (!unary) return false;
+    if (path === undefined) return false;
+    const unary = methods.get(path);
+    const streaming = unary ? undefined : serverStreaming.get(path);
+    if (!unary && !streaming) return false;
     const encoding = headers["grpc-encoding"];
     if (encoding !== undefined && encoding !== "identity") return false;
     const rawTimeout = headers["grpc-timeout"];
@@ -66,23 +64,23 @@ export function createFastGrpc(options: FastGrpcOptions): StreamHandler {
       if (timeout.error) return false;
       timeoutMs = timeout.timeoutMs;
     }
-    serve(stream, headers, unary, path!, timeoutMs);
+    const call = new FastCall((unary ?? streaming)!.method, headers, path, requestIdFor(headers[requestIdHeader]), timeoutMs, shutdownSignal);
+    call.values.set(peerIdentityKey, peerIdentity(socketOf(stream)));
+    stream.on("error", () => undefined);
+    stream.on("close", () => call.closed(stream.rstCode));
+    if (unary) serve(stream, unary, call);
+    else serveServerStreaming(stream, call, streaming!, interceptors, readMaxBytes);
     return true;
   };
 
-  function serve(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, unary: UnaryMethod, path: string, timeoutMs: number | undefined) {
-    const requestId = requestIdFor(headers[requestIdHeader]);
-    const call = new FastCall(unary.method, headers, path, requestId, timeoutMs, shutdownSignal);
-    call.values.set(peerIdentityKey, peerIdentity(socketOf(stream)));
+  function serve(stream: http2.ServerHttp2Stream, unary: UnaryMethod, call: FastCall) {
     const chunks: Buffer[] = [];
     let received = 0;
     let refused = false;
-    stream.on("error", () => undefined);
-    stream.on("close", () => call.closed(stream.rstCode));
     const refuse = (error: ConnectError) => {
       refused = true;
       chunks.length = 0;
-      answer(() => fail(stream, call, error));
+      answer(() => endWithError(stream, call, error));
     };
     stream.on("data", (chunk: Buffer) => {
       if (refused) return;
@@ -105,12 +103,12 @@ export function createFastGrpc(options: FastGrpcOptions): StreamHandler {
         input = decode(unary.method, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), options.appendLimits);
       } catch (error) {
         // Like Connect: a body that cannot be read fails before the interceptors run.
-        answer(() => fail(stream, call, ConnectError.from(error)));
+        answer(() => endWithError(stream, call, ConnectError.from(error)));
         return;
       }
       invoke(unary, call, input).then(
         (output) => answer(() => succeed(stream, call, unary.method, output)),
-        (error: unknown) => answer(() => fail(stream, call, error)),
+        (error: unknown) => answer(() => endWithError(stream, call, error)),
       );
     });
   }
@@ -150,22 +148,12 @@ export function createFastGrpc(options: FastGrpcOptions): StreamHandler {
   }
 }
 
-/** Writes an answer; a stream the client reset meanwhile cannot take it, which is no fault of the server. */
-function answer(write: () => void): void {
-  try {
-    write();
-  } catch {
-    // ERR_HTTP2_INVALID_STREAM and the like: the call is over either way.
-  }
-}
-
 function decode(method: DescMethodUnary, body: Buffer, appendLimits: DecodeLimits | undefined): MessageShape<DescMessage> {
   // The checks come in the order Connect's envelope reader makes them.
   if (body.length === 0) throw new ConnectError("protocol error: missing input message for unary method", Code.Unimplemented);
   const length = body.length < 5 ? 0 : body.readUInt32BE(1);
   if (body.length < 5 || body.length < 5 + length) throw new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument);
-  // An unreadable request is the client's fault: INVALID_ARGUMENT (Connect's reader, patched, answers the same).
-  if ((body[0]! & compressedFlag) === compressedFlag) throw new ConnectError("received compressed envelope, but do not know how to decompress", Code.InvalidArgument);
+  if (isCompressed(body[0]!)) throw compressedEnvelope();
   let message: MessageShape<DescMessage>;
   try {
     const bytes = body.subarray(5, 5 + length);
@@ -188,179 +176,12 @@ function succeed(stream: http2.ServerHttp2Stream, call: FastCall, method: DescMe
   try {
     bytes = toBinary(method.output, output);
   } catch (error) {
-    fail(stream, call, new ConnectError(`serialize binary: ${error instanceof Error ? error.message : String(error)}`, Code.Internal));
+    endWithError(stream, call, new ConnectError(`serialize binary: ${error instanceof Error ? error.message : String(error)}`, Code.Internal));
     return;
   }
   if (stream.destroyed || stream.closed) return call.finish();
-  const frame = Buffer.allocUnsafe(5 + bytes.length);
-  frame[0] = 0;
-  frame.writeUInt32BE(bytes.length, 1);
-  frame.set(bytes, 5);
-  const trailer = call.responseTrailer;
-  trailer.set("grpc-status", "0");
-  stream.respond(responseHeaders(call), { waitForTrailers: true });
-  stream.once("wantTrailers", () => stream.sendTrailers(nodeHeaders(trailer, {})));
-  stream.end(frame);
+  endOk(stream, call, frame(bytes));
   call.finish();
-}
-
-/** Headers, then the status, message and details as trailers: the form the Connect adapter answers errors in. */
-function fail(stream: http2.ServerHttp2Stream, call: FastCall, error: unknown): void {
-  const connectError = error instanceof ConnectError ? error : new ConnectError("internal error", Code.Internal, undefined, undefined, error);
-  call.finish(connectError);
-  if (stream.destroyed || stream.closed) return;
-  const trailer = setTrailerStatus(call.responseTrailer, connectError);
-  stream.respond(responseHeaders(call), { waitForTrailers: true });
-  stream.once("wantTrailers", () => {
-    stream.sendTrailers(nodeHeaders(trailer, {}));
-    // A refused request body is not read on: RST_STREAM NO_ERROR after the answer (RFC 9113 §8.1)
-    // stops the client sending. A turn later, so that the reset cannot overtake the trailers.
-    if (!stream.readableEnded) setImmediate(() => stream.closed || stream.close(http2.constants.NGHTTP2_NO_ERROR));
-  });
-  stream.end();
-}
-
-function responseHeaders(call: FastCall): http2.OutgoingHttpHeaders {
-  const headers: http2.OutgoingHttpHeaders = { ":status": 200, "content-type": contentTypeProto };
-  if (call.hasResponseHeader) nodeHeaders(call.responseHeader, headers);
-  headers[requestIdHeader] = call.requestId;
-  return headers;
-}
-
-function nodeHeaders(from: Headers, into: http2.OutgoingHttpHeaders): http2.OutgoingHttpHeaders {
-  from.forEach((value, key) => {
-    into[key] = key === "set-cookie" ? from.getSetCookie() : value;
-  });
-  return into;
-}
-
-function copyHeaders(from: Headers, to: Headers): void {
-  if (from === to) return;
-  for (const key of [...to.keys()]) to.delete(key);
-  from.forEach((value, key) => to.set(key, value));
-}
-
-/**
- * The handler context of one fast call. The parts most calls never touch (the abort
- * signal, response headers and trailers) are only made when asked for.
- */
-class FastCall implements HandlerContext {
-  readonly service;
-  readonly requestMethod = "POST";
-  readonly protocolName = "grpc";
-  readonly url: string;
-  readonly requestHeader: Headers;
-  readonly values: ContextValues = createContextValues();
-  readonly timeoutMs: () => number | undefined;
-  #controller: AbortController | undefined;
-  #responseHeader: Headers | undefined;
-  #responseTrailer: Headers | undefined;
-  #deadline: number | undefined;
-  #timer: NodeJS.Timeout | undefined;
-  #finished = false;
-  #closeReason: unknown;
-  #closed = false;
-
-  constructor(
-    readonly method: DescMethodUnary,
-    headers: http2.IncomingHttpHeaders,
-    path: string,
-    readonly requestId: string,
-    timeoutMs: number | undefined,
-    private readonly shutdownSignal: AbortSignal | undefined,
-  ) {
-    this.service = method.parent;
-    this.url = `http://${headers[":authority"] ?? headers.host ?? "localhost"}${path}`;
-    const header = new Headers();
-    for (const key in headers) {
-      if (key.charCodeAt(0) === 58 /* ":" */) continue;
-      const value = headers[key];
-      if (value === undefined) continue;
-      if (Array.isArray(value)) for (const item of value) header.append(key, item);
-      else header.append(key, String(value));
-    }
-    header.set(requestIdHeader, requestId);
-    this.requestHeader = header;
-    const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
-    this.#deadline = deadline;
-    this.timeoutMs = deadline === undefined ? () => undefined : () => deadline - Date.now();
-  }
-
-  get hasResponseHeader(): boolean {
-    return this.#responseHeader !== undefined;
-  }
-
-  get responseHeader(): Headers {
-    return (this.#responseHeader ??= new Headers());
-  }
-
-  get responseTrailer(): Headers {
-    return (this.#responseTrailer ??= new Headers());
-  }
-
-  get signal(): AbortSignal {
-    if (this.#controller) return this.#controller.signal;
-    const controller = new AbortController();
-    this.#controller = controller;
-    if (this.#closed || this.#finished) {
-      controller.abort(this.#closeReason);
-      return controller.signal;
-    }
-    if (this.shutdownSignal) {
-      if (this.shutdownSignal.aborted) controller.abort(this.shutdownSignal.reason);
-      else this.shutdownSignal.addEventListener("abort", this.#onShutdown);
-    }
-    if (this.#deadline !== undefined && !controller.signal.aborted) {
-      const abortOnDeadline = () => controller.abort(new ConnectError("the operation timed out", Code.DeadlineExceeded));
-      const left = this.#deadline - Date.now();
-      if (left <= 0) abortOnDeadline();
-      else this.#timer = setTimeout(abortOnDeadline, left);
-    }
-    return controller.signal;
-  }
-
-  #onShutdown = () => this.#abort(this.shutdownSignal?.reason);
-
-  #abort(reason?: unknown): void {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.shutdownSignal?.removeEventListener("abort", this.#onShutdown);
-    this.#controller?.abort(reason);
-  }
-
-  /** The HTTP/2 stream closed: a reset by the client cancels the call. */
-  closed(rstCode: number): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    if (rstCode === http2.constants.NGHTTP2_CANCEL) {
-      this.#closeReason = new ConnectError("http/2 stream closed with error code CANCEL (0x8)", Code.Canceled);
-    }
-    this.#abort(this.#closeReason);
-  }
-
-  /** The call has its answer: like Connect, its signal then aborts. */
-  finish(error?: ConnectError): void {
-    if (this.#finished) return;
-    this.#finished = true;
-    this.#closeReason ??= error;
-    this.#abort(this.#closeReason);
-  }
-
-  /** The context for a request an interceptor replaced. */
-  mergedWith(request: UnaryRequest): HandlerContext {
-    return {
-      method: this.method,
-      service: request.service,
-      requestMethod: this.requestMethod,
-      protocolName: this.protocolName,
-      url: this.url,
-      timeoutMs: this.timeoutMs,
-      responseHeader: this.responseHeader,
-      responseTrailer: this.responseTrailer,
-      signal: request.signal,
-      requestHeader: request.header,
-      values: request.contextValues,
-    };
-  }
 }
 
 /**
