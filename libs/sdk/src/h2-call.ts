@@ -90,8 +90,12 @@ export class Http2Call {
       if (stream.writableEnded && isWriteAfterEnd(error)) return;
       this.fail(fromNodeReason(error));
     });
+    const session = stream.session;
     stream.on("close", () => {
-      if (!this.ended) this.fail(fromResetCode(stream.rstCode) ?? new ConnectError("http/2 stream closed before the response ended", Code.Unavailable));
+      if (this.ended) return;
+      // A connection that went away closes its streams as cancelled: that is the network's failure, not a cancel.
+      if (!session || session.destroyed || session.closed) this.fail(new ConnectError("the connection closed before the response ended", Code.Unavailable));
+      else this.fail(fromResetCode(stream.rstCode) ?? new ConnectError("http/2 stream closed before the response ended", Code.Unavailable));
     });
     signal.addEventListener("abort", this.onAbort);
   }
