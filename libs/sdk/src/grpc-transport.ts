@@ -3,7 +3,7 @@ import { Code, ConnectError, createContextValues, type ContextValues, type Inter
 import { createMethodSerializationLookup, createMethodUrl, encodeEnvelope, runStreamingCall, runUnaryCall, type MethodSerializationLookup } from "@connectrpc/connect/protocol";
 import { headerGrpcStatus, requestHeader, validateResponseWithCompression, validateTrailer } from "@connectrpc/connect/protocol-grpc";
 import type { Http2SessionManager } from "@connectrpc/connect-node";
-import { Http2Call, type Envelope } from "./h2-call.js";
+import { Http2Call, type Envelope, type RequestBody } from "./h2-call.js";
 
 export interface Http2GrpcTransportOptions {
   baseUrl: string;
@@ -18,6 +18,8 @@ export interface Http2GrpcTransportOptions {
 /** What a method needs on every call, computed once. */
 interface MethodPlan {
   url: string;
+  /** The `:path` of `url`. */
+  path: string;
   serialization: MethodSerializationLookup<DescMessage, DescMessage>;
 }
 
@@ -43,13 +45,14 @@ export function createHttp2GrpcTransport(options: Http2GrpcTransportOptions): Tr
   function planOf(method: DescMethod): MethodPlan {
     let plan = plans.get(method);
     if (!plan) {
-      plan = { url: createMethodUrl(baseUrl, method), serialization: createMethodSerializationLookup(method, undefined, undefined, limits) };
+      const url = createMethodUrl(baseUrl, method);
+      plan = { url, path: pathOf(url), serialization: createMethodSerializationLookup(method, undefined, undefined, limits) };
       plans.set(method, plan);
     }
     return plan;
   }
 
-  /** The stream's `:path`, from the request's URL (an interceptor may have changed it). */
+  /** The stream's `:path` for a request's URL. */
   function pathOf(url: string): string {
     const parsed = new URL(url);
     if (parsed.origin !== sessionManager.authority) {
@@ -98,7 +101,7 @@ export function createHttp2GrpcTransport(options: Http2GrpcTransportOptions): Tr
         },
         next: async (req) => {
           const body = encodeEnvelope(0, plan.serialization.getI(true).serialize(req.message));
-          const call = await Http2Call.open(sessionManager, pathOf(req.url), req.header, body, req.signal, readMaxBytes);
+          const call = await Http2Call.open(sessionManager, req.url === plan.url ? plan.path : pathOf(req.url), req.header, body, req.signal, readMaxBytes);
           await call.response();
           const { headerError } = validateResponseWithCompression([], call.status, call.header);
           let output: never | undefined;
@@ -146,12 +149,20 @@ export function createHttp2GrpcTransport(options: Http2GrpcTransportOptions): Tr
         },
         next: async (req) => {
           const serializer = plan.serialization.getI(true);
-          const body = {
-            async *[Symbol.asyncIterator]() {
-              for await (const message of req.message) yield encodeEnvelope(0, serializer.serialize(message));
-            },
-          };
-          const call = await Http2Call.open(sessionManager, pathOf(req.url), req.header, body, req.signal, readMaxBytes);
+          let body: RequestBody;
+          if (method.methodKind === "server_streaming") {
+            // One request message: sent with the end of the stream in one write, as for a unary call.
+            const envelopes: Uint8Array[] = [];
+            for await (const message of req.message) envelopes.push(encodeEnvelope(0, serializer.serialize(message)));
+            body = envelopes.length === 1 ? (envelopes[0] as Uint8Array) : Buffer.concat(envelopes);
+          } else {
+            body = {
+              async *[Symbol.asyncIterator]() {
+                for await (const message of req.message) yield encodeEnvelope(0, serializer.serialize(message));
+              },
+            };
+          }
+          const call = await Http2Call.open(sessionManager, req.url === plan.url ? plan.path : pathOf(req.url), req.header, body, req.signal, readMaxBytes);
           await call.response();
           const { foundStatus, headerError } = validateResponseWithCompression([], call.status, call.header);
           if (headerError) throw headerError;

@@ -94,7 +94,9 @@ export class Http2Call {
     stream.on("close", () => {
       if (this.ended) return;
       // A connection that went away closes its streams as cancelled: that is the network's failure, not a cancel.
-      if (!session || session.destroyed || session.closed) this.fail(new ConnectError("the connection closed before the response ended", Code.Unavailable));
+      if (!session || session.destroyed || session.closed) {
+        this.fail(new ConnectError(this.headed ? "the connection closed before the response ended" : "the connection closed before the server answered", Code.Unavailable));
+      }
       else this.fail(fromResetCode(stream.rstCode) ?? new ConnectError("http/2 stream closed before the response ended", Code.Unavailable));
     });
     signal.addEventListener("abort", this.onAbort);
