@@ -112,8 +112,10 @@ export function connectionProblem(error: unknown, url: string): ConnectionProble
     const why = /^HTTP \d+$/.test(error.message) ? error.message : `${codeNames[error.code]}: ${error.message}`;
     return { message: `the server at ${url} does not serve the Annals API (${why}): is this the address of an Annals server?`, lasting: true };
   }
-  // A TLS server hangs up on the cleartext HTTP/2 preface.
-  if (!tls && error.code === Code.Canceled && /error code CANCEL/.test(error.message)) {
+  // A TLS server hangs up on the cleartext HTTP/2 preface: the SDK's gRPC transport says the connection
+  // closed before the server answered; Connect's transports (the other protocols) see a cancelled stream.
+  const hungUp = (error.code === Code.Canceled && /error code CANCEL/.test(error.message)) || (error.code === Code.Unavailable && /closed before the server answered/.test(error.message));
+  if (!tls && hungUp) {
     return { message: `the server at ${url} closed the connection at once: if it speaks TLS, use ${otherScheme(url)}`, lasting: true };
   }
   if (error.code === Code.Unavailable) return { message: `cannot reach the server at ${url}: ${error.message}`, lasting: false };

@@ -1,6 +1,7 @@
 import type { Transport } from "@connectrpc/connect";
 import { compressionGzip, createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { createClientOn, requireBaseUrl, transportInterceptors, type AnnalsClient, type ClientOptions } from "./client.js";
+import { createHttp2GrpcTransport } from "./grpc-transport.js";
 import { WindowedSessionManager, type ReceiveWindow } from "./session-manager.js";
 
 /** The client's options in Node. */
@@ -50,7 +51,8 @@ export function createAnnalsClient(options: AnnalsClientOptions): AnnalsClient {
   let transport: Transport;
   switch (options.protocol ?? "grpc") {
     case "grpc":
-      transport = createGrpcTransport(common);
+      // Connect's own gRPC transport only for gzip, which the direct one does not speak.
+      transport = options.compressResponses ? createGrpcTransport(common) : createHttp2GrpcTransport(common);
       break;
     case "connect":
       transport = createConnectTransport({ ...common, httpVersion: "2" });
