@@ -3,6 +3,8 @@ import { Code, ConnectError, createContextValues, type ContextValues, type Inter
 import { createMethodSerializationLookup, createMethodUrl, encodeEnvelope, runStreamingCall, runUnaryCall, type MethodSerializationLookup } from "@connectrpc/connect/protocol";
 import { headerGrpcStatus, requestHeader, validateResponseWithCompression, validateTrailer } from "@connectrpc/connect/protocol-grpc";
 import type { Http2SessionManager } from "@connectrpc/connect-node";
+import { AppendRequestSchema, type AppendRequest } from "@annals/protocol";
+import { encodeAppendRequest } from "./append-request-encoder.js";
 import { Http2Call, type Envelope, type RequestBody } from "./h2-call.js";
 
 export interface Http2GrpcTransportOptions {
@@ -21,6 +23,8 @@ interface MethodPlan {
   /** The `:path` of `url`. */
   path: string;
   serialization: MethodSerializationLookup<DescMessage, DescMessage>;
+  /** The request's bytes: a hand-written encoder where one pays (appends), else the generic one. */
+  encode(message: unknown): Uint8Array;
 }
 
 const compressedFlag = 0b00000001;
@@ -46,7 +50,13 @@ export function createHttp2GrpcTransport(options: Http2GrpcTransportOptions): Tr
     let plan = plans.get(method);
     if (!plan) {
       const url = createMethodUrl(baseUrl, method);
-      plan = { url, path: pathOf(url), serialization: createMethodSerializationLookup(method, undefined, undefined, limits) };
+      const serialization = createMethodSerializationLookup(method, undefined, undefined, limits);
+      const generic = serialization.getI(true);
+      const encode =
+        method.input.typeName === AppendRequestSchema.typeName
+          ? (message: unknown) => encodeAppendRequest(message as AppendRequest) ?? generic.serialize(message as never)
+          : (message: unknown) => generic.serialize(message as never);
+      plan = { url, path: pathOf(url), serialization, encode };
       plans.set(method, plan);
     }
     return plan;
@@ -100,7 +110,7 @@ export function createHttp2GrpcTransport(options: Http2GrpcTransportOptions): Tr
           message,
         },
         next: async (req) => {
-          const body = encodeEnvelope(0, plan.serialization.getI(true).serialize(req.message));
+          const body = encodeEnvelope(0, plan.encode(req.message));
           const call = await Http2Call.open(sessionManager, req.url === plan.url ? plan.path : pathOf(req.url), req.header, body, req.signal, readMaxBytes);
           await call.response();
           const { headerError } = validateResponseWithCompression([], call.status, call.header);
