@@ -39,7 +39,12 @@ export function LivePage({ route }: { route: Route }) {
   const filterKey = `${filters.stream}\n${filters.category}\n${filters.type}`;
   const [draft, setDraft] = useState(filters);
   const [running, setRunning] = useState(true);
-  const [rows, setRows] = useState<Row[]>([]);
+  // The rows belong to the filters they were received under: a render with new filters
+  // shows none of the old ones, even before the effects below have run.
+  const [tail, setTail] = useState<{ key: string; rows: Row[] }>({ key: filterKey, rows: [] });
+  const rows = tail.key === filterKey ? tail.rows : [];
+  const addRows = (key: string, added: Row[]) =>
+    setTail((current) => ({ key, rows: [...added, ...(current.key === key ? current.rows : [])].slice(0, keptRows) }));
   const [status, setStatus] = useState("connecting…");
   const [error, setError] = useState<unknown>();
   const [rate, setRate] = useState(0);
@@ -51,7 +56,7 @@ export function LivePage({ route }: { route: Route }) {
   useEffect(() => {
     resumeAfter.current = undefined;
     arrivals.current = [];
-    setRows([]);
+    setTail({ key: filterKey, rows: [] });
     setReceived(0);
     setDraft(filters);
     setRunning(true);
@@ -76,7 +81,7 @@ export function LivePage({ route }: { route: Route }) {
         if (stop.signal.aborted) return;
         if (!filters.stream) resumeAfter.current = position;
         const at = new Date();
-        setRows((current) => [{ kind: "caught-up" as const, key: `caught-up-${at.getTime()}`, position, at }, ...current].slice(0, keptRows));
+        addRows(filterKey, [{ kind: "caught-up" as const, key: `caught-up-${at.getTime()}`, position, at }]);
         setStatus("live");
       },
       onReconnect: (problem, attempt) => setStatus(`reconnecting (attempt ${attempt}): ${describeError(problem, connection.token).detail}`),
@@ -90,7 +95,7 @@ export function LivePage({ route }: { route: Route }) {
           for (let index = 0; index < batch.length; index += 1) arrivals.current.push(now);
           resumeAfter.current = filters.stream ? batch[batch.length - 1]!.revision : subscription.position;
           const added: Row[] = batch.map((event) => ({ kind: "event" as const, key: `${String(event.position)}`, event, receivedAt })).reverse();
-          setRows((current) => [...added, ...current].slice(0, keptRows));
+          addRows(filterKey, added);
           setReceived((count) => count + batch.length);
           if (subscription.isCaughtUp) setStatus("live");
         }
