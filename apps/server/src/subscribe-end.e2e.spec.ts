@@ -73,10 +73,10 @@ describe("a subscription whose signal aborted", () => {
   });
 
   it.each([
-    ["$all", "grpc", {} as const],
+    ["$all", "grpc", { all: true } as const],
     ["a stream", "grpc", { stream: "aborted-stream" } as const],
-    ["$all", "grpc-web", {} as const],
-    ["$all", "connect", {} as const],
+    ["$all", "grpc-web", { all: true } as const],
+    ["$all", "connect", { all: true } as const],
   ] as const)("on %s over %s, calls no callback and yields nothing after the abort, even for messages already received", async (_name, protocol, target) => {
     const stream = "stream" in target ? target.stream : `aborted-all-${Date.now()}`;
     await writer.appendToStream(stream, [raw(), raw(), raw()]);
