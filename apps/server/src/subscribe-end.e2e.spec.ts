@@ -5,20 +5,21 @@ import { startTestServer, type TestServer } from "./testing/test-server.js";
 
 const raw = () => ({ type: "test.Happened", data: new Uint8Array([1]) });
 
+// One server for both groups: each test writes streams of its own.
+let server: TestServer;
+let writer: AnnalsClient;
+beforeAll(async () => {
+  server = await startTestServer();
+  writer = createAnnalsClient({ baseUrl: server.url });
+});
+afterAll(async () => {
+  writer.close();
+  await server.stop();
+});
+
 // `from: "end"` means the end when the subscription started: a transient failure
 // before the first caught-up must not move it and skip what was committed meanwhile.
 describe("a subscription from the end, when its first call fails", () => {
-  let server: TestServer;
-  let writer: AnnalsClient;
-  beforeAll(async () => {
-    server = await startTestServer();
-    writer = createAnnalsClient({ baseUrl: server.url });
-  });
-  afterAll(async () => {
-    writer.close();
-    await server.stop();
-  });
-
   it.each([
     ["$all", { all: true } as const],
     ["a stream", { stream: "end-stream" } as const],
@@ -61,17 +62,6 @@ describe("a subscription from the end, when its first call fails", () => {
 // the old one speak again: messages already received when its signal aborted are
 // dropped, neither handed on nor told to its callbacks.
 describe("a subscription whose signal aborted", () => {
-  let server: TestServer;
-  let writer: AnnalsClient;
-  beforeAll(async () => {
-    server = await startTestServer();
-    writer = createAnnalsClient({ baseUrl: server.url });
-  });
-  afterAll(async () => {
-    writer.close();
-    await server.stop();
-  });
-
   it.each([
     ["$all", "grpc", { all: true } as const],
     ["a stream", "grpc", { stream: "aborted-stream" } as const],

@@ -84,6 +84,18 @@ export function createHttp2GrpcTransport(options: Http2GrpcTransportOptions): Tr
     return timeoutMs === undefined || timeoutMs <= 0 ? undefined : timeoutMs;
   }
 
+  /** What a call's request says besides its message, the same for unary and streaming calls. */
+  function requestHead<M extends DescMethod>(method: M, plan: MethodPlan, timeout: number | undefined, header: ConstructorParameters<typeof Headers>[0], contextValues: ContextValues | undefined) {
+    return {
+      service: method.parent,
+      method,
+      requestMethod: "POST",
+      url: plan.url,
+      header: requestHeader(true, timeout, header),
+      contextValues: contextValues ?? createContextValues(),
+    };
+  }
+
   return {
     async unary<I extends DescMessage, O extends DescMessage>(
       method: DescMethodUnary<I, O>,
@@ -99,16 +111,7 @@ export function createHttp2GrpcTransport(options: Http2GrpcTransportOptions): Tr
         interceptors,
         signal,
         timeoutMs: timeout,
-        req: {
-          stream: false,
-          service: method.parent,
-          method,
-          requestMethod: "POST",
-          url: plan.url,
-          header: requestHeader(true, timeout, header),
-          contextValues: contextValues ?? createContextValues(),
-          message,
-        },
+        req: { stream: false, ...requestHead(method, plan, timeout, header, contextValues), message },
         next: async (req) => {
           const body = encodeEnvelope(0, plan.encode(req.message));
           const call = await Http2Call.open(sessionManager, req.url === plan.url ? plan.path : pathOf(req.url), req.header, body, req.signal, readMaxBytes);
@@ -147,28 +150,18 @@ export function createHttp2GrpcTransport(options: Http2GrpcTransportOptions): Tr
         interceptors,
         signal,
         timeoutMs: timeout,
-        req: {
-          stream: true,
-          service: method.parent,
-          method,
-          requestMethod: "POST",
-          url: plan.url,
-          header: requestHeader(true, timeout, header),
-          contextValues: contextValues ?? createContextValues(),
-          message: input,
-        },
+        req: { stream: true, ...requestHead(method, plan, timeout, header, contextValues), message: input },
         next: async (req) => {
-          const serializer = plan.serialization.getI(true);
           let body: RequestBody;
           if (method.methodKind === "server_streaming") {
             // One request message: sent with the end of the stream in one write, as for a unary call.
             const envelopes: Uint8Array[] = [];
-            for await (const message of req.message) envelopes.push(encodeEnvelope(0, serializer.serialize(message)));
+            for await (const message of req.message) envelopes.push(encodeEnvelope(0, plan.encode(message)));
             body = envelopes.length === 1 ? (envelopes[0] as Uint8Array) : Buffer.concat(envelopes);
           } else {
             body = {
               async *[Symbol.asyncIterator]() {
-                for await (const message of req.message) yield encodeEnvelope(0, serializer.serialize(message));
+                for await (const message of req.message) yield encodeEnvelope(0, plan.encode(message));
               },
             };
           }

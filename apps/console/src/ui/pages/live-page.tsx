@@ -77,8 +77,6 @@ export function LivePage({ route }: { route: Route }) {
       filter: filters.type ? { eventTypePrefixes: [filters.type] } : undefined,
       signal: stop.signal,
       onCaughtUp: (position) => {
-        // A tail left behind (new filters, paused) adds nothing to the next one's rows.
-        if (stop.signal.aborted) return;
         if (!filters.stream) resumeAfter.current = position;
         const at = new Date();
         addRows(filterKey, [{ kind: "caught-up" as const, key: `caught-up-${at.getTime()}`, position, at }]);
@@ -89,7 +87,6 @@ export function LivePage({ route }: { route: Route }) {
     void (async () => {
       try {
         for await (const batch of subscription.batches()) {
-          if (stop.signal.aborted) break;
           const receivedAt = new Date();
           const now = performance.now();
           for (let index = 0; index < batch.length; index += 1) arrivals.current.push(now);
