@@ -212,13 +212,14 @@ describe("the web console in a real browser", () => {
   });
 
   it("follows a category with a type prefix, showing nothing of the tail it left", async () => {
-    // The unfiltered tail, paused and resumed: two caught-up marks on screen.
+    // The unfiltered tail, paused and resumed: at least two caught-up marks on screen
+    // (the page may be on this tail already, with marks of its own).
     await page.goto(`${test.url}/console/#/live`);
     await page.getByTestId("caught-up").first().waitFor();
     await page.getByTestId("pause").click();
     await expect.poll(() => page.getByTestId("live-status").innerText()).toBe("paused");
     await page.getByTestId("pause").click();
-    await expect.poll(() => page.getByTestId("caught-up").count()).toBe(2);
+    await expect.poll(() => page.getByTestId("caught-up").count()).toBeGreaterThanOrEqual(2);
     // Whenever the page changes under the new filters, it counts the caught-up marks it shows.
     await page.evaluate(`window.marks = [];
       new MutationObserver(() => {
