@@ -3,6 +3,7 @@ import type { RecordedEvent } from "../event-store.js";
 import type { EventPage } from "../sql/select-events.js";
 import type { CommitNotifier } from "./commit-notifier.js";
 import { createLiveBuffer, type BufferGauge } from "./live-buffer.js";
+import { onAbort } from "./on-abort.js";
 import { createSelector, selects, type EventSelector, type SubscriptionFilter, type SubscriptionTarget } from "./selector.js";
 
 /** Where a subscription starts, exclusive. */
@@ -147,19 +148,24 @@ export function createSubscription(source: SubscriptionSource, gauge: Subscripti
   let released = false;
 
   const ending = [options.signal, source.closed].filter((signal) => signal !== undefined);
-  const onAbort = () => stop.abort();
+  let unregister: (() => void)[] = [];
   function release(): void {
     if (released) return;
     released = true;
     stopListening?.();
     stopListening = undefined;
     buffer.reset();
-    for (const signal of ending) signal.removeEventListener("abort", onAbort);
+    for (const stopWatching of unregister) stopWatching();
+    unregister = [];
     if (started) gauge.active -= 1;
   }
   stop.signal.addEventListener("abort", release, { once: true });
-  for (const signal of ending) signal.addEventListener("abort", onAbort, { once: true });
-  if (ending.some((signal) => signal.aborted)) stop.abort();
+  // One listener per signal for all the subscriptions on it (the store's close is everyone's).
+  for (const signal of ending) {
+    if (stop.signal.aborted) break;
+    const stopWatching = onAbort(signal, () => stop.abort());
+    if (!stop.signal.aborted) unregister.push(stopWatching);
+  }
 
   async function read<T>(query: () => Promise<T>): Promise<T> {
     gauge.reads += 1;

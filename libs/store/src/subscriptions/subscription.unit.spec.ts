@@ -1,3 +1,4 @@
+import { getEventListeners } from "node:events";
 import { describe, expect, it } from "vitest";
 import type { RecordedEvent } from "../event-store.js";
 import { createCommitNotifier } from "./commit-notifier.js";
@@ -61,6 +62,7 @@ function memoryLog(pageSize = 4) {
   return {
     source,
     hooks,
+    closing,
     /** Commits and tells the notifier, as the write queue does. */
     commit(stream: string, count: number, type?: string) {
       notifier.publish(record(stream, count, type));
@@ -90,6 +92,22 @@ const kinds = (messages: SubscriptionMessage[]) => messages.map((message) => mes
 const hasAll = (count: number) => (messages: SubscriptionMessage[]) => delivered(messages).length >= count;
 
 describe("subscription", () => {
+  it("adds one abort listener to the store's close and to a shared signal, however many subscriptions wait on them", async () => {
+    const log = memoryLog(10);
+    const caller = new AbortController();
+    const subscriptions = Array.from({ length: 100 }, () =>
+      createSubscription(log.source, createSubscriptionGauge(), { target: { kind: "all" }, signal: caller.signal })[Symbol.asyncIterator](),
+    );
+    for (const subscription of subscriptions) expect((await subscription.next()).value).toMatchObject({ kind: "caught-up" });
+    expect(getEventListeners(log.closing.signal, "abort")).toHaveLength(1);
+    expect(getEventListeners(caller.signal, "abort")).toHaveLength(1);
+    // Every one still ends when the store closes.
+    const ends = subscriptions.map((subscription) => subscription.next());
+    log.closing.abort();
+    for (const end of ends) expect((await end).done).toBe(true);
+    expect(getEventListeners(caller.signal, "abort")).toHaveLength(1);
+  });
+
   it("delivers once a commit notified between the buffer reset and the head read", async () => {
     const log = memoryLog(10);
     log.commit("a", 3);

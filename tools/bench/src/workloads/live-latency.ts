@@ -11,6 +11,7 @@
  *   npm run bench:live -- --batch 10                       (the same events, 100 appends/s of 10)
  *   npm run bench:live -- --subscribers 10 --rate 500 --seconds 5 --rounds 2
  *   npm run bench:live -- --url http://127.0.0.1:50051      (a server already running)
+ *   npm run bench:live -- --server-cpu-prof /tmp/prof       (the server's CPU profile, written there when it stops)
  */
 import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
@@ -157,9 +158,11 @@ async function startLiveBench(baseUrl: string, server: ServerProcess | undefined
   return { round, close };
 }
 
-async function startServer(scratch: Scratch): Promise<ServerProcess> {
-  const server = await startServerProcess("annals", [scratch.file("live")]);
-  await waitUntilIdle(server);
+async function startServer(scratch: Scratch, cpuProfileDir?: string): Promise<ServerProcess> {
+  const server = await startServerProcess("annals", [scratch.file("live")], cpuProfileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${cpuProfileDir}`]);
+  // The profiler's own thread keeps the process's CPU time rising: a profiled server is given a fixed pause instead.
+  if (cpuProfileDir === undefined) await waitUntilIdle(server);
+  else await new Promise((resolve) => setTimeout(resolve, 3_000));
   return server;
 }
 
@@ -196,6 +199,7 @@ async function main(): Promise<void> {
       connections: { type: "string", default: String(defaultLiveLatencyOptions.connections) },
       rounds: { type: "string", default: "3" },
       url: { type: "string" },
+      "server-cpu-prof": { type: "string" },
     },
   });
   const options: LiveLatencyOptions = {
@@ -207,7 +211,7 @@ async function main(): Promise<void> {
   };
   const scratch = createScratch();
   try {
-    const server = values.url === undefined ? await startServer(scratch) : undefined;
+    const server = values.url === undefined ? await startServer(scratch, values["server-cpu-prof"]) : undefined;
     const bench = await startLiveBench(values.url ?? `http://127.0.0.1:${server!.port}`, server, options);
     process.stdout.write(
       `${options.subscribers} subscribers on ${options.connections} connections, ${options.rate.toLocaleString("en-US")} events/s ` +
