@@ -176,11 +176,12 @@ export async function startServer(options: AnnalsServerOptions): Promise<AnnalsS
 
 /** Who may read `GET /metrics`: anyone without authentication or with `metricsPublic`; else any authenticated principal. */
 /**
- * The server-streaming methods the fast gRPC path serves: the finite reads. A
- * Subscribe (live, long-lived, with its own metrics and shutdown answer) and a
- * Scavenge stay with the Connect adapter.
+ * The server-streaming methods the fast gRPC path serves: the finite reads and
+ * Subscribe (its handler gives its own metrics and shutdown answer on either path;
+ * live, one response object per commit is framed once for all its subscribers).
+ * Scavenge stays with the Connect adapter.
  */
-const fastReads = new Set([methodPath(EventStore.method.readStream), methodPath(EventStore.method.readAll)]);
+const fastReads = new Set([methodPath(EventStore.method.readStream), methodPath(EventStore.method.readAll), methodPath(EventStore.method.subscribe)]);
 
 function fastServerStreaming(recorded: ServerStreamingMethods): ServerStreamingMethods {
   return new Map([...recorded].filter(([path]) => fastReads.has(path)));

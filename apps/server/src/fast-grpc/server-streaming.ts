@@ -63,6 +63,13 @@ export function serveServerStreaming(
     );
 }
 
+/**
+ * Frames by the message they encode. A live Subscribe yields one message object to
+ * every subscriber of a commit (see `services/subscribe.ts`): it is encoded once and
+ * its bytes written to each stream. Messages are not changed once yielded.
+ */
+const frames = new WeakMap<object, Buffer>();
+
 /** Writes the response messages under flow control; rejects with what ended them early. */
 async function writeMessages(stream: http2.ServerHttp2Stream, call: FastCall, output: DescMessage, response: StreamResponse): Promise<void> {
   const iterator = response.message[Symbol.asyncIterator]();
@@ -70,15 +77,18 @@ async function writeMessages(stream: http2.ServerHttp2Stream, call: FastCall, ou
     for (let item = await iterator.next(); item.done !== true; item = await iterator.next()) {
       // What the handler yields may be a plain object: Connect makes a message of it.
       const message = isMessage(item.value, output) ? item.value : create(output, item.value as never);
-      let bytes: Uint8Array;
-      try {
-        bytes = toBinary(output, message);
-      } catch (error) {
-        throw new ConnectError(`serialize binary: ${error instanceof Error ? error.message : String(error)}`, Code.Internal);
+      let framed = frames.get(message);
+      if (framed === undefined) {
+        try {
+          framed = frame(toBinary(output, message));
+        } catch (error) {
+          throw new ConnectError(`serialize binary: ${error instanceof Error ? error.message : String(error)}`, Code.Internal);
+        }
+        frames.set(message, framed);
       }
       try {
         respond(stream, call);
-        await write(stream, frame(bytes));
+        await write(stream, framed);
       } catch (error) {
         // Tell the handler (it is suspended at its `yield`): its `finally` blocks run, its call ends.
         await iterator.throw?.(error).catch(() => undefined);
