@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { createAnnalsClient, type AnnalsClient } from "@annals/sdk";
 import { startServerProcess, type ServerProcess } from "../server-process.js";
+import { positiveIntegerOption } from "../options.js";
 
 /**
  * The fixed cost of one call: sequential calls, one at a time, from the SDK to
@@ -17,15 +18,8 @@ import { startServerProcess, type ServerProcess } from "../server-process.js";
  * measured); the table gives each figure's median over the rounds.
  */
 
-function option(name: string, fallback: number): number {
-  const index = process.argv.indexOf(`--${name}`);
-  const value = index >= 0 ? Number(process.argv[index + 1]) : fallback;
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`--${name} must be a positive integer`);
-  return value;
-}
-
-const calls = option("calls", 1_000);
-const rounds = option("rounds", 3);
+const calls = positiveIntegerOption("calls", 1_000);
+const rounds = positiveIntegerOption("rounds", 3);
 const warmUp = 200;
 const stream = "call-cost-1";
 const streamLength = 10_000;

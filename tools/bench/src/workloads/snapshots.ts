@@ -10,6 +10,7 @@ import { createLogger, startServer } from "@annals/server";
 import { openEventStore } from "@annals/store";
 import { createCommandHandler, createStateLoader } from "@annals/toolkit";
 import { createKnexSnapshotStore, openServiceDatabase } from "@annals/toolkit/knex";
+import { positiveIntegerOption } from "../options.js";
 
 /**
  * Loading one bank account of 100,000 events through the toolkit, over gRPC
@@ -26,15 +27,8 @@ import { createKnexSnapshotStore, openServiceDatabase } from "@annals/toolkit/kn
  * with one ReadStream call.
  */
 
-function option(name: string, fallback: number): number {
-  const index = process.argv.indexOf(`--${name}`);
-  const value = index >= 0 ? Number(process.argv[index + 1]) : fallback;
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`--${name} must be a positive integer`);
-  return value;
-}
-
-const totalEvents = option("events", 100_000);
-const rounds = option("rounds", 7);
+const totalEvents = positiveIntegerOption("events", 100_000);
+const rounds = positiveIntegerOption("rounds", 7);
 const intervals = [5_000, 1_000, 500, 100, 50, 10].filter((every) => every < totalEvents);
 const accountId = "BENCH-001";
 const stream = accountStream(accountId);
