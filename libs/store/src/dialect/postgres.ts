@@ -88,6 +88,16 @@ function belowSnapshotXmin(query: Knex.QueryBuilder): Knex.QueryBuilder {
   return query.whereRaw("txid < pg_snapshot_xmin(pg_current_snapshot())");
 }
 
+/**
+ * Planner settings of every store session. Reads page along an index (`position`,
+ * or `stream, revision`) and stop at their limit; a table the server has not
+ * analysed yet (autovacuum off, or not yet run after a burst of writes) otherwise
+ * plans a page as a scan of the rest of the log and a top-N sort, so a long read
+ * grows with the square of its length. Without sorts the planner walks the index;
+ * a query with no index order to walk still sorts.
+ */
+export const sessionPlannerOptions = "-c enable_sort=off";
+
 /** Appends never leave their transaction idle for long: a stalled writer is cut off. */
 const idleInTransactionTimeoutMs = 30_000;
 
@@ -150,6 +160,7 @@ export function createPostgresDialect(options: PostgresOptions): Dialect {
       connectionString: options.connectionString,
       connectionTimeoutMillis: connectTimeoutMs,
       keepAlive: true,
+      options: sessionPlannerOptions,
       // A writer cut off mid-transaction (without its socket closing) would keep the
       // append lock; the server ends such a session after this long.
       idle_in_transaction_session_timeout: idleInTransactionTimeoutMs,
