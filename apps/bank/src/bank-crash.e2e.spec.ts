@@ -29,12 +29,13 @@ describe.each(["bank", "event store and bank"] as const)("bank accounts when the
     rmSync(folder, { recursive: true, force: true });
   });
 
-  // The event store requires a token; the bank sends its own (--token).
+  // The event store requires a token; the bank sends its own. A base64url key may start with a dash, which
+  // a separate argument would be taken for a flag: the token goes in the --token=value form.
   async function start(eventStore?: ServerProcess): Promise<{ eventStore: ServerProcess; bank: BankProcess }> {
     credentials ??= await createTestCredentials({ bank: { grants: { read: ["account-"], write: ["account-"], readAll: true } } });
     const store = eventStore ?? (await startServerProcess(["--port", "0", "--db", events, "--api-keys", credentials.apiKeysFile]));
     if (!eventStore) processes.push(store);
-    const bank = await startBankProcess(["--port", "0", "--db", bankDb, "--event-store", store.url, "--snapshot-every", "5", "--token", credentials.apiKey("bank")]);
+    const bank = await startBankProcess(["--port", "0", "--db", bankDb, "--event-store", store.url, "--snapshot-every", "5", `--token=${credentials.apiKey("bank")}`]);
     processes.push(bank);
     return { eventStore: store, bank };
   }
