@@ -132,6 +132,7 @@ export async function startBankService(options: BankServiceOptions): Promise<Ban
         await closed;
         clearTimeout(timer);
         await projection.stop();
+        snapshotStore.close();
         await db.destroy();
       })();
       return closing;

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { getEventListeners } from "node:events";
 import { create, createRegistry } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DurationSchema, TimestampSchema, file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
@@ -105,6 +106,22 @@ describe.each(["grpc", "connect", "grpc-web"] as const)("SDK over %s against a r
     }
     expect(seen).toBe(11);
     expect(await client.getStream(stream)).toEqual({ lastRevision: 1_999n, lastPosition: expect.any(BigInt) });
+  });
+
+  it("leaves no listener on a caller's long-lived signal, whether a read ends, is left early or fails", async () => {
+    const stream = `signal-${randomUUID()}`;
+    await client.appendToStream(stream, Array.from({ length: 20 }, () => raw()));
+    const caller = new AbortController();
+    for (let round = 0; round < 10; round += 1) {
+      expect(await collect(client.readStream(stream, { signal: caller.signal }))).toHaveLength(20);
+      for await (const event of client.readAll({ signal: caller.signal, fromPosition: 0n })) if (event.revision >= 0n) break;
+      await expect(collect(client.readStream("", { signal: caller.signal }))).rejects.toMatchObject({ code: Code.InvalidArgument });
+    }
+    expect(getEventListeners(caller.signal, "abort")).toHaveLength(0);
+    // The signal still cancels a read it is given.
+    const reading = collect(client.readStream(stream, { signal: caller.signal }));
+    caller.abort();
+    await expect(reading).rejects.toMatchObject({ code: Code.Canceled });
   });
 
   it("maps invalid input to INVALID_ARGUMENT with the field", async () => {

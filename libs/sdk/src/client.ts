@@ -204,15 +204,20 @@ function wireDirection(direction: "forwards" | "backwards" | undefined): Directi
   return direction === "backwards" ? Direction.BACKWARDS : Direction.FORWARDS;
 }
 
-/** A controller that aborts with `signal`; once it aborts itself, it stops listening to `signal`. */
-function linkedAbort(signal: AbortSignal | undefined): AbortController {
-  const controller = new AbortController();
+/**
+ * A controller that aborts with `signal`. Once it aborts itself, or once `release` says
+ * its call ended, it stops listening to `signal`: a long-lived caller's signal does not
+ * collect listeners. Releasing costs less than aborting (no abort reason to build).
+ */
+function linkedAbort(signal: AbortSignal | undefined): AbortController & { release(): void } {
+  const controller = new AbortController() as AbortController & { release(): void };
+  controller.release = () => {};
   if (signal?.aborted) controller.abort(signal.reason);
   else if (signal) {
     const follow = () => controller.abort(signal.reason);
     signal.addEventListener("abort", follow, { once: true });
-    // Calls end by aborting their controller: a long-lived caller's signal does not collect listeners.
-    controller.signal.addEventListener("abort", () => signal.removeEventListener("abort", follow), { once: true });
+    controller.release = () => signal.removeEventListener("abort", follow);
+    controller.signal.addEventListener("abort", controller.release, { once: true });
   }
   return controller;
 }
@@ -227,14 +232,18 @@ async function* flatten(
   registry: Registry | undefined,
 ): AsyncGenerator<ResolvedEvent> {
   const controller = linkedAbort(signal);
+  let ended = false;
   try {
     for await (const response of call(controller.signal)) {
       for (const event of decodeEvents(response.events, registry)) yield event;
     }
+    ended = true;
   } catch (error) {
     throw fromCallError(error);
   } finally {
-    controller.abort();
+    // A call that ended on its own has nothing left to cancel: it only lets go of the caller's signal.
+    if (ended) controller.release();
+    else controller.abort();
   }
 }
 

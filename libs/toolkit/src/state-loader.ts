@@ -134,17 +134,15 @@ export function createStateLoader<Event, State>(options: StateLoaderOptions<Even
       };
       const remaining = load.version === undefined ? undefined : load.version - loaded.version;
       if (remaining === undefined || remaining > 0n) {
-        const controller = new AbortController();
-        const stopWith = () => controller.abort();
-        load.signal?.addEventListener("abort", stopWith, { once: true });
-        try {
-          for await (const event of client.readStream(stream, { fromRevision: loaded.version, ...(remaining === undefined ? {} : { maxCount: remaining }), signal: controller.signal })) {
-            if (load.at !== undefined && event.recordedAt.getTime() > load.at.getTime()) break;
-            loaded = fold(loaded, decode(event), contextOf(event));
-          }
-        } finally {
-          load.signal?.removeEventListener("abort", stopWith);
-          controller.abort();
+        // Leaving the loop early (a later event, an unreadable one) cancels the read.
+        const read = client.readStream(stream, {
+          fromRevision: loaded.version,
+          ...(remaining === undefined ? {} : { maxCount: remaining }),
+          ...(load.signal === undefined ? {} : { signal: load.signal }),
+        });
+        for await (const event of read) {
+          if (load.at !== undefined && event.recordedAt.getTime() > load.at.getTime()) break;
+          loaded = fold(loaded, decode(event), contextOf(event));
         }
       }
       // Loading the latest state of a long stream is what snapshots are for.

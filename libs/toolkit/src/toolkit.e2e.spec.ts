@@ -150,7 +150,10 @@ describe("the toolkit against a real server", () => {
       store = createKnexSnapshotStore(db);
       await store.setup();
     });
-    afterAll(async () => db?.destroy());
+    afterAll(async () => {
+      store?.close();
+      await db?.destroy();
+    });
 
     it("takes one every N events and loads the same states from them as without, at every version and time", async () => {
       const id = stream();

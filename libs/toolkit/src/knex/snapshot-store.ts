@@ -1,5 +1,6 @@
 import type { Knex } from "knex";
-import type { Snapshot, SnapshotStore } from "../snapshots.js";
+import type { Snapshot, SnapshotQuery, SnapshotStore } from "../snapshots.js";
+import { openSqliteReadConnection } from "./sqlite-read-connection.js";
 
 export interface KnexSnapshotStoreOptions {
   /** Default `annals_snapshots`. */
@@ -18,11 +19,47 @@ interface SnapshotRow {
 export interface KnexSnapshotStore extends SnapshotStore {
   /** Creates the table when missing. */
   setup(): Promise<void>;
+  /** Closes the store's own read connection (SQLite files); the knex instance stays the caller's. */
+  close(): void;
+}
+
+/** The values a snapshot query binds, in the order of its placeholders (checked against knex's once per shape). */
+function latestBindings(stream: string, query: SnapshotQuery): unknown[] {
+  const bindings: unknown[] = [stream];
+  if (query.atOrBelowVersion !== undefined) bindings.push(Number(query.atOrBelowVersion));
+  if (query.atOrBefore !== undefined) bindings.push(query.atOrBefore.getTime());
+  if (query.type !== undefined) bindings.push(query.type);
+  bindings.push(1);
+  return bindings;
+}
+
+function toSnapshot(row: SnapshotRow): Snapshot {
+  return {
+    stream: row.stream,
+    version: BigInt(row.version),
+    position: BigInt(row.position),
+    recordedAt: new Date(Number(row.recorded_at)),
+    type: row.type,
+    state: new Uint8Array(row.state),
+  };
 }
 
 /** Snapshots in a table of the service's own database (SQLite or PostgreSQL through knex). */
 export function createKnexSnapshotStore(db: Knex, options: KnexSnapshotStoreOptions = {}): KnexSnapshotStore {
   const table = options.table ?? "annals_snapshots";
+  // SQLite files: loads run on a read connection of their own, each query shape's SQL built by knex once.
+  const reader = openSqliteReadConnection(db);
+  const shapes = new Map<string, string>();
+
+  /** The latest snapshot of `stream` within `query`: the one query, whichever connection runs it. */
+  function latest(stream: string, query: SnapshotQuery) {
+    const select = db(table).select("stream", "version", "position", "recorded_at", "type", "state").where("stream", stream);
+    if (query.atOrBelowVersion !== undefined) select.andWhere("version", "<=", Number(query.atOrBelowVersion));
+    if (query.atOrBefore !== undefined) select.andWhere("recorded_at", "<=", query.atOrBefore.getTime());
+    if (query.type !== undefined) select.andWhere("type", query.type);
+    return select.orderBy("version", "desc").first();
+  }
+
   return {
     async setup() {
       if (await db.schema.hasTable(table)) return;
@@ -43,21 +80,25 @@ export function createKnexSnapshotStore(db: Knex, options: KnexSnapshotStoreOpti
     },
 
     async load(stream, query = {}) {
-      const select = db(table).select("stream", "version", "position", "recorded_at", "type", "state").where("stream", stream);
-      if (query.atOrBelowVersion !== undefined) select.andWhere("version", "<=", Number(query.atOrBelowVersion));
-      if (query.atOrBefore !== undefined) select.andWhere("recorded_at", "<=", query.atOrBefore.getTime());
-      if (query.type !== undefined) select.andWhere("type", query.type);
-      const row = (await select.orderBy("version", "desc").first()) as SnapshotRow | undefined;
-      if (row === undefined) return undefined;
-      const snapshot: Snapshot = {
-        stream: row.stream,
-        version: BigInt(row.version),
-        position: BigInt(row.position),
-        recordedAt: new Date(Number(row.recorded_at)),
-        type: row.type,
-        state: new Uint8Array(row.state),
-      };
-      return snapshot;
+      if (reader === undefined) {
+        const row = (await latest(stream, query)) as SnapshotRow | undefined;
+        return row === undefined ? undefined : toSnapshot(row);
+      }
+      const bindings = latestBindings(stream, query);
+      const shape = `${query.atOrBelowVersion !== undefined}:${query.atOrBefore !== undefined}:${query.type !== undefined}`;
+      let sql = shapes.get(shape);
+      if (sql === undefined) {
+        const native = latest(stream, query).toSQL().toNative();
+        if (JSON.stringify(native.bindings) !== JSON.stringify(bindings)) throw new Error(`snapshot query bindings out of order: ${JSON.stringify(native.bindings)}`);
+        sql = native.sql;
+        shapes.set(shape, sql);
+      }
+      const row = (await reader.first(sql, bindings)) as SnapshotRow | undefined;
+      return row === undefined ? undefined : toSnapshot(row);
+    },
+
+    close() {
+      reader?.close();
     },
 
     async save(snapshot) {

@@ -137,6 +137,7 @@ async function main(): Promise<void> {
     }
   } finally {
     client.close();
+    snapshots.close();
     await db.destroy();
     await server.close();
     rmSync(folder, { recursive: true, force: true });

@@ -45,6 +45,7 @@ export function describeSnapshots(factory: BankDatabaseFactory): void {
       plain = createStateLoader({ client: server.client, decider: accountDecider, events: accountEvents });
     });
     afterAll(async () => {
+      store?.close();
       await db?.destroy();
       await server?.stop();
       await database?.cleanup();
