@@ -18,6 +18,16 @@ function snapshot(stream: string, version: number, type = "tally.v1"): Snapshot 
   return { stream, version: BigInt(version), position: BigInt(version * 10), recordedAt: new Date(1_700_000_000_000 + version * 1_000), type, state: new Uint8Array([version]) };
 }
 
+/** A store on a new database at `address`, set up, holding tally-1's snapshot at version 5. */
+async function storeWithOne(address: string) {
+  const db = openServiceDatabase(address);
+  opened.push(db);
+  const store = createKnexSnapshotStore(db);
+  await store.setup();
+  await store.save(snapshot("tally-1", 5));
+  return { db, store };
+}
+
 // SQLite files load through a read connection of the store's own; `:memory:` through knex's pool.
 describe.each([
   ["a SQLite file", () => join(folder, `snapshots-${Math.random().toString(36).slice(2)}.db`)],
@@ -51,11 +61,7 @@ describe.each([
 
 describe("knex snapshot store on a SQLite file, beside a write transaction", () => {
   it("loads without waiting for the pool's one connection, and never sees the open transaction's rows", async () => {
-    const db = openServiceDatabase(join(folder, "beside.db"));
-    opened.push(db);
-    const store = createKnexSnapshotStore(db);
-    await store.setup();
-    await store.save(snapshot("tally-1", 5));
+    const { db, store } = await storeWithOne(join(folder, "beside.db"));
     const trx = await db.transaction();
     try {
       await trx("annals_snapshots").insert({ stream: "tally-1", version: 30, position: 300, recorded_at: 1_700_000_030_000, type: "tally.v1", state: Buffer.from([30]) });
@@ -74,11 +80,7 @@ describe("knex snapshot store on a SQLite file, beside a write transaction", () 
 
 describe("knex snapshot store, closed", () => {
   it("refuses loads on a SQLite file once closed, while the caller's knex instance stays usable", async () => {
-    const db = openServiceDatabase(join(folder, "closed.db"));
-    opened.push(db);
-    const store = createKnexSnapshotStore(db);
-    await store.setup();
-    await store.save(snapshot("tally-1", 5));
+    const { db, store } = await storeWithOne(join(folder, "closed.db"));
     expect((await store.load("tally-1"))?.version).toBe(5n);
     store.close();
     await expect(store.load("tally-1")).rejects.toThrow(/closed/);
