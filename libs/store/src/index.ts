@@ -46,6 +46,7 @@ export type {
   SubscriptionStats,
 } from "./subscriptions/subscription.js";
 export type { SubscriptionFilter, SubscriptionTarget } from "./subscriptions/selector.js";
+export { onAbort } from "./subscriptions/on-abort.js";
 export { contentTypes, defaultContentType, setOwn, utf8Length, validateStreamName, validateText } from "./validation.js";
 export type { Dialect } from "./dialect/dialect.js";
 export { createSqliteDialect, type SqliteDialect, type SqliteDriver, type SqliteOptions, type SqliteWriter } from "./dialect/sqlite.js";

@@ -1,6 +1,7 @@
 import http2 from "node:http2";
 import { Code, ConnectError, createContextValues, type ContextValues, type HandlerContext, type StreamRequest, type UnaryRequest } from "@connectrpc/connect";
 import type { DescMethodServerStreaming, DescMethodUnary } from "@bufbuild/protobuf";
+import { onAbort } from "@annals/store";
 import { requestIdHeader } from "../ops/request-id.js";
 
 /**
@@ -23,6 +24,7 @@ export class FastCall implements HandlerContext {
   #finished = false;
   #closeReason: unknown;
   #closed = false;
+  #unwatchShutdown: (() => void) | undefined;
 
   constructor(
     readonly method: DescMethodUnary | DescMethodServerStreaming,
@@ -71,7 +73,9 @@ export class FastCall implements HandlerContext {
     }
     if (this.shutdownSignal) {
       if (this.shutdownSignal.aborted) controller.abort(this.shutdownSignal.reason);
-      else this.shutdownSignal.addEventListener("abort", this.#onShutdown);
+      // One listener on the server's signal for all calls: Node's EventTarget walks its
+      // listeners on every add and remove, which made each call cost O(calls in flight).
+      else this.#unwatchShutdown = onAbort(this.shutdownSignal, this.#onShutdown);
     }
     if (this.#deadline !== undefined && !controller.signal.aborted) {
       const abortOnDeadline = () => controller.abort(new ConnectError("the operation timed out", Code.DeadlineExceeded));
@@ -86,7 +90,8 @@ export class FastCall implements HandlerContext {
 
   #abort(reason?: unknown): void {
     if (this.#timer) clearTimeout(this.#timer);
-    this.shutdownSignal?.removeEventListener("abort", this.#onShutdown);
+    this.#unwatchShutdown?.();
+    this.#unwatchShutdown = undefined;
     this.#controller?.abort(reason);
   }
 

@@ -1,7 +1,9 @@
 /**
- * Many subscriptions end on the same signal (the store's close, a caller's signal
- * shared by several subscriptions): each signal gets one `abort` listener, which
- * runs the callbacks registered here, instead of one listener per subscription.
+ * Many subscriptions or calls end on the same signal (the store's close, a caller's
+ * signal shared by several subscriptions, the server's shutdown): each signal gets one
+ * `abort` listener, which runs the callbacks registered here, instead of one listener
+ * each. Node's EventTarget walks a signal's listeners on every add and remove, so a
+ * listener each would make every registration cost O(registrations).
  */
 const callbacks = new WeakMap<AbortSignal, Set<() => void>>();
 
