@@ -60,16 +60,22 @@ describe("grpc.health.v1.Health on a real server", () => {
     })().catch(() => undefined);
     await until(() => watched.length === 1);
 
+    // Each state is held until the watcher has seen it: a watch sends the status it finds
+    // when it runs, so a state that came and went while it was sending is not repeated.
+    const watcherSees = (status: Status) => until(() => watched[watched.length - 1] === status);
     fault.mode = "fail";
     await until(async () => (await health.check({})).status === Status.NOT_SERVING);
+    await watcherSees(Status.NOT_SERVING);
     expect((await fetch(`${test.url}/readyz`)).status).toBe(503);
     // The reflection service does not need the database.
     expect((await health.check({ service: "grpc.reflection.v1.ServerReflection" })).status).toBe(Status.SERVING);
 
     fault.mode = "ok";
     await until(async () => (await health.check({})).status === Status.SERVING);
+    await watcherSees(Status.SERVING);
     fault.mode = "hang";
     await until(async () => (await health.check({})).status === Status.NOT_SERVING);
+    await watcherSees(Status.NOT_SERVING);
     fault.mode = "ok";
     await until(() => watched.length === 5);
     expect(watched).toEqual([Status.SERVING, Status.NOT_SERVING, Status.SERVING, Status.NOT_SERVING, Status.SERVING]);
