@@ -209,17 +209,15 @@ function wireDirection(direction: "forwards" | "backwards" | undefined): Directi
  * its call ended, it stops listening to `signal`: a long-lived caller's signal does not
  * collect listeners. Releasing costs less than aborting (no abort reason to build).
  */
-function linkedAbort(signal: AbortSignal | undefined): AbortController & { release(): void } {
-  const controller = new AbortController() as AbortController & { release(): void };
-  controller.release = () => {};
+function linkedAbort(signal: AbortSignal | undefined): { controller: AbortController; release(): void } {
+  const controller = new AbortController();
   if (signal?.aborted) controller.abort(signal.reason);
-  else if (signal) {
-    const follow = () => controller.abort(signal.reason);
-    signal.addEventListener("abort", follow, { once: true });
-    controller.release = () => signal.removeEventListener("abort", follow);
-    controller.signal.addEventListener("abort", controller.release, { once: true });
-  }
-  return controller;
+  if (signal === undefined || signal.aborted) return { controller, release: () => undefined };
+  const follow = () => controller.abort(signal.reason);
+  const release = () => signal.removeEventListener("abort", follow);
+  signal.addEventListener("abort", follow, { once: true });
+  controller.signal.addEventListener("abort", release, { once: true });
+  return { controller, release };
 }
 
 /**
@@ -231,7 +229,7 @@ async function* flatten(
   signal: AbortSignal | undefined,
   registry: Registry | undefined,
 ): AsyncGenerator<ResolvedEvent> {
-  const controller = linkedAbort(signal);
+  const { controller, release } = linkedAbort(signal);
   let ended = false;
   try {
     for await (const response of call(controller.signal)) {
@@ -242,7 +240,7 @@ async function* flatten(
     throw fromCallError(error);
   } finally {
     // A call that ended on its own has nothing left to cancel: it only lets go of the caller's signal.
-    if (ended) controller.release();
+    if (ended) release();
     else controller.abort();
   }
 }

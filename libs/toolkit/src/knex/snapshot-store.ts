@@ -49,7 +49,6 @@ export function createKnexSnapshotStore(db: Knex, options: KnexSnapshotStoreOpti
   const table = options.table ?? "annals_snapshots";
   // SQLite files: loads run on a read connection of their own, each query shape's SQL built by knex once.
   const reader = openSqliteReadConnection(db);
-  const shapes = new Map<string, string>();
 
   /** The latest snapshot of `stream` within `query`: the one query, whichever connection runs it. */
   function latest(stream: string, query: SnapshotQuery) {
@@ -84,16 +83,8 @@ export function createKnexSnapshotStore(db: Knex, options: KnexSnapshotStoreOpti
         const row = (await latest(stream, query)) as SnapshotRow | undefined;
         return row === undefined ? undefined : toSnapshot(row);
       }
-      const bindings = latestBindings(stream, query);
-      const shape = `${query.atOrBelowVersion !== undefined}:${query.atOrBefore !== undefined}:${query.type !== undefined}`;
-      let sql = shapes.get(shape);
-      if (sql === undefined) {
-        const native = latest(stream, query).toSQL().toNative();
-        if (JSON.stringify(native.bindings) !== JSON.stringify(bindings)) throw new Error(`snapshot query bindings out of order: ${JSON.stringify(native.bindings)}`);
-        sql = native.sql;
-        shapes.set(shape, sql);
-      }
-      const row = (await reader.first(sql, bindings)) as SnapshotRow | undefined;
+      const shape = `latest:${query.atOrBelowVersion !== undefined}:${query.atOrBefore !== undefined}:${query.type !== undefined}`;
+      const row = (await reader.first(shape, () => latest(stream, query), latestBindings(stream, query))) as SnapshotRow | undefined;
       return row === undefined ? undefined : toSnapshot(row);
     },
 

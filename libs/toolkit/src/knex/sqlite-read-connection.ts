@@ -14,13 +14,17 @@ interface BetterSqliteClient {
   acquireRawConnection(): Promise<RawConnection>;
 }
 
-/** The first row a statement selects, as an object; `undefined` when none. */
 export interface SqliteReadConnection {
-  first(sql: string, bindings: readonly unknown[]): Promise<Record<string, unknown> | undefined>;
+  /**
+   * The first row the query selects, as an object; `undefined` when none. `build` makes
+   * the query (knex) the first time a `shape` is asked for; later calls only bind
+   * `bindings`, the values of its placeholders in order (checked against knex's then).
+   */
+  first(shape: string, build: () => Knex.QueryBuilder, bindings: readonly unknown[]): Promise<Record<string, unknown> | undefined>;
   close(): void;
 }
 
-// Distinct SQL texts are few (one per query shape); the bound is a guard.
+// Query shapes are few; the bound is a guard.
 const maxPrepared = 32;
 
 /**
@@ -52,14 +56,16 @@ export function openSqliteReadConnection(db: Knex): SqliteReadConnection | undef
   }
 
   return {
-    async first(sql, bindings) {
+    async first(shape, build, bindings) {
       if (closed) throw new Error("the snapshot store is closed");
-      let statement = statements.get(sql);
+      let statement = statements.get(shape);
       if (statement === undefined) {
+        const native = build().toSQL().toNative();
+        if (JSON.stringify(native.bindings) !== JSON.stringify(bindings)) throw new Error(`the bindings of ${shape} are out of order: ${JSON.stringify(native.bindings)}`);
         const opened = await connection();
         if (statements.size >= maxPrepared) statements.clear();
-        statement = opened.prepare(sql);
-        statements.set(sql, statement);
+        statement = opened.prepare(native.sql);
+        statements.set(shape, statement);
       }
       return statement.get(...bindings) as Record<string, unknown> | undefined;
     },
