@@ -89,14 +89,7 @@ export function createWriteQueue(dialect: Dialect, options: WriteQueueOptions): 
     let outcome;
     try {
       const commands = batch.map((pending) => pending.command);
-      outcome = dialect.commitAppends
-        ? await dialect.commitAppends(commands, recordedAt)
-        : await dialect.writeTransaction(async (trx) => {
-            const result = await dialect.appendBatch(trx, commands, recordedAt);
-            const last = result.recorded[result.recorded.length - 1];
-            if (last && dialect.commitChannel) await dialect.commitChannel.announce(trx, last.position);
-            return result;
-          });
+      outcome = await dialect.commitAppends(commands, recordedAt);
     } catch (error) {
       const failure = toStoreError(dialect, error);
       for (const pending of batch) pending.reject(failure);

@@ -1,4 +1,4 @@
-import type { Knex } from "knex";
+import type { Notice } from "../sql/write-rows-postgres.js";
 
 /**
  * How store instances in other processes learn of commits (PostgreSQL: LISTEN/NOTIFY).
@@ -6,11 +6,11 @@ import type { Knex } from "knex";
  */
 export interface CommitChannel {
   /**
-   * Called inside the write transaction: other instances hear, once it commits, that
-   * the log reached `position` (a NOTIFY is delivered at commit, so the events are
-   * readable by the time anyone hears of them).
+   * The NOTIFY that the write transaction sends with its rows: other instances hear,
+   * once it commits, that the log reached `position` (a NOTIFY is delivered at
+   * commit, so the events are readable by the time anyone hears of them).
    */
-  announce(trx: Knex, position: number): Promise<void>;
+  notice(position: number): Notice;
   /**
    * Starts listening. `onPosition` gets the positions other instances committed, and
    * `onReconnect` is called after the channel was lost and is back (notices may have

@@ -22,16 +22,13 @@ export interface Dialect {
    */
   writeTransaction<T>(work: (trx: Knex) => Promise<T>): Promise<T>;
   /**
-   * Applies a group commit of appends (`sql/append-plan.ts` decides, this writes)
-   * inside `writeTransaction`, the backend's fastest way.
+   * Runs a group commit of appends (`sql/append-plan.ts` decides, this writes): the
+   * write transaction, the batch, COMMIT, the backend's fastest way, with the
+   * ordering guarantees of `writeTransaction`. SQLite runs it on its writer thread
+   * (`sqliteWriter: "worker"`) or on the event loop; PostgreSQL's lookup statement
+   * takes the append lock. Settles after COMMIT.
    */
-  appendBatch(trx: Knex, commands: readonly AppendCommand[], now: number): Promise<BatchOutcome>;
-  /**
-   * When present, runs a whole group commit — the write transaction, the batch, COMMIT —
-   * off the event loop (SQLite's writer thread, `sqliteWriter: "worker"`): the write
-   * queue calls it instead of `writeTransaction` with `appendBatch`. Settles after COMMIT.
-   */
-  commitAppends?(commands: readonly AppendCommand[], now: number): Promise<BatchOutcome>;
+  commitAppends(commands: readonly AppendCommand[], now: number): Promise<BatchOutcome>;
   /**
    * Runs `work` in a transaction that no other maintenance transaction (the
    * scavenger's) of this database runs beside; `undefined` without running it when

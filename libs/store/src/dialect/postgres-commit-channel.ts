@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import type { Knex } from "knex";
 import pg from "pg";
 import type { CommitChannel } from "./commit-channel.js";
 
@@ -19,9 +18,7 @@ export function createPostgresCommitChannel(options: { connectionString: string;
   const prefix = `${options.schema} `;
 
   return {
-    async announce(trx: Knex, position: number) {
-      await trx.raw("select pg_notify(?, ?)", [commitChannelName, `${options.schema} ${instance} ${position}`]);
-    },
+    notice: (position) => ({ channel: commitChannelName, payload: `${options.schema} ${instance} ${position}` }),
 
     async listen(onPosition, onReconnect) {
       let client: pg.Client | undefined;

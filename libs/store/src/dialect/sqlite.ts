@@ -4,6 +4,8 @@ import type { Worker } from "node:worker_threads";
 import knexFactory, { type Knex } from "knex";
 import { appendBatch } from "../sql/append-batch.js";
 import { appendBatchBetterSqlite } from "../sql/append-batch-sqlite.js";
+import type { AppendCommand } from "../sql/append-plan.js";
+import { lookUpKnex } from "../sql/look-up-knex.js";
 import { selectEventsBetterSqlite, selectEventsKnex } from "../sql/select-events.js";
 import { writeRowsKnex } from "../sql/write-rows-knex.js";
 import type { Dialect } from "./dialect.js";
@@ -153,27 +155,24 @@ export function createSqliteDialect(options: SqliteOptions): SqliteDialect {
       throw new DatabaseUnusableError(unusable);
     }
   }
+  // better-sqlite3: prepared statements on the connection itself; sqlite3: knex queries.
+  const appendOnConnection = betterSqlite ? appendBatchBetterSqlite : (trx: Knex, commands: readonly AppendCommand[], now: number) => appendBatch(trx, commands, now, { lookUp: lookUpKnex, writeRows: writeRowsKnex });
   return {
     kind: "sqlite",
     name: `sqlite (${resolved.driver})`,
     reader,
     writer,
-    // better-sqlite3: prepared statements on the connection itself; sqlite3: knex queries.
-    appendBatch: betterSqlite ? appendBatchBetterSqlite : (trx, commands, now) => appendBatch(trx, commands, now, writeRowsKnex),
-    ...(thread
-      ? {
-          async commitAppends(commands, now) {
-            verify();
-            try {
-              return await thread.commit(commands, now);
-            } catch (error) {
-              // The thread found the file removed or replaced: remember why, as `verify` does.
-              if ((error as { code?: unknown }).code === "ANNALS_DATABASE_UNUSABLE") verify();
-              throw error;
-            }
-          },
-        }
-      : {}),
+    async commitAppends(commands, now) {
+      if (!thread) return this.writeTransaction((trx) => appendOnConnection(trx, commands, now));
+      verify();
+      try {
+        return await thread.commit(commands, now);
+      } catch (error) {
+        // The thread found the file removed or replaced: remember why, as `verify` does.
+        if ((error as { code?: unknown }).code === "ANNALS_DATABASE_UNUSABLE") verify();
+        throw error;
+      }
+    },
     pages: sync
       ? { db: reader, sync, selectEvents: (page, order, limit, maxBytes) => selectEventsBetterSqlite(sync, reader, page, order, limit, maxBytes) }
       : { db: reader, selectEvents: selectEventsKnex },

@@ -6,6 +6,7 @@ import { snapshotsProjectionsMigration } from "./003-snapshots-projections.js";
 import { oneCheckpointTableMigration } from "./004-one-checkpoint-table.js";
 import { streamLifecycleMigration } from "./005-stream-lifecycle.js";
 import { transactionIdsMigration } from "./006-transaction-ids.js";
+import { appendLookupMigration } from "./007-append-lookup.js";
 import type { Migration } from "./migration.js";
 
 /** Every migration, oldest first. Append new ones; never edit a released one. */
@@ -16,6 +17,7 @@ export const migrations: readonly Migration[] = [
   oneCheckpointTableMigration,
   streamLifecycleMigration,
   transactionIdsMigration,
+  appendLookupMigration,
 ];
 
 function migrationSource(kind: Dialect["kind"]): Knex.MigrationSource<Migration> {

@@ -8,12 +8,41 @@ const bytesPerStatement = 16 * 1024 * 1024;
 
 const eventInsertColumns = "position, stream, revision, id, type, content_type, metadata, recorded_at";
 
+/** A NOTIFY to send with the rows: `pg_notify(channel, payload)`. */
+export interface Notice {
+  channel: string;
+  payload: string;
+}
+
+const insertEvents =
+  `insert into events (${eventInsertColumns}, data) ` +
+  `select ${eventInsertColumns}, substring(?::bytea from data_from for data_length) ` +
+  "from unnest(?::bigint[], ?::text[], ?::bigint[], ?::uuid[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::int[], ?::int[]) " +
+  `as e(${eventInsertColumns}, data_from, data_length)`;
+
+const upsertHeads =
+  "insert into streams (stream, last_revision, last_position) select * from unnest(?::text[], ?::bigint[], ?::bigint[]) " +
+  "on conflict (stream) do update set last_revision = excluded.last_revision, last_position = excluded.last_position";
+
+/**
+ * The statement's text for each combination of parts. The text never changes, so
+ * it runs as a named prepared statement, planned once per connection. A
+ * data-modifying WITH runs to completion whether or not the main statement reads it.
+ */
+const statements = {
+  events: { name: "annals_append_events", sql: insertEvents },
+  eventsNotice: { name: "annals_append_events_notice", sql: `with appended as (${insertEvents}) select pg_notify(?, ?)` },
+  eventsHeads: { name: "annals_append_events_heads", sql: `with appended as (${insertEvents}) ${upsertHeads}` },
+  eventsHeadsNotice: { name: "annals_append_events_heads_notice", sql: `with appended as (${insertEvents}), heads as (${upsertHeads}) select pg_notify(?, ?)` },
+} as const;
+
 /**
  * PostgreSQL: the events as one array per column (`unnest`), the payloads packed
  * into one binary parameter and cut apart with `substring`, so a statement has 11
- * parameters whatever its size; the streams' new heads in the same statement.
+ * parameters whatever its size; the streams' new heads, and the notice that tells
+ * other instances of the commit, in the same statement (one round trip).
  */
-function postgresWrite(rows: readonly EventRow[], headRows: readonly HeadRow[]): { sql: string; bindings: unknown[] } {
+function postgresWrite(rows: readonly EventRow[], headRows: readonly HeadRow[], notice: Notice | undefined): { sql: string; name: string; bindings: unknown[] } {
   const offsets: number[] = [];
   const lengths: number[] = [];
   let offset = 1;
@@ -22,11 +51,6 @@ function postgresWrite(rows: readonly EventRow[], headRows: readonly HeadRow[]):
     lengths.push(row.data.byteLength);
     offset += row.data.byteLength;
   }
-  const insertEvents =
-    `insert into events (${eventInsertColumns}, data) ` +
-    `select ${eventInsertColumns}, substring(?::bytea from data_from for data_length) ` +
-    "from unnest(?::bigint[], ?::text[], ?::bigint[], ?::uuid[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::int[], ?::int[]) " +
-    `as e(${eventInsertColumns}, data_from, data_length)`;
   const bindings: unknown[] = [
     Buffer.concat(rows.map((row) => row.data)),
     rows.map((row) => row.position),
@@ -40,15 +64,19 @@ function postgresWrite(rows: readonly EventRow[], headRows: readonly HeadRow[]):
     offsets,
     lengths,
   ];
-  if (headRows.length === 0) return { sql: insertEvents, bindings };
-  const upsertHeads =
-    "insert into streams (stream, last_revision, last_position) select * from unnest(?::text[], ?::bigint[], ?::bigint[]) " +
-    "on conflict (stream) do update set last_revision = excluded.last_revision, last_position = excluded.last_position";
-  return {
-    // A data-modifying WITH runs to completion whether or not the main statement reads it.
-    sql: `with appended as (${insertEvents}) ${upsertHeads}`,
-    bindings: [...bindings, headRows.map((row) => row.stream), headRows.map((row) => row.last_revision), headRows.map((row) => row.last_position)],
-  };
+  if (headRows.length === 0) {
+    if (notice === undefined) return { ...statements.events, bindings };
+    bindings.push(notice.channel, notice.payload);
+    return { ...statements.eventsNotice, bindings };
+  }
+  bindings.push(
+    headRows.map((row) => row.stream),
+    headRows.map((row) => row.last_revision),
+    headRows.map((row) => row.last_position),
+  );
+  if (notice === undefined) return { ...statements.eventsHeads, bindings };
+  bindings.push(notice.channel, notice.payload);
+  return { ...statements.eventsHeadsNotice, bindings };
 }
 
 /** Splits rows into statements of at most `rowsPerStatement` rows and about `bytesPerStatement` bytes of payload. */
@@ -69,11 +97,15 @@ function byPayload(rows: readonly EventRow[]): EventRow[][] {
   return parts;
 }
 
-/** PostgreSQL: inserts the events and moves the streams' heads, a few statements of arrays. */
-export async function writeRowsPostgres(trx: Knex, rows: readonly EventRow[], headRows: readonly HeadRow[]): Promise<void> {
+/**
+ * PostgreSQL: inserts the events and moves the streams' heads, a few statements of
+ * arrays; the last also sends `notice`, if one is given (delivered at commit).
+ */
+export async function writeRowsPostgres(trx: Knex, rows: readonly EventRow[], headRows: readonly HeadRow[], notice?: Notice): Promise<void> {
   const parts = byPayload(rows);
   for (const [index, part] of parts.entries()) {
-    const statement = postgresWrite(part, index === parts.length - 1 ? headRows : []);
-    await trx.raw(statement.sql, statement.bindings as Knex.RawBinding[]);
+    const last = index === parts.length - 1;
+    const statement = postgresWrite(part, last ? headRows : [], last ? notice : undefined);
+    await trx.raw(statement.sql, statement.bindings as Knex.RawBinding[]).options({ name: statement.name });
   }
 }
