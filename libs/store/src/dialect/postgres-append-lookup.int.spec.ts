@@ -15,6 +15,26 @@ async function until(condition: () => Promise<boolean>, timeoutMs: number, what:
   }
 }
 
+/** A store (one pooled connection) on a throwaway schema, and a client of its own on the same schema, for the tests of one `describe`. */
+function scratchStore(): { store: () => EventStore; client: () => pg.Client; schema: () => string } {
+  let scratch: ThrowawaySchema;
+  let store: EventStore;
+  let client: pg.Client;
+  beforeAll(async () => {
+    scratch = await createThrowawaySchema();
+    store = await openEventStore({ database: scratch.url, postgresSchema: scratch.schema, postgresPoolSize: 1 });
+    client = new pg.Client({ connectionString: scratch.url });
+    await client.connect();
+    await client.query(`set search_path to ${client.escapeIdentifier(scratch.schema)}`);
+  }, 60_000);
+  afterAll(async () => {
+    await client?.end().catch(() => undefined);
+    await store?.close();
+    await scratch?.drop();
+  });
+  return { store: () => store, client: () => client, schema: () => scratch.schema };
+}
+
 /**
  * An append's lookup takes the append lock in the same statement
  * (`annals_append_lookup`, migration 007): what another instance committed while
@@ -22,27 +42,12 @@ async function until(condition: () => Promise<boolean>, timeoutMs: number, what:
  * written over.
  */
 describe("PostgreSQL append lookup under the append lock", () => {
-  let scratch: ThrowawaySchema;
-  let store: EventStore;
-  let other: pg.Client;
-
-  beforeAll(async () => {
-    scratch = await createThrowawaySchema();
-    store = await openEventStore({ database: scratch.url, postgresSchema: scratch.schema, postgresPoolSize: 1 });
-    other = new pg.Client({ connectionString: scratch.url });
-    await other.connect();
-    await other.query(`set search_path to ${other.escapeIdentifier(scratch.schema)}`);
-  }, 60_000);
-
-  afterAll(async () => {
-    await other?.end().catch(() => undefined);
-    await store?.close();
-    await scratch?.drop();
-  });
+  const scratch = scratchStore();
 
   /** Holds the append lock as another instance's write transaction would, runs `write` in it, and commits once `whileHeld` is waiting. */
   async function commitWhileAppendWaits(write: string, values: unknown[], whileHeld: () => Promise<unknown>): Promise<unknown> {
-    const [lockA, lockB] = appendLockKeys(scratch.schema);
+    const [lockA, lockB] = appendLockKeys(scratch.schema());
+    const other = scratch.client();
     await other.query("begin");
     await other.query("select pg_advisory_xact_lock($1, $2)", [lockA, lockB]);
     await other.query(write, values);
@@ -50,7 +55,9 @@ describe("PostgreSQL append lookup under the append lock", () => {
       (value) => ({ value }),
       (error: unknown) => ({ error }),
     );
-    await until(async () => (await other.query("select count(*)::int as waiting from pg_locks where locktype = 'advisory' and not granted")).rows[0].waiting === 1, 10_000, "the append to wait for the lock");
+    // This schema's append lock, as pg_locks shows a two-key advisory lock (keys as unsigned).
+    const waiting = "select count(*)::int as waiting from pg_locks where locktype = 'advisory' and not granted and classid = $1::bigint::oid and objid = $2::bigint::oid";
+    await until(async () => (await other.query(waiting, [lockA >>> 0, lockB >>> 0])).rows[0].waiting === 1, 10_000, "the append to wait for the lock");
     await other.query("commit");
     return outcome;
   }
@@ -62,21 +69,22 @@ describe("PostgreSQL append lookup under the append lock", () => {
         values ((select coalesce(max(position), 0) + 1 from events), 'order-1', 0, gen_random_uuid(), 'test.Placed', '\\x00', 1)
         returning position)
       insert into streams (stream, last_revision, last_position) select 'order-1', 0, position from appended`;
-    const outcome = (await commitWhileAppendWaits(write, [], () => store.appendToStream("order-1", events(1), { expectedRevision: "no_stream" }))) as { error?: unknown };
+    const outcome = (await commitWhileAppendWaits(write, [], () => scratch.store().appendToStream("order-1", events(1), { expectedRevision: "no_stream" }))) as { error?: unknown };
     expect(outcome.error).toBeInstanceOf(WrongExpectedRevisionError);
     const stored = [];
-    for await (const page of store.readStream("order-1")) stored.push(...page);
+    for await (const page of scratch.store().readStream("order-1")) stored.push(...page);
     expect(stored.map((event) => event.type)).toEqual(["test.Placed"]);
   });
 
   it("sees a tombstone committed while it waited, and refuses the append", async () => {
+    const store = scratch.store();
     await store.appendToStream("order-2", events(1));
     const write = `
       insert into stream_metadata (stream, metadata_revision, deleted_through, tombstoned, hide_before, updated_at)
       values ('order-2', 0, 0, 1, (select max(position) + 1 from events), 1)`;
     const outcome = (await commitWhileAppendWaits(write, [], () => store.appendToStream("order-2", events(1)))) as { error?: unknown };
     expect(outcome.error).toBeInstanceOf(StreamTombstonedError);
-    const [row] = (await other.query("select count(*)::int as count from events where stream = 'order-2'")).rows;
+    const [row] = (await scratch.client().query("select count(*)::int as count from events where stream = 'order-2'")).rows;
     expect(row.count).toBe(1);
   });
 });
@@ -89,30 +97,17 @@ describe("PostgreSQL append lookup under the append lock", () => {
  * keep to indexes: appends never scan a table.
  */
 describe("PostgreSQL appends on tables never analysed", () => {
-  let scratch: ThrowawaySchema;
-  let store: EventStore;
-  let client: pg.Client;
-
-  beforeAll(async () => {
-    scratch = await createThrowawaySchema();
-    store = await openEventStore({ database: scratch.url, postgresSchema: scratch.schema, postgresPoolSize: 1 });
-    client = new pg.Client({ connectionString: scratch.url });
-    await client.connect();
-  }, 60_000);
-
-  afterAll(async () => {
-    await client?.end().catch(() => undefined);
-    await store?.close();
-    await scratch?.drop();
-  });
+  const scratch = scratchStore();
 
   async function scans(): Promise<Map<string, { seq: number; idx: number }>> {
+    const client = scratch.client();
     await client.query("select pg_stat_clear_snapshot()");
-    const result = await client.query("select relname, seq_scan, coalesce(idx_scan, 0) as idx_scan from pg_stat_user_tables where schemaname = $1", [scratch.schema]);
+    const result = await client.query("select relname, seq_scan, coalesce(idx_scan, 0) as idx_scan from pg_stat_user_tables where schemaname = $1", [scratch.schema()]);
     return new Map(result.rows.map((row: { relname: string; seq_scan: string; idx_scan: string }) => [row.relname, { seq: Number(row.seq_scan), idx: Number(row.idx_scan) }]));
   }
 
   it("looks up and writes through indexes, also once plans are generic", async () => {
+    const store = scratch.store();
     // Let the migrations' and the first statements' counts reach the statistics.
     await store.appendToStream("warm-1", events(1));
     await new Promise((resolve) => setTimeout(resolve, 1_100));
