@@ -10,7 +10,6 @@ declare -A wanted=(
   [/usr/bin/chromium]=chromium
   [/usr/bin/h2load]=nghttp2-client
   [/usr/bin/protoc]=protobuf-compiler
-  [/usr/bin/grpc_python_plugin]=protobuf-compiler-grpc
   [python3-grpc]=python3-grpcio
   [python3-protobuf]=python3-protobuf
 )

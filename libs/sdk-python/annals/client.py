@@ -11,8 +11,9 @@ from google.protobuf.message import Message
 from ._arguments import strings, uint64
 from .errors import from_rpc_error
 from .events import NewEvent, RecordedEvent, from_wire_event, to_wire_event
-from .eventstore.v1 import event_pb2, event_store_pb2, event_store_pb2_grpc
+from .eventstore.v1 import event_pb2, event_store_pb2
 from .expected_revision import ExpectedRevision, to_wire_expected
+from .stub import EventStoreStub
 from .subscription import Subscription, subscribe_request
 
 # Room for the largest messages the server sends or accepts (gRPC's own receive limit is 4 MiB).
@@ -126,8 +127,8 @@ class Client:
             self._channel = grpc.secure_channel(target, credentials, options=channel_options)
         if token:
             self._channel = grpc.intercept_channel(self._channel, _BearerToken(token))
-        self.stub = event_store_pb2_grpc.EventStoreStub(self._channel)
-        """The generated stub, for calls this client does not wrap."""
+        self.stub = EventStoreStub(self._channel)
+        """Every RPC of the service as a gRPC callable (`annals.stub`), for calls this client does not wrap."""
 
     def close(self) -> None:
         """Closes the connection; calls in flight end with CANCELLED."""

@@ -61,6 +61,38 @@ class ClientTest(unittest.TestCase):
         return message
 
 
+class StubTest(ClientTest):
+    """`client.stub`: every RPC of the service, built from its descriptor, callable with the generated messages."""
+
+    UNARY = {"Append", "GetStream", "ListStreams", "SetCheckpoint", "GetCheckpoint", "GetEvents", "ListCheckpoints", "GetSchemas",
+             "SetStreamMetadata", "GetStreamMetadata", "DeleteStream", "TombstoneStream", "ForgetSubject"}
+    STREAMING = {"ReadStream", "ReadAll", "Subscribe", "Scavenge"}
+
+    def test_every_method_of_the_service_has_its_callable_of_its_kind(self) -> None:
+        names = {method.name for method in event_store_pb2.DESCRIPTOR.services_by_name["EventStore"].methods}
+        self.assertEqual(names, self.UNARY | self.STREAMING)
+        for name in self.UNARY:
+            self.assertIsInstance(getattr(self.client.stub, name), grpc.UnaryUnaryMultiCallable, name)
+        for name in self.STREAMING:
+            self.assertIsInstance(getattr(self.client.stub, name), grpc.UnaryStreamMultiCallable, name)
+        with self.assertRaisesRegex(AttributeError, "no method 'Nope'.*Append"):
+            self.client.stub.Nope  # noqa: B018
+
+    def test_raw_calls_take_and_return_the_generated_messages(self) -> None:
+        stream = unique("stub")
+        event = event_pb2.ProposedEvent(id=str(uuid.uuid4()), type="test.Noted", data=b"{}", content_type="application/json")
+        appended = self.client.stub.Append(event_store_pb2.AppendRequest(stream=stream, events=[event]))
+        self.assertIsInstance(appended, event_store_pb2.AppendResponse)
+        state = self.client.stub.GetStream(event_store_pb2.GetStreamRequest(stream=stream))
+        self.assertIsInstance(state, event_store_pb2.GetStreamResponse)
+        self.assertEqual(self.client.get_stream(stream).event_count, 1)
+        found = self.client.stub.GetEvents(event_store_pb2.GetEventsRequest(ids=[event.id]))
+        self.assertEqual([recorded.id for recorded in found.events], [event.id])
+        with self.assertRaises(grpc.RpcError) as refused:
+            self.client.stub.Append(event_store_pb2.AppendRequest(stream="", events=[event]))
+        self.assertEqual(refused.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+
+
 class AppendTest(ClientTest):
     def test_expected_revisions(self) -> None:
         stream = unique("append")
