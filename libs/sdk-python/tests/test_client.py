@@ -8,6 +8,7 @@ sets ANNALS_TEST_TARGET; by hand: ANNALS_TEST_TARGET=127.0.0.1:50051 PYTHONPATH=
 import os
 import socket
 import threading
+import time
 import unittest
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -94,6 +95,19 @@ class StubTest(ClientTest):
 
 
 class AppendTest(ClientTest):
+    def test_new_events_get_time_ordered_ids_that_the_store_keeps(self) -> None:
+        before = time.time_ns() // 1_000_000
+        events = [note(str(index)) for index in range(1_000)]
+        after = time.time_ns() // 1_000_000
+        ids = [event.id for event in events]
+        self.assertEqual(ids, sorted(set(ids)))
+        for value in (uuid.UUID(event_id) for event_id in ids):
+            self.assertEqual((value.version, value.variant), (7, uuid.RFC_4122))
+            self.assertTrue(before <= value.int >> 80 <= after)
+        stream = unique("ids")
+        self.client.append(stream, events[:10])
+        self.assertEqual([event.id for event in self.client.read_stream(stream)], ids[:10])
+
     def test_expected_revisions(self) -> None:
         stream = unique("append")
         first = self.client.append(stream, [note("a")], expected_revision="no_stream")

@@ -11,7 +11,7 @@ import {
 } from "@bufbuild/protobuf";
 import { ProposedEventSchema, type ProposedEvent as WireProposedEvent, type RecordedEvent as WireRecordedEvent } from "@annals/protocol";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
-import { randomUuid } from "./uuid.js";
+import { newEventId } from "./uuid.js";
 
 /** Options an event may carry besides its payload. */
 export interface EventOptions {
@@ -91,7 +91,7 @@ function withMetadata(event: WireProposedEvent, metadata: Record<string, string>
 export function toWireEvent(input: EventInput, registry: Registry | undefined): WireProposedEvent {
   if (isTypedEvent(input)) {
     return withMetadata(
-      create(ProposedEventSchema, { id: input.id ?? randomUuid(), type: input.schema.typeName, data: toBinary(input.schema, input.message), contentType: "application/protobuf" }),
+      create(ProposedEventSchema, { id: input.id ?? newEventId(), type: input.schema.typeName, data: toBinary(input.schema, input.message), contentType: "application/protobuf" }),
       input.metadata,
     );
   }
@@ -101,11 +101,11 @@ export function toWireEvent(input: EventInput, registry: Registry | undefined): 
     if (!schema || !isMessage(message, schema)) {
       throw new TypeError(`${message.$typeName} is not in the client's registry: pass { schema, message } or register its file`);
     }
-    return create(ProposedEventSchema, { id: randomUuid(), type: schema.typeName, data: toBinary(schema, message), contentType: "application/protobuf" });
+    return create(ProposedEventSchema, { id: newEventId(), type: schema.typeName, data: toBinary(schema, message), contentType: "application/protobuf" });
   }
   const raw = input as RawEvent;
   return withMetadata(
-    create(ProposedEventSchema, { id: raw.id ?? randomUuid(), type: raw.type, data: raw.data, contentType: raw.contentType ?? "application/protobuf" }),
+    create(ProposedEventSchema, { id: raw.id ?? newEventId(), type: raw.type, data: raw.data, contentType: raw.contentType ?? "application/protobuf" }),
     raw.metadata,
   );
 }

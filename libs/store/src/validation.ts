@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { v7 as timeOrderedUuid } from "uuid";
 import { InvalidInputError, LimitExceededError } from "./errors.js";
 import type { ExpectedRevision, ProposedEvent, StreamMetadata } from "./event-store.js";
 import type { StoreLimits } from "./limits.js";
@@ -89,7 +89,8 @@ export function validateEvents(events: readonly ProposedEvent[], limits: StoreLi
   const valid = events.map((event, index): ValidEvent => {
     // The field path only for an error: no string built per valid event.
     const at = (field: string) => `events[${index}].${field}`;
-    const id = event.id ? event.id.toLowerCase() : randomUUID();
+    // An event sent without an id gets a time-ordered one, as the SDKs make them (`libs/sdk/src/uuid.ts`).
+    const id = event.id ? event.id.toLowerCase() : timeOrderedUuid();
     if (!uuidPattern.test(id)) throw new InvalidInputError(at("id"), `${quoted(String(event.id))} is not a UUID`);
     if (seen.has(id)) throw new InvalidInputError(at("id"), `${id} appears twice in the append`);
     seen.add(id);

@@ -1,16 +1,20 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ProposedEvent } from "@annals/store";
+import { v7 } from "uuid";
 
 /** Every benchmark writes the same event: a small protobuf-sized payload, no metadata. */
 export const eventType = "annals.bank.v1.MoneyDeposited";
 export const payloadBytes = 64;
 export const payload: Uint8Array = randomBytes(payloadBytes);
 
+/** An event id as the SDKs make them: a time-ordered (version 7) UUID. */
+export const eventId = (): string => v7();
+
 export function proposedEvent(): ProposedEvent {
-  return { id: randomUUID(), type: eventType, data: payload };
+  return { id: eventId(), type: eventType, data: payload };
 }
 
 export function proposedEvents(count: number): ProposedEvent[] {
@@ -42,7 +46,7 @@ export function createRowSource(firstPosition = 1) {
         position: position++,
         stream,
         revision: revision++,
-        id: randomUUID(),
+        id: eventId(),
         type: eventType,
         data: payload,
         content_type: null,

@@ -74,15 +74,21 @@ export function describeEventStoreConformance(name: string, factory: StoreFixtur
         expect(recorded!.recordedAt).toBeLessThanOrEqual(Date.now() + 1);
       });
 
-      it("assigns a UUID when the id is empty, and defaults the content type to protobuf", async () => {
+      it("assigns a time-ordered (version 7) UUID when the id is empty, and defaults the content type to protobuf", async () => {
+        const before = Date.now();
         await store.appendToStream("ids-1", [{ type: "t.A", data: new Uint8Array([1]) }, { id: "", type: "t.B", data: new Uint8Array([2]) }]);
+        await store.appendToStream("ids-1", [{ type: "t.C", data: new Uint8Array([3]) }]);
         const read = await collect(store.readStream("ids-1"));
-        expect(read).toHaveLength(2);
+        expect(read).toHaveLength(3);
         for (const recorded of read) {
-          expect(recorded.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+          expect(recorded.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+          // The first 48 bits: the milliseconds when the store made the id.
+          const ms = Number.parseInt(recorded.id.replaceAll("-", "").slice(0, 12), 16);
+          expect(ms).toBeGreaterThanOrEqual(before);
+          expect(ms).toBeLessThanOrEqual(Date.now());
           expect(recorded.contentType).toBe("application/protobuf");
         }
-        expect(read[0]!.id).not.toBe(read[1]!.id);
+        expect(read[0]!.id < read[1]!.id && read[1]!.id < read[2]!.id).toBe(true);
       });
 
       it("reads a stream forwards, backwards, from a revision and with a max count", async () => {

@@ -1,7 +1,6 @@
-import { randomUUID } from "node:crypto";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { AppendRequestSchema } from "@annals/protocol";
-import { eventType, payload } from "../fixtures.js";
+import { eventId, eventType, payload } from "../fixtures.js";
 
 /** An encoded AppendRequest of `events` fresh events to `stream`, expected revision `any`. */
 export function appendRequestBytes(stream: string, events: number): Uint8Array {
@@ -9,7 +8,7 @@ export function appendRequestBytes(stream: string, events: number): Uint8Array {
     AppendRequestSchema,
     create(AppendRequestSchema, {
       stream,
-      events: Array.from({ length: events }, () => ({ id: randomUUID(), type: eventType, data: payload })),
+      events: Array.from({ length: events }, () => ({ id: eventId(), type: eventType, data: payload })),
     }),
   );
 }

@@ -13,11 +13,10 @@
  *   npm run bench:live -- --url http://127.0.0.1:50051      (a server already running)
  *   npm run bench:live -- --server-cpu-prof /tmp/prof       (the server's CPU profile, written there when it stops)
  */
-import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
 import { createAnnalsClient, type AnnalsClient, type Subscription } from "@annals/sdk";
-import { createScratch, eventType, payload, type Scratch } from "../fixtures.js";
+import { createScratch, eventId, eventType, payload, type Scratch } from "../fixtures.js";
 import { percentile, type Benchmark, type Runner, type Sample } from "../harness.js";
 import { startServerProcess, type ServerProcess } from "../server-process.js";
 import { rssMiB, waitUntilIdle } from "./subscription-support.js";
@@ -110,7 +109,7 @@ async function startLiveBench(baseUrl: string, server: ServerProcess | undefined
     while (sent < appends) {
       const due = Math.min(appends, Math.floor(((performance.now() - started) / 1000) * perSecond) + 1);
       for (; sent < due; sent += 1) {
-        const ids = Array.from({ length: options.batch }, () => randomUUID());
+        const ids = Array.from({ length: options.batch }, eventId);
         const sentAt = performance.now();
         for (const id of ids) sentTimes.set(id, sentAt);
         const append = appender.appendToStream(`live-${sent % 100}`, ids.map((id) => ({ id, type: eventType, data: payload }))).then(() => {

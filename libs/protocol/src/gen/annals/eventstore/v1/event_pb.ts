@@ -23,7 +23,9 @@ export type ProposedEvent = Message<"annals.eventstore.v1.ProposedEvent"> & {
   /**
    * A UUID chosen by the client. It makes retries idempotent: an append whose
    * events are already stored, with these ids at these revisions, succeeds and
-   * stores nothing new. When empty the server assigns a random UUID.
+   * stores nothing new. Any UUID is accepted; time-ordered ones (version 7, as
+   * the SDKs make them) are cheaper to index than random ones. When empty the
+   * server assigns a version 7 UUID.
    *
    * @generated from field: string id = 1;
    */
