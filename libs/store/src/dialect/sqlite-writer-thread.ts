@@ -2,6 +2,7 @@ import { statSync } from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
 import Database from "better-sqlite3";
 import { applyBatch } from "../sql/append-batch-sqlite.js";
+import { sqlitePragmas } from "./sqlite-pragmas.js";
 import { decodeCommands, encodeError, encodeOutcome, type WriterReply, type WriterRequest, type WriterThreadSetup } from "./sqlite-writer-protocol.js";
 
 /**
@@ -15,9 +16,7 @@ const port = parentPort!;
 
 // Waiting for another connection's lock blocks only this thread: wait in SQLite.
 const db = new Database(setup.filename);
-for (const pragma of ["journal_mode = WAL", `synchronous = ${setup.synchronous}`, "busy_timeout = 10000", "temp_store = MEMORY", "cache_size = -65536"]) {
-  db.pragma(pragma);
-}
+for (const pragma of sqlitePragmas(setup.synchronous, 10_000)) db.pragma(pragma);
 const begin = db.prepare("BEGIN IMMEDIATE");
 const commit = db.prepare("COMMIT");
 const rollback = db.prepare("ROLLBACK");

@@ -9,6 +9,7 @@ import { lookUpKnex } from "../sql/look-up-knex.js";
 import { selectEventsBetterSqlite, selectEventsKnex } from "../sql/select-events.js";
 import { writeRowsKnex } from "../sql/write-rows-knex.js";
 import type { Dialect } from "./dialect.js";
+import { sqlitePragmas } from "./sqlite-pragmas.js";
 import { createSqliteSyncReader } from "./sqlite-sync-reader.js";
 import { createSqliteWriterThread, type SqliteWriterThread } from "./sqlite-writer.js";
 
@@ -54,7 +55,7 @@ const busyTimeoutMs: Record<SqliteDriver, number> = { "better-sqlite3": 20, sqli
 const writeLockDeadlineMs = 10_000;
 
 function pragmas(driver: SqliteDriver, synchronous: string): string[] {
-  return ["journal_mode = WAL", `synchronous = ${synchronous}`, `busy_timeout = ${busyTimeoutMs[driver]}`, "temp_store = MEMORY", "cache_size = -65536", "secure_delete = ON"];
+  return sqlitePragmas(synchronous, busyTimeoutMs[driver]);
 }
 
 function isBusy(error: unknown): boolean {
