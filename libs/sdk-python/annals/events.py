@@ -52,8 +52,8 @@ def _new_id() -> str:
 @dataclass(frozen=True)
 class NewEvent:
     """An event to append. `id` is the idempotency key: appending again with the same
-    ids at the same revisions stores nothing new, so a retry is safe (a random UUID
-    by default, time-ordered, chosen once per NewEvent)."""
+    ids at the same revisions stores nothing new, so a retry is safe (by default a
+    time-ordered UUID, chosen once per NewEvent)."""
 
     type: str
     """By convention the full protobuf message name, e.g. "annals.bank.v1.MoneyDeposited"."""

@@ -50,6 +50,7 @@ export { onAbort } from "./subscriptions/on-abort.js";
 export { contentTypes, defaultContentType, setOwn, utf8Length, validateStreamName, validateText } from "./validation.js";
 export type { Dialect } from "./dialect/dialect.js";
 export { createSqliteDialect, type SqliteDialect, type SqliteDriver, type SqliteOptions, type SqliteWriter } from "./dialect/sqlite.js";
+export { sqlitePragmas } from "./dialect/sqlite-pragmas.js";
 export { appendLockKey, appendLockKeys, createPostgresDialect, postgresOrderings, type PostgresOptions, type PostgresOrdering } from "./dialect/postgres.js";
 export { createKnexEventStore, maxEventIdsPerLookup, type KnexEventStoreOptions } from "./knex-event-store.js";
 export { defaultDatabase, dialectFor, openEventStore, type OpenEventStoreOptions } from "./open-event-store.js";

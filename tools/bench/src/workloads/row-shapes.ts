@@ -30,7 +30,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { statSync } from "node:fs";
 import { loadavg } from "node:os";
-import { openEventStore } from "@annals/store";
+import { openEventStore, sqlitePragmas } from "@annals/store";
 import Database from "better-sqlite3";
 import { v7 } from "uuid";
 import { createScratch, eventType, payload } from "../fixtures.js";
@@ -58,11 +58,10 @@ interface Shape {
   prepare(db: Db): { append(stream: string, count: number): void; readStream(stream: string): number; readAll(after: number, limit: number): number };
 }
 
-const pragmas = ["journal_mode = WAL", "synchronous = FULL", "temp_store = MEMORY", "cache_size = -65536", "secure_delete = ON"];
-
+/** A connection with the store's pragmas (`synchronous = FULL`), and `extra` after them. */
 function open(file: string, extra: readonly string[] = []): Db {
   const db = new Database(file);
-  for (const pragma of [...pragmas, ...extra]) db.pragma(pragma);
+  for (const pragma of [...sqlitePragmas("FULL", 10_000), ...extra]) db.pragma(pragma);
   return db;
 }
 
@@ -81,7 +80,7 @@ const uuidText = (blob: Buffer) => {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 };
 
-/** The store's own schema and the statements of `append-batch-sqlite.ts`. */
+/** The store's own schema (created by its migrations) and the statements of `append-batch-sqlite.ts`. */
 function storeShape(name: string, newId: () => string, extra: readonly string[] = []): Shape {
   return {
     name,
@@ -90,31 +89,7 @@ function storeShape(name: string, newId: () => string, extra: readonly string[] 
       await store.close();
       return open(file, extra);
     },
-    prepare(db) {
-      const heads = db.prepare("select stream, last_revision, last_position from streams where stream in (select value from json_each(?))").raw(true);
-      const stored = db.prepare("select id, stream, revision, position, recorded_at from events where id in (select value from json_each(?))").raw(true);
-      const lifecycle = db.prepare("select stream, deleted_through, hide_before, tombstoned from stream_metadata where stream in (select value from json_each(?))").raw(true);
-      const last = db.prepare("select position, recorded_at from events order by position desc limit 1").raw(true);
-      const insert = db.prepare("insert into events (position, stream, revision, id, type, data, content_type, metadata, recorded_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)");
-      const upsert = db.prepare(
-        "insert into streams (stream, last_revision, last_position) values (?, ?, ?) on conflict (stream) do update set last_revision = excluded.last_revision, last_position = excluded.last_position",
-      );
-      const streamRows = db.prepare("select * from events where stream = ? and revision >= 0 order by revision limit 1000").raw(true);
-      const allRows = db.prepare("select * from events where position > ? order by position limit ?").raw(true);
-      const append = db.transaction((stream: string, count: number) => {
-        const ids = Array.from({ length: count }, newId);
-        const names = JSON.stringify([stream]);
-        heads.all(names);
-        lifecycle.all(names);
-        stored.all(JSON.stringify(ids));
-        last.get();
-        const first = nextPositions(db, count);
-        const now = Date.now();
-        for (let index = 0; index < count; index += 1) insert.run(first + index, stream, index, ids[index], eventType, payload, null, null, now);
-        upsert.run(stream, count - 1, first + count - 1);
-      });
-      return { append, readStream: (stream) => streamRows.all(stream).length, readAll: (after, limit) => allRows.all(after, limit).length };
-    },
+    prepare: (db) => prepareShape(db, { newId, blobIds: false, streamIds: false }),
   };
 }
 
@@ -125,6 +100,7 @@ interface NarrowOptions {
   clustered?: boolean;
 }
 
+/** How ids and streams are stored: text in every row (the store's schema), or narrower. */
 /** A variant of the events table: ids as blobs, streams as integer ids, or both. */
 function narrowShape(name: string, options: NarrowOptions): Shape {
   const idType = options.blobIds ? "blob" : "varchar(36)";
@@ -152,56 +128,60 @@ function narrowShape(name: string, options: NarrowOptions): Shape {
       db.exec("create table stream_metadata (stream varchar(256) primary key, deleted_through bigint, hide_before bigint not null default 0, tombstoned bigint not null default 0)");
       return db;
     },
-    prepare(db) {
-      const heads = db
-        .prepare(`select ${options.streamIds ? "id, " : ""}stream, last_revision, last_position from streams where stream in (select value from json_each(?))`)
-        .raw(true);
-      const stored = db
-        .prepare(
-          options.streamIds
-            ? `select e.id, s.stream, e.revision, e.position, e.recorded_at from events e join streams s on s.id = e.stream_id where e.id in (select ${options.blobIds ? "unhex(value)" : "value"} from json_each(?))`
-            : `select id, stream, revision, position, recorded_at from events where id in (select ${options.blobIds ? "unhex(value)" : "value"} from json_each(?))`,
-        )
-        .raw(true);
-      const lifecycle = db.prepare("select stream, deleted_through, hide_before, tombstoned from stream_metadata where stream in (select value from json_each(?))").raw(true);
-      const last = db.prepare("select position, recorded_at from events order by position desc limit 1").raw(true);
-      const insert = db.prepare(`insert into events (position, ${streamKey}, revision, id, type, data, content_type, metadata, recorded_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-      const newStream = options.streamIds ? db.prepare("insert into streams (stream, last_revision, last_position) values (?, -1, 0) returning id").raw(true) : undefined;
-      const moveHead = options.streamIds
-        ? db.prepare("update streams set last_revision = ?, last_position = ? where id = ?")
-        : db.prepare(
-            "insert into streams (stream, last_revision, last_position) values (?, ?, ?) on conflict (stream) do update set last_revision = excluded.last_revision, last_position = excluded.last_position",
-          );
-      const streamRows = options.streamIds
-        ? db.prepare("select e.*, s.stream from events e join streams s on s.id = e.stream_id where s.stream = ? and e.revision >= 0 order by e.revision limit 1000").raw(true)
-        : db.prepare("select * from events where stream = ? and revision >= 0 order by revision limit 1000").raw(true);
-      const allRows = options.streamIds
-        ? db.prepare("select e.*, s.stream from events e join streams s on s.id = e.stream_id where e.position > ? order by e.position limit ?").raw(true)
-        : db.prepare("select * from events where position > ? order by position limit ?").raw(true);
-      const append = db.transaction((stream: string, count: number) => {
-        const ids = Array.from({ length: count }, options.newId);
-        const names = JSON.stringify([stream]);
-        const head = heads.all(names) as unknown[][];
-        lifecycle.all(names);
-        stored.all(JSON.stringify(options.blobIds ? ids.map((id) => id.replaceAll("-", "")) : ids));
-        last.get();
-        const first = nextPositions(db, count);
-        const now = Date.now();
-        const key = options.streamIds ? (head.length > 0 ? head[0]![0] : (newStream!.get(stream) as unknown[])[0]) : stream;
-        for (let index = 0; index < count; index += 1) {
-          insert.run(first + index, key, index, options.blobIds ? uuidBlob(ids[index]!) : ids[index], eventType, payload, null, null, now);
-        }
-        if (options.streamIds) moveHead.run(count - 1, first + count - 1, key);
-        else moveHead.run(stream, count - 1, first + count - 1);
-      });
-      // A reader hands out ids as text: a blob id is converted per row (column 3).
-      const count = (rows: unknown[]) => {
-        if (options.blobIds) for (const row of rows as unknown[][]) row[3] = uuidText(row[3] as Buffer);
-        return rows.length;
-      };
-      return { append, readStream: (stream) => count(streamRows.all(stream)), readAll: (after, limit) => count(allRows.all(after, limit)) };
-    },
+    prepare: (db) => prepareShape(db, options),
   };
+}
+
+/** The append and reads of a shape, as prepared statements; the store's own when neither option is set. */
+function prepareShape(db: Db, options: NarrowOptions): ReturnType<Shape["prepare"]> {
+  const streamKey = options.streamIds ? "stream_id" : "stream";
+  const heads = db
+    .prepare(`select ${options.streamIds ? "id, " : ""}stream, last_revision, last_position from streams where stream in (select value from json_each(?))`)
+    .raw(true);
+  const stored = db
+    .prepare(
+      options.streamIds
+        ? `select e.id, s.stream, e.revision, e.position, e.recorded_at from events e join streams s on s.id = e.stream_id where e.id in (select ${options.blobIds ? "unhex(value)" : "value"} from json_each(?))`
+        : `select id, stream, revision, position, recorded_at from events where id in (select ${options.blobIds ? "unhex(value)" : "value"} from json_each(?))`,
+    )
+    .raw(true);
+  const lifecycle = db.prepare("select stream, deleted_through, hide_before, tombstoned from stream_metadata where stream in (select value from json_each(?))").raw(true);
+  const last = db.prepare("select position, recorded_at from events order by position desc limit 1").raw(true);
+  const insert = db.prepare(`insert into events (position, ${streamKey}, revision, id, type, data, content_type, metadata, recorded_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  const newStream = options.streamIds ? db.prepare("insert into streams (stream, last_revision, last_position) values (?, -1, 0) returning id").raw(true) : undefined;
+  const moveHead = options.streamIds
+    ? db.prepare("update streams set last_revision = ?, last_position = ? where id = ?")
+    : db.prepare(
+        "insert into streams (stream, last_revision, last_position) values (?, ?, ?) on conflict (stream) do update set last_revision = excluded.last_revision, last_position = excluded.last_position",
+      );
+  const streamRows = options.streamIds
+    ? db.prepare("select e.*, s.stream from events e join streams s on s.id = e.stream_id where s.stream = ? and e.revision >= 0 order by e.revision limit 1000").raw(true)
+    : db.prepare("select * from events where stream = ? and revision >= 0 order by revision limit 1000").raw(true);
+  const allRows = options.streamIds
+    ? db.prepare("select e.*, s.stream from events e join streams s on s.id = e.stream_id where e.position > ? order by e.position limit ?").raw(true)
+    : db.prepare("select * from events where position > ? order by position limit ?").raw(true);
+  const append = db.transaction((stream: string, count: number) => {
+    const ids = Array.from({ length: count }, options.newId);
+    const names = JSON.stringify([stream]);
+    const head = heads.all(names) as unknown[][];
+    lifecycle.all(names);
+    stored.all(JSON.stringify(options.blobIds ? ids.map((id) => id.replaceAll("-", "")) : ids));
+    last.get();
+    const first = nextPositions(db, count);
+    const now = Date.now();
+    const key = options.streamIds ? (head.length > 0 ? head[0]![0] : (newStream!.get(stream) as unknown[])[0]) : stream;
+    for (let index = 0; index < count; index += 1) {
+      insert.run(first + index, key, index, options.blobIds ? uuidBlob(ids[index]!) : ids[index], eventType, payload, null, null, now);
+    }
+    if (options.streamIds) moveHead.run(count - 1, first + count - 1, key);
+    else moveHead.run(stream, count - 1, first + count - 1);
+  });
+  // A reader hands out ids as text: a blob id is converted per row (column 3).
+  const count = (rows: unknown[]) => {
+    if (options.blobIds) for (const row of rows as unknown[][]) row[3] = uuidText(row[3] as Buffer);
+    return rows.length;
+  };
+  return { append, readStream: (stream) => count(streamRows.all(stream)), readAll: (after, limit) => count(allRows.all(after, limit)) };
 }
 
 const randomIds = randomUUID;

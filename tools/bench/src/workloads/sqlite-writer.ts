@@ -27,7 +27,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { AppendRequestSchema } from "@annals/protocol";
-import { openEventStore, type EventStore } from "@annals/store";
+import { openEventStore, sqlitePragmas, type EventStore } from "@annals/store";
 import Database from "better-sqlite3";
 import { createRowSource, createScratch, eventType, payload, resultsDir, type EventRow } from "../fixtures.js";
 import { connectGrpc, grpcFrame, type GrpcConnection } from "../grpc-load.js";
@@ -265,7 +265,7 @@ async function main(): Promise<void> {
     const file = scratch.file("ceiling");
     await (await openRawDatabase(file, "better-sqlite3")).close();
     const db = new Database(file);
-    for (const pragma of ["journal_mode = WAL", "synchronous = FULL", "temp_store = MEMORY", "cache_size = -65536"]) db.pragma(pragma);
+    for (const pragma of sqlitePragmas("FULL", 10_000)) db.pragma(pragma);
     const source = createRowSource();
     const stream = { next: 0 };
     await preparedCeilingRound(db, source, warmupMs, stream);
