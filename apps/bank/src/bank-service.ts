@@ -11,7 +11,7 @@ import { accountDecider } from "./account-view.js";
 import { createAccountService } from "./account-service.js";
 import { accountEvents, accountEventTypePrefix, accountSnapshots } from "./codec.js";
 import { errorMapping } from "./error-mapping.js";
-import { accountCommandEventIds } from "./event-ids.js";
+import { accountCommandEventIds, formerAccountCommandEventIds } from "./event-ids.js";
 import { accountsProjectionName, applyAccountEvents } from "./projection/accounts-projection.js";
 import { createAccountsTable, deleteAccountRows } from "./projection/accounts-table.js";
 import { accountStreamPrefix } from "./streams.js";
@@ -74,6 +74,7 @@ export async function startBankService(options: BankServiceOptions): Promise<Ban
     events: accountEvents,
     ...(snapshotEvery > 0 ? { snapshots: { store: snapshotStore, state: accountSnapshots, every: snapshotEvery } } : {}),
     eventIds: accountCommandEventIds,
+    formerEventIds: formerAccountCommandEventIds,
     ...(options.maxCommandAttempts === undefined ? {} : { maxAttempts: options.maxCommandAttempts }),
     onSnapshotError: (error) => logger.warn({ err: error }, "account snapshot not saved"),
   });

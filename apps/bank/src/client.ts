@@ -1,8 +1,8 @@
-import { randomUUID } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import { createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import { newCommandId } from "@annals/toolkit";
 import {
   AccountService,
   DepositSchema,
@@ -28,7 +28,8 @@ export interface BankClientOptions {
 
 export interface CommandOptions {
   /**
-   * The command's id. Default: a new UUID. Send a command again with the same
+   * The command's id. Default: a new time-ordered UUID (`newCommandId`), which the
+   * bank's event ids then inherit their order from. Send a command again with the same
    * id (after a timeout, say) and it is applied once: the answer is the first
    * result and nothing new is recorded.
    */
@@ -126,7 +127,7 @@ export function createBankClient(options: BankClientOptions): BankClient {
 
   function commandFields(accountId: string, command: CommandOptions) {
     return {
-      commandId: command.commandId ?? randomUUID(),
+      commandId: command.commandId ?? newCommandId(),
       accountId,
       ...(command.expectedVersion === undefined ? {} : { expectedVersion: BigInt(command.expectedVersion) }),
     };

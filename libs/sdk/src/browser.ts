@@ -20,6 +20,7 @@ export {
 } from "./client.js";
 export { protoEvent, isEventOf, type EventInput, type EventOptions, type RawEvent, type ResolvedEvent, type TypedEvent } from "./events.js";
 export type { ExpectedRevision } from "./expected-revision.js";
+export { newEventId } from "./uuid.js";
 export type { ReconnectOptions, SubscribeOptions, Subscription, SubscriptionTarget } from "./subscription.js";
 export { AnnalsError, WrongExpectedRevisionError, isWrongExpectedRevisionError } from "./errors.js";
 export { Code } from "@connectrpc/connect";

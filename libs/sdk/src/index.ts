@@ -29,6 +29,7 @@ export type {
 } from "./lifecycle.js";
 export { protoEvent, isEventOf, type EventInput, type EventOptions, type RawEvent, type ResolvedEvent, type TypedEvent } from "./events.js";
 export type { ExpectedRevision } from "./expected-revision.js";
+export { newEventId } from "./uuid.js";
 export type { ReconnectOptions, SubscribeOptions, Subscription, SubscriptionTarget } from "./subscription.js";
 export type { ReceiveWindow } from "./session-manager.js";
 export {

@@ -1,5 +1,5 @@
 import { WrongExpectedRevisionError, type ResolvedEvent } from "@annals/sdk";
-import { commandFingerprint, defaultCommandEventIds, type CommandEventIds } from "./command-ids.js";
+import { commandFingerprint, defaultCommandEventIds, formerCommandEventIds, type CommandEventIds } from "./command-ids.js";
 import type { Decider } from "./decider.js";
 import { CommandIdReusedError, ConcurrencyConflictError, WrongExpectedVersionError } from "./errors.js";
 import { createKeyedLock } from "./keyed-lock.js";
@@ -21,6 +21,12 @@ export interface CommandHandlerOptions<Command, Event, State> extends StateLoade
   maxEventsPerCommand?: number;
   /** How a command's event ids derive from the stream and the command id. Default `defaultCommandEventIds`. */
   eventIds?: CommandEventIds;
+  /**
+   * How an earlier release derived them: these ids are looked up too, so that a
+   * command it recorded is recognised when it is sent again. Default: with the
+   * default `eventIds`, `formerCommandEventIds`; with your own, none.
+   */
+  formerEventIds?: CommandEventIds;
   /** A digest of the command stored with its events. Default `commandFingerprint` (canonical JSON, SHA-256). */
   fingerprint?: (command: Command) => Promise<string> | string;
 }
@@ -54,6 +60,12 @@ export interface CommandHandler<Command, Event, State> {
 
 const noEvents: readonly never[] = [];
 
+/** A command's event ids: those its events are appended with, and those looked up to recognise it (these and the former ones). */
+interface CommandIds {
+  appended: string[];
+  lookedUp: string[];
+}
+
 function pause(attempt: number, signal: AbortSignal | undefined): Promise<void> {
   const ms = Math.random() * Math.min(200, 5 * 2 ** attempt);
   return new Promise((resolve) => {
@@ -84,11 +96,14 @@ export function createCommandHandler<Command, Event, State>(options: CommandHand
   const maxAttempts = options.maxAttempts ?? 8;
   const maxEvents = options.maxEventsPerCommand ?? 16;
   const eventIds = options.eventIds ?? defaultCommandEventIds;
+  const formerEventIds = options.formerEventIds ?? (options.eventIds === undefined ? formerCommandEventIds : undefined);
   const fingerprintOf = options.fingerprint ?? commandFingerprint;
   const locks = createKeyedLock();
 
-  async function idsOf(stream: string, commandId: string): Promise<string[]> {
-    return Promise.all(Array.from({ length: maxEvents }, (_, index) => eventIds(stream, commandId, index)));
+  async function idsOf(stream: string, commandId: string): Promise<CommandIds> {
+    const derive = (derivation: CommandEventIds) => Promise.all(Array.from({ length: maxEvents }, (_, index) => derivation(stream, commandId, index)));
+    const [appended, former] = await Promise.all([derive(eventIds), formerEventIds === undefined ? [] : derive(formerEventIds)]);
+    return { appended, lookedUp: [...new Set([...appended, ...former])] };
   }
 
   /** The first result of a command already recorded; `undefined` when it never was. */
@@ -103,8 +118,8 @@ export function createCommandHandler<Command, Event, State>(options: CommandHand
     return { ...loaded, events: found.map((event) => loader.decode(event)), alreadyApplied: true };
   }
 
-  async function attempt(stream: string, command: Command, ids: readonly string[], fingerprint: string, handle: HandleOptions): Promise<CommandResult<Event, State> | WrongExpectedRevisionError> {
-    const [before, loaded] = await Promise.all([earlier(stream, ids, fingerprint, handle), loader.load(stream, { signal: handle.signal })]);
+  async function attempt(stream: string, command: Command, ids: CommandIds, fingerprint: string, handle: HandleOptions): Promise<CommandResult<Event, State> | WrongExpectedRevisionError> {
+    const [before, loaded] = await Promise.all([earlier(stream, ids.lookedUp, fingerprint, handle), loader.load(stream, { signal: handle.signal })]);
     if (before) return before;
     if (handle.expectedVersion !== undefined && handle.expectedVersion !== loaded.version) {
       throw new WrongExpectedVersionError(stream, handle.expectedVersion, loaded.version);
@@ -113,7 +128,7 @@ export function createCommandHandler<Command, Event, State>(options: CommandHand
     if (decided.length === 0) return { ...loaded, events: noEvents, alreadyApplied: false };
     if (decided.length > maxEvents) throw new RangeError(`a command recorded ${decided.length} events, more than maxEventsPerCommand (${maxEvents})`);
     const metadata = { ...handle.metadata, [commandMetadataKeys.commandId]: handle.commandId, [commandMetadataKeys.fingerprint]: fingerprint };
-    const proposed = decided.map((event, index) => ({ ...options.events.encode(event), id: ids[index]!, metadata }));
+    const proposed = decided.map((event, index) => ({ ...options.events.encode(event), id: ids.appended[index]!, metadata }));
     let appended;
     try {
       appended = await client.appendToStream(stream, proposed, {
@@ -129,7 +144,7 @@ export function createCommandHandler<Command, Event, State>(options: CommandHand
     decided.forEach((event, index) => {
       const revision = loaded.version + BigInt(index);
       const position = appended.position - BigInt(decided.length - 1 - index);
-      after = loader.fold(after, event, { id: ids[index]!, stream, revision, position, recordedAt: appended.recordedAt, metadata });
+      after = loader.fold(after, event, { id: ids.appended[index]!, stream, revision, position, recordedAt: appended.recordedAt, metadata });
     });
     await loader.snapshotIfDue(stream, after).catch((error: unknown) => options.onSnapshotError?.(error));
     return { ...after, events: decided, alreadyApplied: false };
@@ -144,7 +159,7 @@ export function createCommandHandler<Command, Event, State>(options: CommandHand
           const outcome = await attempt(stream, command, ids, fingerprint, handle);
           if (!(outcome instanceof WrongExpectedRevisionError)) return outcome;
           if (handle.expectedVersion !== undefined) {
-            const recorded = await earlier(stream, ids, fingerprint, handle);
+            const recorded = await earlier(stream, ids.lookedUp, fingerprint, handle);
             if (recorded) return recorded;
             throw new WrongExpectedVersionError(stream, handle.expectedVersion, outcome.actual === undefined ? 0n : outcome.actual + 1n);
           }

@@ -1,6 +1,6 @@
 export type { Decider, EventContext } from "./decider.js";
 export { jsonEvents, protobufEvents, protobufState, type EncodedEvent, type EventCodec, type StateCodec } from "./codec.js";
-export { commandEventNamespace, commandFingerprint, defaultCommandEventIds, uuidV5, type CommandEventIds } from "./command-ids.js";
+export { commandEventNamespace, commandFingerprint, commandTimedUuid, defaultCommandEventIds, formerCommandEventIds, newCommandId, uuidV5, type CommandEventIds } from "./command-ids.js";
 export {
   commandMetadataKeys,
   createCommandHandler,

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAnnalsClient, type AnnalsClient } from "@annals/sdk";
 import { startTestServer, type TestServer } from "@annals/server/testing";
 import { jsonEvents } from "./codec.js";
+import { commandFingerprint, formerCommandEventIds, newCommandId } from "./command-ids.js";
 import { createCommandHandler, type CommandHandlerOptions } from "./command-handler.js";
 import type { Decider } from "./decider.js";
 import { CommandIdReusedError, ConcurrencyConflictError, WrongExpectedVersionError } from "./errors.js";
@@ -91,6 +92,30 @@ describe("the toolkit against a real server", () => {
       const answers = await Promise.all(Array.from({ length: 8 }, (_, index) => handler().handle(racing, { type: "Add", by: 3 }, { commandId: "race" }).then((result) => ({ index, result }))));
       expect(new Set(answers.map(({ result }) => result.position)).size).toBe(1);
       expect((await handler().loader.load(racing)).state.total).toBe(3);
+    });
+
+    it("records time-ordered event ids for time-ordered command ids, and recognises a command recorded with the former ids", async () => {
+      const id = stream();
+      const commandIds = [newCommandId(), newCommandId(), newCommandId()];
+      for (const commandId of commandIds) await handler().handle(id, { type: "Add", by: 1 }, { commandId });
+      const recorded: string[] = [];
+      for await (const event of client.readStream(id)) recorded.push(event.id);
+      for (const [index, eventId] of recorded.entries()) {
+        expect(eventId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+        expect(eventId.slice(0, 13)).toBe(commandIds[index]!.slice(0, 13));
+      }
+      // As an earlier release recorded a command: its event under the UUIDv5 id, with the handler's metadata.
+      const earlier = stream();
+      const commandId = newCommandId();
+      const fingerprint = await commandFingerprint({ type: "Add", by: 5 });
+      const former = await formerCommandEventIds(earlier, commandId, 0);
+      await client.appendToStream(earlier, [{ ...events.encode({ type: "Added", by: 5 }), id: former, metadata: { command_id: commandId, command_fingerprint: fingerprint } }]);
+      const again = await handler().handle(earlier, { type: "Add", by: 5 }, { commandId });
+      expect({ alreadyApplied: again.alreadyApplied, version: again.version, total: again.state.total }).toEqual({ alreadyApplied: true, version: 1n, total: 5 });
+      expect((await client.getStream(earlier))?.lastRevision).toBe(0n);
+      // A handler given its own derivation and no former one looks up only its own ids.
+      const own = await handler({ eventIds: (target, command, index) => formerCommandEventIds(target, `${command}/own`, index) }).handle(earlier, { type: "Add", by: 5 }, { commandId });
+      expect(own.alreadyApplied).toBe(false);
     });
 
     it("refuses a command id reused for a different command; the same id on another stream is another command", async () => {

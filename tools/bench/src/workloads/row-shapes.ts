@@ -6,6 +6,7 @@
  *
  *   npm run bench:rows                 # 1 warm-up + 5 rounds of 2.5 s per shape (about 2 minutes)
  *   npm run bench:rows -- --quick      # short rounds, fewer preloaded events: figures indicative
+ *   npm run bench:rows -- --per-append 10   # 10-event transactions (a group commit of single-event appends)
  *
  * Shapes (all but the first with time-ordered ids, as the SDKs and the store make them):
  * - `store, random ids`: the schema the store's migrations create (this file creates
@@ -21,7 +22,7 @@
  *
  * Every file is first filled with `--preload` events (default 300,000; in streams of
  * 100, as in the rounds), so that indexes have the depth of a used database. Each
- * round appends 100-event transactions to fresh streams, with `synchronous = FULL`
+ * round appends 100-event transactions (`--per-append`) to fresh streams, with `synchronous = FULL`
  * and the store's other pragmas. Then, per shape: reads of whole 100-event streams
  * (by name) and of `$all` in pages of 1,000, over the preloaded events only, so that
  * every file is read over as many (3 alternated passes, median; blob ids
@@ -44,7 +45,8 @@ const argument = (name: string) => {
 const preload = Number(argument("--preload") ?? (quick ? 50_000 : 300_000));
 const roundMs = quick ? 500 : 2_500;
 const rounds = quick ? 2 : 5;
-const eventsPerAppend = 100;
+const eventsPerAppend = Number(argument("--per-append") ?? 100);
+if (!Number.isInteger(eventsPerAppend) || eventsPerAppend < 1) throw new Error("--per-append: give a positive integer");
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 type Db = Database.Database;
@@ -268,7 +270,7 @@ try {
   });
   const reference = median(prepared[1]!.rates);
   const referenceReads = reads[1]!;
-  console.log(`\nSQLite row shapes: 100-event appends (synchronous FULL), ${preload.toLocaleString("en-US")} events preloaded, ${rounds} rounds of ${roundMs} ms${quick ? " (quick: indicative)" : ""}, load ${loadavg().map((value) => value.toFixed(2)).join(" ")}\n`);
+  console.log(`\nSQLite row shapes: ${eventsPerAppend}-event appends (synchronous FULL), ${preload.toLocaleString("en-US")} events preloaded, ${rounds} rounds of ${roundMs} ms${quick ? " (quick: indicative)" : ""}, load ${loadavg().map((value) => value.toFixed(2)).join(" ")}\n`);
   console.log("| shape | appends, events/s (min–max) | vs store | stream reads, events/s | vs store | $all reads, events/s | vs store | bytes/event |");
   console.log("| --- | --- | --- | --- | --- | --- | --- | --- |");
   prepared.forEach((entry, index) => {

@@ -163,6 +163,12 @@ export function describeCommandsThroughSdk(factory: BankDatabaseFactory): void {
         const before = Date.now();
         const deposit = await bank.deposit(id, "1", { correlationId: "order-42", causationId: "event-7" });
         const [first, second] = await collect(bank.getHistory(id));
+        // The client's default command ids are time-ordered, and so are the ids of the events they record.
+        for (const [event, commandId] of [[first!, opened.commandId], [second!, deposit.commandId]] as const) {
+          expect(commandId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+          expect(event.eventId.slice(0, 13)).toBe(commandId.slice(0, 13));
+          expect(event.eventId[14]).toBe("7");
+        }
         expect(first!.metadata).toMatchObject({ actor: "ada", command_id: opened.commandId, command_type: "OpenAccount", causation_id: opened.commandId });
         expect(first!.metadata["correlation_id"]).toMatch(/^[0-9a-f-]{36}$/);
         // The actor is the bank's client's word; the principal is the event store's: the bank's own credentials.
