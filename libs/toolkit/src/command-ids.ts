@@ -22,8 +22,30 @@ function formatUuid(bytes: Uint8Array): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
+/**
+ * The latest ids `uuidV5` made, by namespace and name: a command's ids and the
+ * former ids looked up beside them (`formerCommandEventIds`) hash the same names,
+ * and each Web Crypto digest is a job on another thread (about 10 µs each, 16 per
+ * command). Cleared when full.
+ */
+const recentV5 = new Map<string, Promise<string>>();
+const maxRecentV5 = 1_024;
+
 /** A name-based UUID (version 5, SHA-1, RFC 9562) of `name` in `namespace`. */
-export async function uuidV5(name: string, namespace: string): Promise<string> {
+export function uuidV5(name: string, namespace: string): Promise<string> {
+  const key = `${namespace}\u0000${name}`;
+  let id = recentV5.get(key);
+  if (id === undefined) {
+    if (recentV5.size >= maxRecentV5) recentV5.clear();
+    id = digestV5(name, namespace);
+    // A failed digest is not kept: the next call tries again.
+    id.catch(() => recentV5.delete(key));
+    recentV5.set(key, id);
+  }
+  return id;
+}
+
+async function digestV5(name: string, namespace: string): Promise<string> {
   const namespaceBytes = hexToBytes(namespace.replace(/-/g, ""));
   const nameBytes = encoder.encode(name);
   const input = new Uint8Array(namespaceBytes.length + nameBytes.length);

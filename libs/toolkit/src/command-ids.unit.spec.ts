@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { commandFingerprint, commandTimedUuid, defaultCommandEventIds, formerCommandEventIds, newCommandId, uuidV5 } from "./command-ids.js";
 
 describe("uuidV5", () => {
@@ -49,6 +49,21 @@ describe("time-ordered command event ids", () => {
     const next = newCommandId();
     expect(later < next).toBe(true);
     expect((await defaultCommandEventIds("cart-1", next, 0)) > (await defaultCommandEventIds("cart-1", commandId, 15))).toBe(true);
+  });
+});
+
+describe("the cost of a command's ids", () => {
+  it("hashes each name once: a command's ids and its former ids take 16 digests, not 32", async () => {
+    const digest = vi.spyOn(globalThis.crypto.subtle, "digest");
+    try {
+      const commandId = newCommandId();
+      const ids = await Promise.all(Array.from({ length: 16 }, (_, index) => defaultCommandEventIds("cart-9", commandId, index)));
+      const former = await Promise.all(Array.from({ length: 16 }, (_, index) => formerCommandEventIds("cart-9", commandId, index)));
+      expect(digest).toHaveBeenCalledTimes(16);
+      expect(new Set([...ids, ...former]).size).toBe(32);
+    } finally {
+      digest.mockRestore();
+    }
   });
 });
 
