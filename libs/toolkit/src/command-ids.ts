@@ -87,19 +87,40 @@ export function newCommandId(): string {
 /** How the id of the `index`-th event of a command derives from the stream and the command id. */
 export type CommandEventIds = (stream: string, commandId: string, index: number) => string | Promise<string>;
 
+/** A derivation and the one before it, for the command handler's `eventIds` and `formerEventIds`. */
+export interface CommandEventIdDerivations {
+  /** `commandTimedUuid` of `[key, commandId, index]`: time-ordered for a time-ordered command id, UUIDv5 otherwise. */
+  eventIds(stream: string, commandId: string, index: number): Promise<string>;
+  /** UUIDv5 of the same name, whatever the command id: the ids before time-ordered ones. */
+  formerEventIds(stream: string, commandId: string, index: number): Promise<string>;
+}
+
+/**
+ * Command event ids named `[key, commandId, index]` in `namespace`, where the key is
+ * the stream (default) or what `keyOf` makes of it (the bank: the account id).
+ */
+export function commandEventIdsIn(namespace: string, keyOf: (stream: string) => string = (stream) => stream): CommandEventIdDerivations {
+  const nameOf = (stream: string, commandId: string, index: number) => JSON.stringify([keyOf(stream), commandId, index]);
+  return {
+    eventIds: (stream, commandId, index) => commandTimedUuid(nameOf(stream, commandId, index), namespace, commandId),
+    formerEventIds: (stream, commandId, index) => uuidV5(nameOf(stream, commandId, index), namespace),
+  };
+}
+
+const toolkitDerivations = commandEventIdsIn(commandEventNamespace);
+
 /**
  * The default derivation: `commandTimedUuid` of `[stream, commandId, index]` in the
  * toolkit's namespace (time-ordered for a time-ordered command id, UUIDv5 otherwise).
  */
-export const defaultCommandEventIds: CommandEventIds = (stream, commandId, index) =>
-  commandTimedUuid(JSON.stringify([stream, commandId, index]), commandEventNamespace, commandId);
+export const defaultCommandEventIds: CommandEventIds = toolkitDerivations.eventIds;
 
 /**
  * The toolkit's derivation before `commandTimedUuid`: UUIDv5 of `[stream, commandId, index]`
  * in its namespace. The command handler still looks these ids up (`formerEventIds`),
  * so that a command recorded with them is recognised when it is sent again.
  */
-export const formerCommandEventIds: CommandEventIds = (stream, commandId, index) => uuidV5(JSON.stringify([stream, commandId, index]), commandEventNamespace);
+export const formerCommandEventIds: CommandEventIds = toolkitDerivations.formerEventIds;
 
 /**
  * A short digest of a command, stored with its events: a command id sent again

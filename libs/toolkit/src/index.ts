@@ -1,6 +1,17 @@
 export type { Decider, EventContext } from "./decider.js";
 export { jsonEvents, protobufEvents, protobufState, type EncodedEvent, type EventCodec, type StateCodec } from "./codec.js";
-export { commandEventNamespace, commandFingerprint, commandTimedUuid, defaultCommandEventIds, formerCommandEventIds, newCommandId, uuidV5, type CommandEventIds } from "./command-ids.js";
+export {
+  commandEventIdsIn,
+  commandEventNamespace,
+  commandFingerprint,
+  commandTimedUuid,
+  defaultCommandEventIds,
+  formerCommandEventIds,
+  newCommandId,
+  uuidV5,
+  type CommandEventIdDerivations,
+  type CommandEventIds,
+} from "./command-ids.js";
 export {
   commandMetadataKeys,
   createCommandHandler,
