@@ -67,3 +67,28 @@ export function* batchesOf(events: readonly RecordedEvent[], maxBytes: number, b
   }
   if (batch.length > 0) yield batch;
 }
+
+/** A response's worth of a read: its events, and the first one left out (`undefined` when none followed). */
+export interface ResponsePage {
+  events: RecordedEvent[];
+  next: RecordedEvent | undefined;
+}
+
+/**
+ * The first events of `pages` that fit one response message: at most `count`,
+ * and at most `maxBytes` as encoded (at least one event). `pages` should hold one
+ * event more than `count` where there is one: it is read up to that event, which
+ * tells whether another page follows, and then left.
+ */
+export async function responsePage(pages: AsyncIterable<readonly RecordedEvent[]>, count: number, maxBytes: number, binary: boolean): Promise<ResponsePage> {
+  const events: RecordedEvent[] = [];
+  let bytes = 0;
+  for await (const page of pages) {
+    for (const event of page) {
+      bytes += responseSize(event, binary);
+      if (events.length === count || (events.length > 0 && bytes > maxBytes)) return { events, next: event };
+      events.push(event);
+    }
+  }
+  return { events, next: undefined };
+}

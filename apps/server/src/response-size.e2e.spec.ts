@@ -9,6 +9,8 @@ import {
   GetEventsResponseSchema,
   ReadAllRequestSchema,
   ReadAllResponseSchema,
+  ReadStreamPageRequestSchema,
+  ReadStreamPageResponseSchema,
   ReadStreamRequestSchema,
   ReadStreamResponseSchema,
 } from "@annals/protocol";
@@ -34,6 +36,7 @@ const definition = {
   ReadStream: method("ReadStream", ReadStreamRequestSchema, ReadStreamResponseSchema, true),
   ReadAll: method("ReadAll", ReadAllRequestSchema, ReadAllResponseSchema, true),
   GetEvents: method("GetEvents", GetEventsRequestSchema, GetEventsResponseSchema, false),
+  ReadStreamPage: method("ReadStreamPage", ReadStreamPageRequestSchema, ReadStreamPageResponseSchema, false),
 };
 
 describe("every response fits a default gRPC client", () => {
@@ -71,6 +74,22 @@ describe("every response fits a default gRPC client", () => {
     expect(await stream("ReadAll", create(ReadAllRequestSchema, { direction: 2, maxCount: 1n }))).toBe(1);
     const found = await unary<{ events: Array<{ data: Uint8Array }> }>("GetEvents", create(GetEventsRequestSchema, { ids: [id] }));
     expect(found.events[0]!.data.byteLength).toBe(data.byteLength);
+    const page = await unary<{ events: Array<{ data: Uint8Array }> }>("ReadStreamPage", create(ReadStreamPageRequestSchema, { stream: name }));
+    expect(page.events[0]!.data.byteLength).toBe(data.byteLength);
+    expect(Math.max(...received)).toBeLessThan(4 * 1024 * 1024);
+  });
+
+  it("a page of large events stops before 4 MiB and says where the next one starts", async () => {
+    const name = `large-${randomUUID()}`;
+    for (let index = 0; index < 6; index += 1) {
+      await unary("Append", create(AppendRequestSchema, { stream: name, events: [{ id: randomUUID(), type: "test.Large", data: new Uint8Array(1_000_000).fill(index), metadata: {} }] }));
+    }
+    received.length = 0;
+    type Page = { events: Array<{ revision: bigint }>; nextRevision?: bigint };
+    const first = await unary<Page>("ReadStreamPage", create(ReadStreamPageRequestSchema, { stream: name, maxCount: 10n }));
+    expect([first.events.map((event) => event.revision), first.nextRevision]).toEqual([[0n, 1n, 2n, 3n], 4n]);
+    const second = await unary<Page>("ReadStreamPage", create(ReadStreamPageRequestSchema, { stream: name, maxCount: 10n, from: { case: "revision", value: 4n } }));
+    expect([second.events.map((event) => event.revision), second.nextRevision]).toEqual([[4n, 5n], undefined]);
     expect(Math.max(...received)).toBeLessThan(4 * 1024 * 1024);
   });
 

@@ -174,7 +174,6 @@ export async function startServer(options: AnnalsServerOptions): Promise<AnnalsS
   };
 }
 
-/** Who may read `GET /metrics`: anyone without authentication or with `metricsPublic`; else any authenticated principal. */
 /**
  * The server-streaming methods the fast gRPC path serves: the finite reads and
  * Subscribe (its handler gives its own metrics and shutdown answer on either path;
@@ -187,6 +186,7 @@ function fastServerStreaming(recorded: ServerStreamingMethods): ServerStreamingM
   return new Map([...recorded].filter(([path]) => fastReads.has(path)));
 }
 
+/** Who may read `GET /metrics`: anyone without authentication or with `metricsPublic`; else any authenticated principal. */
 function metricsAccess(options: AnnalsServerOptions): ((authorization: string | undefined) => Promise<boolean>) | undefined {
   const { authenticator } = options;
   if (!authenticator || options.metricsPublic) return undefined;

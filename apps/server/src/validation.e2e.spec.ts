@@ -86,6 +86,10 @@ describe("every validation rule answers its code and leaves the store unchanged"
       ["position", () => client.raw.setCheckpoint({ name: "c", position: 2n ** 60n })],
       ["expected_position", () => client.raw.setCheckpoint({ name: "c", position: 1n, expectedPosition: 2n ** 60n })],
       ["ids[0]", () => client.raw.getEvents({ ids: ["not-a-uuid"] })],
+      ["stream", () => client.raw.readStreamPage({ stream: "" })],
+      ["revision", () => client.raw.readStreamPage({ stream: "existing", from: { case: "revision", value: 2n ** 60n } })],
+      ["direction", () => client.raw.readStreamPage({ stream: "existing", direction: 7 as Direction })],
+      ["max_count", () => client.raw.readStreamPage({ stream: "existing", maxCount: 2n ** 62n })],
     ] as const) {
       const error = await call().then(() => undefined, (caught: unknown) => ConnectError.from(caught));
       expect(error).toMatchObject({ code: Code.InvalidArgument });

@@ -18,7 +18,7 @@ from pathlib import Path as _Path
 # The generated modules live in _gen/annals/ and are part of this package: `annals.eventstore.v1`.
 __path__.append(str(_Path(__file__).with_name("_gen") / "annals"))
 
-from .client import AppendResult, Client, StoredCheckpoint, StreamState, StreamSummary  # noqa: E402
+from .client import AppendResult, Client, StoredCheckpoint, StreamPage, StreamState, StreamSummary  # noqa: E402
 from .errors import AnnalsError, WrongExpectedRevisionError  # noqa: E402
 from .events import NewEvent, RecordedEvent  # noqa: E402
 from .expected_revision import ExpectedRevision  # noqa: E402
@@ -34,6 +34,7 @@ __all__ = [
     "NewEvent",
     "RecordedEvent",
     "StoredCheckpoint",
+    "StreamPage",
     "StreamState",
     "StreamSummary",
     "Subscription",

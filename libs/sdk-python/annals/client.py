@@ -38,6 +38,15 @@ class StreamState:
 
 
 @dataclass(frozen=True)
+class StreamPage:
+    """One page of a stream, read in one call."""
+
+    events: list[RecordedEvent]
+    next_revision: int | None
+    """Pass it as `from_revision` for the next page (same direction); None when nothing followed."""
+
+
+@dataclass(frozen=True)
 class StreamSummary:
     stream: str
     last_revision: int
@@ -165,6 +174,17 @@ class Client:
         if from_revision is not None:
             request.revision = uint64("from_revision", from_revision)
         return _events(lambda: self.stub.ReadStream(request))
+
+    def read_stream_page(self, stream: str, *, backwards: bool = False, from_revision: int | None = None, max_count: int = 0) -> StreamPage:
+        """One page of `stream` in one unary call, forwards (or `backwards`) from
+        `from_revision` (inclusive; default the start, or the end backwards): at most
+        `max_count` events (0: 100; the server grants at most 1,000)."""
+        request = event_store_pb2.ReadStreamPageRequest(stream=stream, direction=_direction(backwards), max_count=uint64("max_count", max_count))
+        if from_revision is not None:
+            request.revision = uint64("from_revision", from_revision)
+        response = self._unary(self.stub.ReadStreamPage, request)
+        next_revision = response.next_revision if response.HasField("next_revision") else None
+        return StreamPage([from_wire_event(event) for event in response.events], next_revision)
 
     def read_all(self, *, backwards: bool = False, from_position: int | None = None, max_count: int | None = None) -> Iterator[RecordedEvent]:
         """The global log ($all), one event at a time, forwards (or `backwards`) from

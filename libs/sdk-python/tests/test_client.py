@@ -65,7 +65,7 @@ class ClientTest(unittest.TestCase):
 class StubTest(ClientTest):
     """`client.stub`: every RPC of the service, built from its descriptor, callable with the generated messages."""
 
-    UNARY = {"Append", "GetStream", "ListStreams", "SetCheckpoint", "GetCheckpoint", "GetEvents", "ListCheckpoints", "GetSchemas",
+    UNARY = {"Append", "ReadStreamPage", "GetStream", "ListStreams", "SetCheckpoint", "GetCheckpoint", "GetEvents", "ListCheckpoints", "GetSchemas",
              "SetStreamMetadata", "GetStreamMetadata", "DeleteStream", "TombstoneStream", "ForgetSubject"}
     STREAMING = {"ReadStream", "ReadAll", "Subscribe", "Scavenge"}
 
@@ -107,6 +107,17 @@ class AppendTest(ClientTest):
         stream = unique("ids")
         self.client.append(stream, events[:10])
         self.assertEqual([event.id for event in self.client.read_stream(stream)], ids[:10])
+
+    def test_pages_of_a_stream_in_one_call_each(self) -> None:
+        stream = unique("page")
+        self.client.append(stream, [note(str(index)) for index in range(5)])
+        first = self.client.read_stream_page(stream, max_count=3)
+        self.assertEqual(([event.revision for event in first.events], first.next_revision), ([0, 1, 2], 3))
+        rest = self.client.read_stream_page(stream, from_revision=first.next_revision, max_count=3)
+        self.assertEqual(([event.revision for event in rest.events], rest.next_revision), ([3, 4], None))
+        backwards = self.client.read_stream_page(stream, backwards=True, max_count=2)
+        self.assertEqual(([event.revision for event in backwards.events], backwards.next_revision), ([4, 3], 2))
+        self.assertEqual(self.client.read_stream_page(unique("missing")).events, [])
 
     def test_expected_revisions(self) -> None:
         stream = unique("append")

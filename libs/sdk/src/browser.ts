@@ -14,6 +14,8 @@ export {
   type PageOptions,
   type ReadAllOptions,
   type ReadStreamOptions,
+  type ReadStreamPageOptions,
+  type StreamPage,
   type StreamState,
   type StreamSummary,
   type StreamsPage,

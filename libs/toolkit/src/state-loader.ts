@@ -55,6 +55,23 @@ export interface StateLoader<Event, State> {
 
 export const defaultSnapshotEvery = 100;
 
+/** The events a load asks for first, in one unary call: what follows a snapshot mostly fits. */
+const firstPageSize = 1_000n;
+
+/**
+ * The events of `stream` from `revision` on (at most `count` when given): the
+ * first page with one `ReadStreamPage` call, the rest, if any, with one `ReadStream`.
+ * A unary call answers a short read in about half the time a stream takes.
+ */
+async function* eventsFrom(client: AnnalsClient, stream: string, revision: bigint, count: bigint | undefined, signal: AbortSignal | undefined): AsyncGenerator<ResolvedEvent> {
+  const calls = signal === undefined ? {} : { signal };
+  const first = await client.readStreamPage(stream, { fromRevision: revision, maxCount: count === undefined || count > firstPageSize ? firstPageSize : count, ...calls });
+  yield* first.events;
+  const left = count === undefined ? undefined : count - BigInt(first.events.length);
+  if (first.nextRevision === undefined || left === 0n) return;
+  yield* client.readStream(stream, { fromRevision: first.nextRevision, ...(left === undefined ? {} : { maxCount: left }), ...calls });
+}
+
 export function contextOf(event: ResolvedEvent): EventContext {
   return { id: event.id, stream: event.stream, revision: event.revision, position: event.position, recordedAt: event.recordedAt, metadata: event.metadata };
 }
@@ -135,12 +152,7 @@ export function createStateLoader<Event, State>(options: StateLoaderOptions<Even
       const remaining = load.version === undefined ? undefined : load.version - loaded.version;
       if (remaining === undefined || remaining > 0n) {
         // Leaving the loop early (a later event, an unreadable one) cancels the read.
-        const read = client.readStream(stream, {
-          fromRevision: loaded.version,
-          ...(remaining === undefined ? {} : { maxCount: remaining }),
-          ...(load.signal === undefined ? {} : { signal: load.signal }),
-        });
-        for await (const event of read) {
+        for await (const event of eventsFrom(client, stream, loaded.version, remaining, load.signal)) {
           if (load.at !== undefined && event.recordedAt.getTime() > load.at.getTime()) break;
           loaded = fold(loaded, decode(event), contextOf(event));
         }

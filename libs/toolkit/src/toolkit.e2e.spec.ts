@@ -206,6 +206,25 @@ describe("the toolkit against a real server", () => {
       expect((await commands.loader.load(id, { at: new Date(times[0]!.getTime() - 1) })).version).toBe(0n);
     });
 
+    it("loads streams longer than its first page (one ReadStreamPage, then ReadStream), from a snapshot and at a version", async () => {
+      const id = stream();
+      await client.appendToStream(id, Array.from({ length: 2_500 }, (_, index) => events.encode({ type: "Added", by: index + 1 })));
+      const sum = (count: number) => (count * (count + 1)) / 2;
+      const plain = createStateLoader({ client, decider: tally, events });
+      for (const version of [999n, 1_000n, 1_001n, 2_000n, 2_500n]) {
+        const loaded = await plain.load(id, { version });
+        expect([loaded.version, loaded.state.total]).toEqual([version, sum(Number(version))]);
+      }
+      const all = await plain.load(id);
+      expect([all.version, all.state.total]).toEqual([2_500n, sum(2_500)]);
+      const snapshots = createMemorySnapshotStore();
+      const at300 = await plain.load(id, { version: 300n });
+      await snapshots.save({ stream: id, version: 300n, position: at300.position!, recordedAt: at300.recordedAt!, type: tallyState.type, state: tallyState.encode(at300.state) });
+      const fromSnapshots = createStateLoader({ client, decider: tally, events, snapshots: { store: snapshots, state: tallyState, every: 1_000_000 } });
+      const resumed = await fromSnapshots.load(id);
+      expect([resumed.snapshotVersion, resumed.version, resumed.state.total]).toEqual([300n, 2_500n, sum(2_500)]);
+    });
+
     it("a snapshot that cannot be saved does not fail the command", async () => {
       const failing = { ...createMemorySnapshotStore(), save: () => Promise.reject(new Error("disk full")) };
       const errors: unknown[] = [];

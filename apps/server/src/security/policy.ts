@@ -15,6 +15,7 @@ type Methods = typeof EventStore.method;
 export const policy: { readonly [K in keyof Methods]: (request: MessageShape<Methods[K]["input"]>) => Requirement } = {
   append: (request) => ({ permission: "write", resource: request.stream, on: "stream" }),
   readStream: (request) => ({ permission: "read", resource: request.stream, on: "stream" }),
+  readStreamPage: (request) => ({ permission: "read", resource: request.stream, on: "stream" }),
   readAll: () => ({ permission: "readAll" }),
   getStream: (request) => ({ permission: "read", resource: request.stream, on: "stream" }),
   // The names listed are those under the prefix: the prefix must be readable.

@@ -30,6 +30,7 @@ interface Seed {
 const calls: Record<keyof typeof EventStore.method, { run: (client: EventStoreClient, seed: Seed, signal: AbortSignal) => Promise<unknown>; narrow: Code | "OK"; admin?: true }> = {
   append: { run: (client, _seed, signal) => client.append({ stream: `acct-${randomUUID()}`, events: [{ type: "t.Added", data: new Uint8Array([1]) }] }, { signal }), narrow: Code.PermissionDenied },
   readStream: { run: (client, _seed, signal) => drain(client.readStream({ stream: "acct-seed" }, { signal })), narrow: Code.PermissionDenied },
+  readStreamPage: { run: (client, _seed, signal) => client.readStreamPage({ stream: "acct-seed" }, { signal }), narrow: Code.PermissionDenied },
   readAll: { run: (client, _seed, signal) => drain(client.readAll({ maxCount: 10n }, { signal })), narrow: Code.PermissionDenied },
   getStream: { run: (client, _seed, signal) => client.getStream({ stream: "acct-seed" }, { signal }), narrow: Code.PermissionDenied },
   listStreams: { run: (client, _seed, signal) => client.listStreams({ prefix: "acct-" }, { signal }), narrow: Code.PermissionDenied },

@@ -1,10 +1,10 @@
 import type { ServiceImpl } from "@connectrpc/connect";
-import type { EventStore as Store } from "@annals/store";
-import { GetEventsResponseSchema, ReadAllResponseSchema, ReadStreamResponseSchema, type EventStore } from "@annals/protocol";
+import type { ReadStreamOptions, EventStore as Store } from "@annals/store";
+import { GetEventsResponseSchema, ReadAllResponseSchema, ReadStreamPageResponseSchema, ReadStreamResponseSchema, type EventStore, type ReadStreamPageRequest, type ReadStreamRequest } from "@annals/protocol";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { FileDescriptorSetSchema, timestampFromMs, type FileDescriptorSet } from "@bufbuild/protobuf/wkt";
 import { fromWireDirection, fromWireEvent, fromWireExpectedRevision, fromWireStreamMetadata, toSafeNumber, toWireStreamMetadata } from "../wire.js";
-import { batchesOf, eventsMessage, isBinaryCall } from "../event-batches.js";
+import { batchesOf, eventsMessage, isBinaryCall, responsePage } from "../event-batches.js";
 import { endedBySignal } from "./call-ended.js";
 import { subscribe } from "./subscribe.js";
 import { decodePageToken, encodePageToken } from "../page-token.js";
@@ -12,9 +12,13 @@ import type { SubscriptionMetrics } from "../ops/metrics.js";
 import { principalKey } from "../security/principal.js";
 import { stampPrincipal } from "../security/stamp.js";
 
-/** ListStreams (and ListCheckpoints) page size when the request leaves it at 0, and the most it grants. */
-const defaultStreamsPageSize = 100;
-const maxStreamsPageSize = 1_000;
+/** ListStreams, ListCheckpoints and ReadStreamPage: the page size when the request leaves it at 0, and the most they grant. */
+const defaultPageSize = 100;
+const maxPageSize = 1_000;
+
+function pageSizeOf(requested: number): number {
+  return Math.min(requested || defaultPageSize, maxPageSize);
+}
 
 export interface EventStoreServiceOptions {
   store: Store;
@@ -28,6 +32,16 @@ export interface EventStoreServiceOptions {
   scavengeBatchSize?: number;
   /** Aborted when the server shuts down: subscriptions then end with UNAVAILABLE. */
   shutdownSignal?: AbortSignal;
+}
+
+/** Where and which way ReadStream and ReadStreamPage read (their requests share these fields). */
+function readStreamOptions(request: ReadStreamRequest | ReadStreamPageRequest, maxCount: number): ReadStreamOptions {
+  const from = request.from;
+  return {
+    direction: fromWireDirection(request.direction),
+    from: from.case === "revision" ? toSafeNumber(from.value, "revision") : from.case,
+    maxCount,
+  };
 }
 
 /** annals.eventstore.v1.EventStore on top of the store. Errors are mapped by the router's interceptor. */
@@ -46,17 +60,24 @@ export function createEventStoreService(options: EventStoreServiceOptions): Serv
     },
 
     async *readStream(request, context) {
-      const from = request.from;
-      const pages = store.readStream(request.stream, {
-        direction: fromWireDirection(request.direction),
-        from: from.case === "revision" ? toSafeNumber(from.value, "revision") : from.case,
-        maxCount: toSafeNumber(request.maxCount, "max_count"),
-      });
+      const pages = store.readStream(request.stream, readStreamOptions(request, toSafeNumber(request.maxCount, "max_count")));
       const binary = isBinaryCall(context);
       for await (const page of pages) {
         if (context.signal.aborted) throw endedBySignal(context.signal);
         for (const batch of batchesOf(page, maxBatchBytes, binary)) yield eventsMessage(ReadStreamResponseSchema, batch, binary);
       }
+    },
+
+    async readStreamPage(request, context) {
+      const count = pageSizeOf(toSafeNumber(request.maxCount, "max_count"));
+      // One event past the page, to know whether another follows.
+      const pages = store.readStream(request.stream, readStreamOptions(request, count + 1));
+      const binary = isBinaryCall(context);
+      // A page fits one message of the size every gRPC client receives (one event alone does, by the append limit).
+      const page = await responsePage(pages, count, store.limits.maxAppendBytes, binary);
+      const message = eventsMessage(ReadStreamPageResponseSchema, page.events, binary);
+      if (page.next !== undefined) message.nextRevision = BigInt(page.next.revision);
+      return message;
     },
 
     async *readAll(request, context) {
@@ -144,7 +165,7 @@ export function createEventStoreService(options: EventStoreServiceOptions): Serv
     },
 
     async listStreams(request) {
-      const pageSize = Math.min(request.pageSize || defaultStreamsPageSize, maxStreamsPageSize);
+      const pageSize = pageSizeOf(request.pageSize);
       const streams = await store.listStreams({ prefix: request.prefix, after: decodePageToken(request.pageToken), limit: pageSize });
       const last = streams[streams.length - 1];
       return {
@@ -160,7 +181,7 @@ export function createEventStoreService(options: EventStoreServiceOptions): Serv
     },
 
     async listCheckpoints(request) {
-      const pageSize = Math.min(request.pageSize || defaultStreamsPageSize, maxStreamsPageSize);
+      const pageSize = pageSizeOf(request.pageSize);
       const after = decodePageToken(request.pageToken);
       const [checkpoints, head] = await Promise.all([store.listCheckpoints({ prefix: request.prefix, after, limit: pageSize }), store.headPosition()]);
       const last = checkpoints[checkpoints.length - 1];

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file annals/eventstore/v1/event_store.proto.
  */
 export const file_annals_eventstore_v1_event_store: GenFile = /*@__PURE__*/
-  fileDesc("CiZhbm5hbHMvZXZlbnRzdG9yZS92MS9ldmVudF9zdG9yZS5wcm90bxIUYW5uYWxzLmV2ZW50c3RvcmUudjEiJwoURm9yZ2V0U3ViamVjdFJlcXVlc3QSDwoHc3ViamVjdBgBIAEoCSIuChVGb3JnZXRTdWJqZWN0UmVzcG9uc2USFQoNa2V5X2Rlc3Ryb3llZBgBIAEoCCKLAgoOU3RyZWFtTWV0YWRhdGESFgoJbWF4X2NvdW50GAEgASgDSACIAQESHAoPbWF4X2FnZV9zZWNvbmRzGAIgASgDSAGIAQESHAoPdHJ1bmNhdGVfYmVmb3JlGAMgASgDSAKIAQESQAoGY3VzdG9tGAQgAygLMjAuYW5uYWxzLmV2ZW50c3RvcmUudjEuU3RyZWFtTWV0YWRhdGEuQ3VzdG9tRW50cnkaLQoLQ3VzdG9tRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUIMCgpfbWF4X2NvdW50QhIKEF9tYXhfYWdlX3NlY29uZHNCEgoQX3RydW5jYXRlX2JlZm9yZSKqAQoYU2V0U3RyZWFtTWV0YWRhdGFSZXF1ZXN0Eg4KBnN0cmVhbRgBIAEoCRI2CghtZXRhZGF0YRgCIAEoCzIkLmFubmFscy5ldmVudHN0b3JlLnYxLlN0cmVhbU1ldGFkYXRhEicKGmV4cGVjdGVkX21ldGFkYXRhX3JldmlzaW9uGAMgASgESACIAQFCHQobX2V4cGVjdGVkX21ldGFkYXRhX3JldmlzaW9uIjYKGVNldFN0cmVhbU1ldGFkYXRhUmVzcG9uc2USGQoRbWV0YWRhdGFfcmV2aXNpb24YASABKAQiKgoYR2V0U3RyZWFtTWV0YWRhdGFSZXF1ZXN0Eg4KBnN0cmVhbRgBIAEoCSLDAQoZR2V0U3RyZWFtTWV0YWRhdGFSZXNwb25zZRIZChFtZXRhZGF0YV9yZXZpc2lvbhgBIAEoBBI2CghtZXRhZGF0YRgCIAEoCzIkLmFubmFscy5ldmVudHN0b3JlLnYxLlN0cmVhbU1ldGFkYXRhEg8KB2RlbGV0ZWQYAyABKAgSEgoKdG9tYnN0b25lZBgEIAEoCBIuCgp1cGRhdGVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJ7ChNEZWxldGVTdHJlYW1SZXF1ZXN0Eg4KBnN0cmVhbRgBIAEoCRJBChFleHBlY3RlZF9yZXZpc2lvbhgCIAEoCzImLmFubmFscy5ldmVudHN0b3JlLnYxLkV4cGVjdGVkUmV2aXNpb24SEQoJdG9tYnN0b25lGAMgASgIIkQKFERlbGV0ZVN0cmVhbVJlc3BvbnNlEhoKDWxhc3RfcmV2aXNpb24YASABKARIAIgBAUIQCg5fbGFzdF9yZXZpc2lvbiJrChZUb21ic3RvbmVTdHJlYW1SZXF1ZXN0Eg4KBnN0cmVhbRgBIAEoCRJBChFleHBlY3RlZF9yZXZpc2lvbhgCIAEoCzImLmFubmFscy5ldmVudHN0b3JlLnYxLkV4cGVjdGVkUmV2aXNpb24iRwoXVG9tYnN0b25lU3RyZWFtUmVzcG9uc2USGgoNbGFzdF9yZXZpc2lvbhgBIAEoBEgAiAEBQhAKDl9sYXN0X3JldmlzaW9uIjwKD1NjYXZlbmdlUmVxdWVzdBISCgpiYXRjaF9zaXplGAEgASgNEhUKDXJlY2xhaW1fc3BhY2UYAiABKAgiWgoQU2NhdmVuZ2VSZXNwb25zZRIQCghwb3NpdGlvbhgBIAEoBBIVCg1oZWFkX3Bvc2l0aW9uGAIgASgEEg8KB3JlbW92ZWQYAyABKAQSDAoEZG9uZRgEIAEoCCKXAQoNQXBwZW5kUmVxdWVzdBIOCgZzdHJlYW0YASABKAkSMwoGZXZlbnRzGAIgAygLMiMuYW5uYWxzLmV2ZW50c3RvcmUudjEuUHJvcG9zZWRFdmVudBJBChFleHBlY3RlZF9yZXZpc2lvbhgDIAEoCzImLmFubmFscy5ldmVudHN0b3JlLnYxLkV4cGVjdGVkUmV2aXNpb24iZQoOQXBwZW5kUmVzcG9uc2USEAoIcmV2aXNpb24YASABKAQSEAoIcG9zaXRpb24YAiABKAQSLwoLcmVjb3JkZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIpICChFSZWFkU3RyZWFtUmVxdWVzdBIOCgZzdHJlYW0YASABKAkSMgoJZGlyZWN0aW9uGAIgASgOMh8uYW5uYWxzLmV2ZW50c3RvcmUudjEuRGlyZWN0aW9uEj4KBXN0YXJ0GAMgASgLMi0uYW5uYWxzLmV2ZW50c3RvcmUudjEuUmVhZFN0cmVhbVJlcXVlc3QuU3RhcnRIABI6CgNlbmQYBCABKAsyKy5hbm5hbHMuZXZlbnRzdG9yZS52MS5SZWFkU3RyZWFtUmVxdWVzdC5FbmRIABISCghyZXZpc2lvbhgFIAEoBEgAEhEKCW1heF9jb3VudBgGIAEoBBoHCgVTdGFydBoFCgNFbmRCBgoEZnJvbSJJChJSZWFkU3RyZWFtUmVzcG9uc2USMwoGZXZlbnRzGAEgAygLMiMuYW5uYWxzLmV2ZW50c3RvcmUudjEuUmVjb3JkZWRFdmVudCL5AQoOUmVhZEFsbFJlcXVlc3QSMgoJZGlyZWN0aW9uGAEgASgOMh8uYW5uYWxzLmV2ZW50c3RvcmUudjEuRGlyZWN0aW9uEjsKBXN0YXJ0GAIgASgLMiouYW5uYWxzLmV2ZW50c3RvcmUudjEuUmVhZEFsbFJlcXVlc3QuU3RhcnRIABI3CgNlbmQYAyABKAsyKC5hbm5hbHMuZXZlbnRzdG9yZS52MS5SZWFkQWxsUmVxdWVzdC5FbmRIABISCghwb3NpdGlvbhgEIAEoBEgAEhEKCW1heF9jb3VudBgFIAEoBBoHCgVTdGFydBoFCgNFbmRCBgoEZnJvbSJGCg9SZWFkQWxsUmVzcG9uc2USMwoGZXZlbnRzGAEgAygLMiMuYW5uYWxzLmV2ZW50c3RvcmUudjEuUmVjb3JkZWRFdmVudCIiChBHZXRTdHJlYW1SZXF1ZXN0Eg4KBnN0cmVhbRgBIAEoCSJmChFHZXRTdHJlYW1SZXNwb25zZRIOCgZleGlzdHMYASABKAgSFQoNbGFzdF9yZXZpc2lvbhgCIAEoBBIVCg1sYXN0X3Bvc2l0aW9uGAMgASgEEhMKC2V2ZW50X2NvdW50GAQgASgEIksKEkxpc3RTdHJlYW1zUmVxdWVzdBIOCgZwcmVmaXgYASABKAkSEQoJcGFnZV9zaXplGAIgASgNEhIKCnBhZ2VfdG9rZW4YAyABKAkiZAoTTGlzdFN0cmVhbXNSZXNwb25zZRI0CgdzdHJlYW1zGAEgAygLMiMuYW5uYWxzLmV2ZW50c3RvcmUudjEuU3RyZWFtU3VtbWFyeRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkimAEKDVN0cmVhbVN1bW1hcnkSDgoGc3RyZWFtGAEgASgJEhUKDWxhc3RfcmV2aXNpb24YAiABKAQSFQoNbGFzdF9wb3NpdGlvbhgDIAEoBBITCgtldmVudF9jb3VudBgEIAEoBBI0ChBsYXN0X3JlY29yZGVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJKChJTdWJzY3JpcHRpb25GaWx0ZXISGwoTZXZlbnRfdHlwZV9wcmVmaXhlcxgBIAMoCRIXCg9zdHJlYW1fcHJlZml4ZXMYAiADKAkiwgMKEFN1YnNjcmliZVJlcXVlc3QSEAoGc3RyZWFtGAEgASgJSAASEgoIY2F0ZWdvcnkYAiABKAlIABI5CgNhbGwYAyABKAsyKi5hbm5hbHMuZXZlbnRzdG9yZS52MS5TdWJzY3JpYmVSZXF1ZXN0LkFsbEgAEj0KBXN0YXJ0GAQgASgLMiwuYW5uYWxzLmV2ZW50c3RvcmUudjEuU3Vic2NyaWJlUmVxdWVzdC5TdGFydEgBEjkKA2VuZBgFIAEoCzIqLmFubmFscy5ldmVudHN0b3JlLnYxLlN1YnNjcmliZVJlcXVlc3QuRW5kSAESGAoOYWZ0ZXJfcmV2aXNpb24YBiABKARIARIYCg5hZnRlcl9wb3NpdGlvbhgHIAEoBEgBEjgKBmZpbHRlchgIIAEoCzIoLmFubmFscy5ldmVudHN0b3JlLnYxLlN1YnNjcmlwdGlvbkZpbHRlchIfChdjaGVja3BvaW50X2V2ZXJ5X2V2ZW50cxgJIAEoDRIbChNjaGVja3BvaW50X2V2ZXJ5X21zGAogASgNGgUKA0FsbBoHCgVTdGFydBoFCgNFbmRCCAoGdGFyZ2V0QgYKBGZyb20i+gMKEVN1YnNjcmliZVJlc3BvbnNlEkAKBmV2ZW50cxgBIAEoCzIuLmFubmFscy5ldmVudHN0b3JlLnYxLlN1YnNjcmliZVJlc3BvbnNlLkV2ZW50c0gAEkUKCWNhdWdodF91cBgCIAEoCzIwLmFubmFscy5ldmVudHN0b3JlLnYxLlN1YnNjcmliZVJlc3BvbnNlLkNhdWdodFVwSAASSAoKY2hlY2twb2ludBgDIAEoCzIyLmFubmFscy5ldmVudHN0b3JlLnYxLlN1YnNjcmliZVJlc3BvbnNlLkNoZWNrcG9pbnRIABJJCgtmZWxsX2JlaGluZBgEIAEoCzIyLmFubmFscy5ldmVudHN0b3JlLnYxLlN1YnNjcmliZVJlc3BvbnNlLkZlbGxCZWhpbmRIABo9CgZFdmVudHMSMwoGZXZlbnRzGAEgAygLMiMuYW5uYWxzLmV2ZW50c3RvcmUudjEuUmVjb3JkZWRFdmVudBpACghDYXVnaHRVcBIQCghwb3NpdGlvbhgBIAEoBBIVCghyZXZpc2lvbhgCIAEoBEgAiAEBQgsKCV9yZXZpc2lvbhoeCgpDaGVja3BvaW50EhAKCHBvc2l0aW9uGAEgASgEGh4KCkZlbGxCZWhpbmQSEAoIcG9zaXRpb24YASABKARCBgoEa2luZCJsChRTZXRDaGVja3BvaW50UmVxdWVzdBIMCgRuYW1lGAEgASgJEhAKCHBvc2l0aW9uGAIgASgEEh4KEWV4cGVjdGVkX3Bvc2l0aW9uGAMgASgESACIAQFCFAoSX2V4cGVjdGVkX3Bvc2l0aW9uIhcKFVNldENoZWNrcG9pbnRSZXNwb25zZSIkChRHZXRDaGVja3BvaW50UmVxdWVzdBIMCgRuYW1lGAEgASgJIh8KEEdldEV2ZW50c1JlcXVlc3QSCwoDaWRzGAEgAygJIkgKEUdldEV2ZW50c1Jlc3BvbnNlEjMKBmV2ZW50cxgBIAMoCzIjLmFubmFscy5ldmVudHN0b3JlLnYxLlJlY29yZGVkRXZlbnQiaQoVR2V0Q2hlY2twb2ludFJlc3BvbnNlEg4KBmV4aXN0cxgBIAEoCBIQCghwb3NpdGlvbhgCIAEoBBIuCgp1cGRhdGVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJPChZMaXN0Q2hlY2twb2ludHNSZXF1ZXN0Eg4KBnByZWZpeBgBIAEoCRIRCglwYWdlX3NpemUYAiABKA0SEgoKcGFnZV90b2tlbhgDIAEoCSKHAQoXTGlzdENoZWNrcG9pbnRzUmVzcG9uc2USPAoLY2hlY2twb2ludHMYASADKAsyJy5hbm5hbHMuZXZlbnRzdG9yZS52MS5DaGVja3BvaW50U3VtbWFyeRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSFQoNaGVhZF9wb3NpdGlvbhgDIAEoBCJjChFDaGVja3BvaW50U3VtbWFyeRIMCgRuYW1lGAEgASgJEhAKCHBvc2l0aW9uGAIgASgEEi4KCnVwZGF0ZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIhMKEUdldFNjaGVtYXNSZXF1ZXN0IjEKEkdldFNjaGVtYXNSZXNwb25zZRIbChNmaWxlX2Rlc2NyaXB0b3Jfc2V0GAEgASgMMs0NCgpFdmVudFN0b3JlElMKBkFwcGVuZBIjLmFubmFscy5ldmVudHN0b3JlLnYxLkFwcGVuZFJlcXVlc3QaJC5hbm5hbHMuZXZlbnRzdG9yZS52MS5BcHBlbmRSZXNwb25zZRJhCgpSZWFkU3RyZWFtEicuYW5uYWxzLmV2ZW50c3RvcmUudjEuUmVhZFN0cmVhbVJlcXVlc3QaKC5hbm5hbHMuZXZlbnRzdG9yZS52MS5SZWFkU3RyZWFtUmVzcG9uc2UwARJYCgdSZWFkQWxsEiQuYW5uYWxzLmV2ZW50c3RvcmUudjEuUmVhZEFsbFJlcXVlc3QaJS5hbm5hbHMuZXZlbnRzdG9yZS52MS5SZWFkQWxsUmVzcG9uc2UwARJcCglHZXRTdHJlYW0SJi5hbm5hbHMuZXZlbnRzdG9yZS52MS5HZXRTdHJlYW1SZXF1ZXN0GicuYW5uYWxzLmV2ZW50c3RvcmUudjEuR2V0U3RyZWFtUmVzcG9uc2USYgoLTGlzdFN0cmVhbXMSKC5hbm5hbHMuZXZlbnRzdG9yZS52MS5MaXN0U3RyZWFtc1JlcXVlc3QaKS5hbm5hbHMuZXZlbnRzdG9yZS52MS5MaXN0U3RyZWFtc1Jlc3BvbnNlEl4KCVN1YnNjcmliZRImLmFubmFscy5ldmVudHN0b3JlLnYxLlN1YnNjcmliZVJlcXVlc3QaJy5hbm5hbHMuZXZlbnRzdG9yZS52MS5TdWJzY3JpYmVSZXNwb25zZTABEmgKDVNldENoZWNrcG9pbnQSKi5hbm5hbHMuZXZlbnRzdG9yZS52MS5TZXRDaGVja3BvaW50UmVxdWVzdBorLmFubmFscy5ldmVudHN0b3JlLnYxLlNldENoZWNrcG9pbnRSZXNwb25zZRJoCg1HZXRDaGVja3BvaW50EiouYW5uYWxzLmV2ZW50c3RvcmUudjEuR2V0Q2hlY2twb2ludFJlcXVlc3QaKy5hbm5hbHMuZXZlbnRzdG9yZS52MS5HZXRDaGVja3BvaW50UmVzcG9uc2USXAoJR2V0RXZlbnRzEiYuYW5uYWxzLmV2ZW50c3RvcmUudjEuR2V0RXZlbnRzUmVxdWVzdBonLmFubmFscy5ldmVudHN0b3JlLnYxLkdldEV2ZW50c1Jlc3BvbnNlEm4KD0xpc3RDaGVja3BvaW50cxIsLmFubmFscy5ldmVudHN0b3JlLnYxLkxpc3RDaGVja3BvaW50c1JlcXVlc3QaLS5hbm5hbHMuZXZlbnRzdG9yZS52MS5MaXN0Q2hlY2twb2ludHNSZXNwb25zZRJfCgpHZXRTY2hlbWFzEicuYW5uYWxzLmV2ZW50c3RvcmUudjEuR2V0U2NoZW1hc1JlcXVlc3QaKC5hbm5hbHMuZXZlbnRzdG9yZS52MS5HZXRTY2hlbWFzUmVzcG9uc2USdAoRU2V0U3RyZWFtTWV0YWRhdGESLi5hbm5hbHMuZXZlbnRzdG9yZS52MS5TZXRTdHJlYW1NZXRhZGF0YVJlcXVlc3QaLy5hbm5hbHMuZXZlbnRzdG9yZS52MS5TZXRTdHJlYW1NZXRhZGF0YVJlc3BvbnNlEnQKEUdldFN0cmVhbU1ldGFkYXRhEi4uYW5uYWxzLmV2ZW50c3RvcmUudjEuR2V0U3RyZWFtTWV0YWRhdGFSZXF1ZXN0Gi8uYW5uYWxzLmV2ZW50c3RvcmUudjEuR2V0U3RyZWFtTWV0YWRhdGFSZXNwb25zZRJlCgxEZWxldGVTdHJlYW0SKS5hbm5hbHMuZXZlbnRzdG9yZS52MS5EZWxldGVTdHJlYW1SZXF1ZXN0GiouYW5uYWxzLmV2ZW50c3RvcmUudjEuRGVsZXRlU3RyZWFtUmVzcG9uc2USbgoPVG9tYnN0b25lU3RyZWFtEiwuYW5uYWxzLmV2ZW50c3RvcmUudjEuVG9tYnN0b25lU3RyZWFtUmVxdWVzdBotLmFubmFscy5ldmVudHN0b3JlLnYxLlRvbWJzdG9uZVN0cmVhbVJlc3BvbnNlElsKCFNjYXZlbmdlEiUuYW5uYWxzLmV2ZW50c3RvcmUudjEuU2NhdmVuZ2VSZXF1ZXN0GiYuYW5uYWxzLmV2ZW50c3RvcmUudjEuU2NhdmVuZ2VSZXNwb25zZTABEmgKDUZvcmdldFN1YmplY3QSKi5hbm5hbHMuZXZlbnRzdG9yZS52MS5Gb3JnZXRTdWJqZWN0UmVxdWVzdBorLmFubmFscy5ldmVudHN0b3JlLnYxLkZvcmdldFN1YmplY3RSZXNwb25zZWIGcHJvdG8z", [file_annals_eventstore_v1_event, file_google_protobuf_timestamp]);
+  fileDesc("CiZhbm5hbHMvZXZlbnRzdG9yZS92MS9ldmVudF9zdG9yZS5wcm90bxIUYW5uYWxzLmV2ZW50c3RvcmUudjEiJwoURm9yZ2V0U3ViamVjdFJlcXVlc3QSDwoHc3ViamVjdBgBIAEoCSIuChVGb3JnZXRTdWJqZWN0UmVzcG9uc2USFQoNa2V5X2Rlc3Ryb3llZBgBIAEoCCKLAgoOU3RyZWFtTWV0YWRhdGESFgoJbWF4X2NvdW50GAEgASgDSACIAQESHAoPbWF4X2FnZV9zZWNvbmRzGAIgASgDSAGIAQESHAoPdHJ1bmNhdGVfYmVmb3JlGAMgASgDSAKIAQESQAoGY3VzdG9tGAQgAygLMjAuYW5uYWxzLmV2ZW50c3RvcmUudjEuU3RyZWFtTWV0YWRhdGEuQ3VzdG9tRW50cnkaLQoLQ3VzdG9tRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUIMCgpfbWF4X2NvdW50QhIKEF9tYXhfYWdlX3NlY29uZHNCEgoQX3RydW5jYXRlX2JlZm9yZSKqAQoYU2V0U3RyZWFtTWV0YWRhdGFSZXF1ZXN0Eg4KBnN0cmVhbRgBIAEoCRI2CghtZXRhZGF0YRgCIAEoCzIkLmFubmFscy5ldmVudHN0b3JlLnYxLlN0cmVhbU1ldGFkYXRhEicKGmV4cGVjdGVkX21ldGFkYXRhX3JldmlzaW9uGAMgASgESACIAQFCHQobX2V4cGVjdGVkX21ldGFkYXRhX3JldmlzaW9uIjYKGVNldFN0cmVhbU1ldGFkYXRhUmVzcG9uc2USGQoRbWV0YWRhdGFfcmV2aXNpb24YASABKAQiKgoYR2V0U3RyZWFtTWV0YWRhdGFSZXF1ZXN0Eg4KBnN0cmVhbRgBIAEoCSLDAQoZR2V0U3RyZWFtTWV0YWRhdGFSZXNwb25zZRIZChFtZXRhZGF0YV9yZXZpc2lvbhgBIAEoBBI2CghtZXRhZGF0YRgCIAEoCzIkLmFubmFscy5ldmVudHN0b3JlLnYxLlN0cmVhbU1ldGFkYXRhEg8KB2RlbGV0ZWQYAyABKAgSEgoKdG9tYnN0b25lZBgEIAEoCBIuCgp1cGRhdGVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJ7ChNEZWxldGVTdHJlYW1SZXF1ZXN0Eg4KBnN0cmVhbRgBIAEoCRJBChFleHBlY3RlZF9yZXZpc2lvbhgCIAEoCzImLmFubmFscy5ldmVudHN0b3JlLnYxLkV4cGVjdGVkUmV2aXNpb24SEQoJdG9tYnN0b25lGAMgASgIIkQKFERlbGV0ZVN0cmVhbVJlc3BvbnNlEhoKDWxhc3RfcmV2aXNpb24YASABKARIAIgBAUIQCg5fbGFzdF9yZXZpc2lvbiJrChZUb21ic3RvbmVTdHJlYW1SZXF1ZXN0Eg4KBnN0cmVhbRgBIAEoCRJBChFleHBlY3RlZF9yZXZpc2lvbhgCIAEoCzImLmFubmFscy5ldmVudHN0b3JlLnYxLkV4cGVjdGVkUmV2aXNpb24iRwoXVG9tYnN0b25lU3RyZWFtUmVzcG9uc2USGgoNbGFzdF9yZXZpc2lvbhgBIAEoBEgAiAEBQhAKDl9sYXN0X3JldmlzaW9uIjwKD1NjYXZlbmdlUmVxdWVzdBISCgpiYXRjaF9zaXplGAEgASgNEhUKDXJlY2xhaW1fc3BhY2UYAiABKAgiWgoQU2NhdmVuZ2VSZXNwb25zZRIQCghwb3NpdGlvbhgBIAEoBBIVCg1oZWFkX3Bvc2l0aW9uGAIgASgEEg8KB3JlbW92ZWQYAyABKAQSDAoEZG9uZRgEIAEoCCKXAQoNQXBwZW5kUmVxdWVzdBIOCgZzdHJlYW0YASABKAkSMwoGZXZlbnRzGAIgAygLMiMuYW5uYWxzLmV2ZW50c3RvcmUudjEuUHJvcG9zZWRFdmVudBJBChFleHBlY3RlZF9yZXZpc2lvbhgDIAEoCzImLmFubmFscy5ldmVudHN0b3JlLnYxLkV4cGVjdGVkUmV2aXNpb24iZQoOQXBwZW5kUmVzcG9uc2USEAoIcmV2aXNpb24YASABKAQSEAoIcG9zaXRpb24YAiABKAQSLwoLcmVjb3JkZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIpICChFSZWFkU3RyZWFtUmVxdWVzdBIOCgZzdHJlYW0YASABKAkSMgoJZGlyZWN0aW9uGAIgASgOMh8uYW5uYWxzLmV2ZW50c3RvcmUudjEuRGlyZWN0aW9uEj4KBXN0YXJ0GAMgASgLMi0uYW5uYWxzLmV2ZW50c3RvcmUudjEuUmVhZFN0cmVhbVJlcXVlc3QuU3RhcnRIABI6CgNlbmQYBCABKAsyKy5hbm5hbHMuZXZlbnRzdG9yZS52MS5SZWFkU3RyZWFtUmVxdWVzdC5FbmRIABISCghyZXZpc2lvbhgFIAEoBEgAEhEKCW1heF9jb3VudBgGIAEoBBoHCgVTdGFydBoFCgNFbmRCBgoEZnJvbSJJChJSZWFkU3RyZWFtUmVzcG9uc2USMwoGZXZlbnRzGAEgAygLMiMuYW5uYWxzLmV2ZW50c3RvcmUudjEuUmVjb3JkZWRFdmVudCKeAgoVUmVhZFN0cmVhbVBhZ2VSZXF1ZXN0Eg4KBnN0cmVhbRgBIAEoCRIyCglkaXJlY3Rpb24YAiABKA4yHy5hbm5hbHMuZXZlbnRzdG9yZS52MS5EaXJlY3Rpb24SQgoFc3RhcnQYAyABKAsyMS5hbm5hbHMuZXZlbnRzdG9yZS52MS5SZWFkU3RyZWFtUGFnZVJlcXVlc3QuU3RhcnRIABI+CgNlbmQYBCABKAsyLy5hbm5hbHMuZXZlbnRzdG9yZS52MS5SZWFkU3RyZWFtUGFnZVJlcXVlc3QuRW5kSAASEgoIcmV2aXNpb24YBSABKARIABIRCgltYXhfY291bnQYBiABKAQaBwoFU3RhcnQaBQoDRW5kQgYKBGZyb20iewoWUmVhZFN0cmVhbVBhZ2VSZXNwb25zZRIzCgZldmVudHMYASADKAsyIy5hbm5hbHMuZXZlbnRzdG9yZS52MS5SZWNvcmRlZEV2ZW50EhoKDW5leHRfcmV2aXNpb24YAiABKARIAIgBAUIQCg5fbmV4dF9yZXZpc2lvbiL5AQoOUmVhZEFsbFJlcXVlc3QSMgoJZGlyZWN0aW9uGAEgASgOMh8uYW5uYWxzLmV2ZW50c3RvcmUudjEuRGlyZWN0aW9uEjsKBXN0YXJ0GAIgASgLMiouYW5uYWxzLmV2ZW50c3RvcmUudjEuUmVhZEFsbFJlcXVlc3QuU3RhcnRIABI3CgNlbmQYAyABKAsyKC5hbm5hbHMuZXZlbnRzdG9yZS52MS5SZWFkQWxsUmVxdWVzdC5FbmRIABISCghwb3NpdGlvbhgEIAEoBEgAEhEKCW1heF9jb3VudBgFIAEoBBoHCgVTdGFydBoFCgNFbmRCBgoEZnJvbSJGCg9SZWFkQWxsUmVzcG9uc2USMwoGZXZlbnRzGAEgAygLMiMuYW5uYWxzLmV2ZW50c3RvcmUudjEuUmVjb3JkZWRFdmVudCIiChBHZXRTdHJlYW1SZXF1ZXN0Eg4KBnN0cmVhbRgBIAEoCSJmChFHZXRTdHJlYW1SZXNwb25zZRIOCgZleGlzdHMYASABKAgSFQoNbGFzdF9yZXZpc2lvbhgCIAEoBBIVCg1sYXN0X3Bvc2l0aW9uGAMgASgEEhMKC2V2ZW50X2NvdW50GAQgASgEIksKEkxpc3RTdHJlYW1zUmVxdWVzdBIOCgZwcmVmaXgYASABKAkSEQoJcGFnZV9zaXplGAIgASgNEhIKCnBhZ2VfdG9rZW4YAyABKAkiZAoTTGlzdFN0cmVhbXNSZXNwb25zZRI0CgdzdHJlYW1zGAEgAygLMiMuYW5uYWxzLmV2ZW50c3RvcmUudjEuU3RyZWFtU3VtbWFyeRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkimAEKDVN0cmVhbVN1bW1hcnkSDgoGc3RyZWFtGAEgASgJEhUKDWxhc3RfcmV2aXNpb24YAiABKAQSFQoNbGFzdF9wb3NpdGlvbhgDIAEoBBITCgtldmVudF9jb3VudBgEIAEoBBI0ChBsYXN0X3JlY29yZGVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJKChJTdWJzY3JpcHRpb25GaWx0ZXISGwoTZXZlbnRfdHlwZV9wcmVmaXhlcxgBIAMoCRIXCg9zdHJlYW1fcHJlZml4ZXMYAiADKAkiwgMKEFN1YnNjcmliZVJlcXVlc3QSEAoGc3RyZWFtGAEgASgJSAASEgoIY2F0ZWdvcnkYAiABKAlIABI5CgNhbGwYAyABKAsyKi5hbm5hbHMuZXZlbnRzdG9yZS52MS5TdWJzY3JpYmVSZXF1ZXN0LkFsbEgAEj0KBXN0YXJ0GAQgASgLMiwuYW5uYWxzLmV2ZW50c3RvcmUudjEuU3Vic2NyaWJlUmVxdWVzdC5TdGFydEgBEjkKA2VuZBgFIAEoCzIqLmFubmFscy5ldmVudHN0b3JlLnYxLlN1YnNjcmliZVJlcXVlc3QuRW5kSAESGAoOYWZ0ZXJfcmV2aXNpb24YBiABKARIARIYCg5hZnRlcl9wb3NpdGlvbhgHIAEoBEgBEjgKBmZpbHRlchgIIAEoCzIoLmFubmFscy5ldmVudHN0b3JlLnYxLlN1YnNjcmlwdGlvbkZpbHRlchIfChdjaGVja3BvaW50X2V2ZXJ5X2V2ZW50cxgJIAEoDRIbChNjaGVja3BvaW50X2V2ZXJ5X21zGAogASgNGgUKA0FsbBoHCgVTdGFydBoFCgNFbmRCCAoGdGFyZ2V0QgYKBGZyb20i+gMKEVN1YnNjcmliZVJlc3BvbnNlEkAKBmV2ZW50cxgBIAEoCzIuLmFubmFscy5ldmVudHN0b3JlLnYxLlN1YnNjcmliZVJlc3BvbnNlLkV2ZW50c0gAEkUKCWNhdWdodF91cBgCIAEoCzIwLmFubmFscy5ldmVudHN0b3JlLnYxLlN1YnNjcmliZVJlc3BvbnNlLkNhdWdodFVwSAASSAoKY2hlY2twb2ludBgDIAEoCzIyLmFubmFscy5ldmVudHN0b3JlLnYxLlN1YnNjcmliZVJlc3BvbnNlLkNoZWNrcG9pbnRIABJJCgtmZWxsX2JlaGluZBgEIAEoCzIyLmFubmFscy5ldmVudHN0b3JlLnYxLlN1YnNjcmliZVJlc3BvbnNlLkZlbGxCZWhpbmRIABo9CgZFdmVudHMSMwoGZXZlbnRzGAEgAygLMiMuYW5uYWxzLmV2ZW50c3RvcmUudjEuUmVjb3JkZWRFdmVudBpACghDYXVnaHRVcBIQCghwb3NpdGlvbhgBIAEoBBIVCghyZXZpc2lvbhgCIAEoBEgAiAEBQgsKCV9yZXZpc2lvbhoeCgpDaGVja3BvaW50EhAKCHBvc2l0aW9uGAEgASgEGh4KCkZlbGxCZWhpbmQSEAoIcG9zaXRpb24YASABKARCBgoEa2luZCJsChRTZXRDaGVja3BvaW50UmVxdWVzdBIMCgRuYW1lGAEgASgJEhAKCHBvc2l0aW9uGAIgASgEEh4KEWV4cGVjdGVkX3Bvc2l0aW9uGAMgASgESACIAQFCFAoSX2V4cGVjdGVkX3Bvc2l0aW9uIhcKFVNldENoZWNrcG9pbnRSZXNwb25zZSIkChRHZXRDaGVja3BvaW50UmVxdWVzdBIMCgRuYW1lGAEgASgJIh8KEEdldEV2ZW50c1JlcXVlc3QSCwoDaWRzGAEgAygJIkgKEUdldEV2ZW50c1Jlc3BvbnNlEjMKBmV2ZW50cxgBIAMoCzIjLmFubmFscy5ldmVudHN0b3JlLnYxLlJlY29yZGVkRXZlbnQiaQoVR2V0Q2hlY2twb2ludFJlc3BvbnNlEg4KBmV4aXN0cxgBIAEoCBIQCghwb3NpdGlvbhgCIAEoBBIuCgp1cGRhdGVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJPChZMaXN0Q2hlY2twb2ludHNSZXF1ZXN0Eg4KBnByZWZpeBgBIAEoCRIRCglwYWdlX3NpemUYAiABKA0SEgoKcGFnZV90b2tlbhgDIAEoCSKHAQoXTGlzdENoZWNrcG9pbnRzUmVzcG9uc2USPAoLY2hlY2twb2ludHMYASADKAsyJy5hbm5hbHMuZXZlbnRzdG9yZS52MS5DaGVja3BvaW50U3VtbWFyeRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSFQoNaGVhZF9wb3NpdGlvbhgDIAEoBCJjChFDaGVja3BvaW50U3VtbWFyeRIMCgRuYW1lGAEgASgJEhAKCHBvc2l0aW9uGAIgASgEEi4KCnVwZGF0ZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIhMKEUdldFNjaGVtYXNSZXF1ZXN0IjEKEkdldFNjaGVtYXNSZXNwb25zZRIbChNmaWxlX2Rlc2NyaXB0b3Jfc2V0GAEgASgMMroOCgpFdmVudFN0b3JlElMKBkFwcGVuZBIjLmFubmFscy5ldmVudHN0b3JlLnYxLkFwcGVuZFJlcXVlc3QaJC5hbm5hbHMuZXZlbnRzdG9yZS52MS5BcHBlbmRSZXNwb25zZRJhCgpSZWFkU3RyZWFtEicuYW5uYWxzLmV2ZW50c3RvcmUudjEuUmVhZFN0cmVhbVJlcXVlc3QaKC5hbm5hbHMuZXZlbnRzdG9yZS52MS5SZWFkU3RyZWFtUmVzcG9uc2UwARJrCg5SZWFkU3RyZWFtUGFnZRIrLmFubmFscy5ldmVudHN0b3JlLnYxLlJlYWRTdHJlYW1QYWdlUmVxdWVzdBosLmFubmFscy5ldmVudHN0b3JlLnYxLlJlYWRTdHJlYW1QYWdlUmVzcG9uc2USWAoHUmVhZEFsbBIkLmFubmFscy5ldmVudHN0b3JlLnYxLlJlYWRBbGxSZXF1ZXN0GiUuYW5uYWxzLmV2ZW50c3RvcmUudjEuUmVhZEFsbFJlc3BvbnNlMAESXAoJR2V0U3RyZWFtEiYuYW5uYWxzLmV2ZW50c3RvcmUudjEuR2V0U3RyZWFtUmVxdWVzdBonLmFubmFscy5ldmVudHN0b3JlLnYxLkdldFN0cmVhbVJlc3BvbnNlEmIKC0xpc3RTdHJlYW1zEiguYW5uYWxzLmV2ZW50c3RvcmUudjEuTGlzdFN0cmVhbXNSZXF1ZXN0GikuYW5uYWxzLmV2ZW50c3RvcmUudjEuTGlzdFN0cmVhbXNSZXNwb25zZRJeCglTdWJzY3JpYmUSJi5hbm5hbHMuZXZlbnRzdG9yZS52MS5TdWJzY3JpYmVSZXF1ZXN0GicuYW5uYWxzLmV2ZW50c3RvcmUudjEuU3Vic2NyaWJlUmVzcG9uc2UwARJoCg1TZXRDaGVja3BvaW50EiouYW5uYWxzLmV2ZW50c3RvcmUudjEuU2V0Q2hlY2twb2ludFJlcXVlc3QaKy5hbm5hbHMuZXZlbnRzdG9yZS52MS5TZXRDaGVja3BvaW50UmVzcG9uc2USaAoNR2V0Q2hlY2twb2ludBIqLmFubmFscy5ldmVudHN0b3JlLnYxLkdldENoZWNrcG9pbnRSZXF1ZXN0GisuYW5uYWxzLmV2ZW50c3RvcmUudjEuR2V0Q2hlY2twb2ludFJlc3BvbnNlElwKCUdldEV2ZW50cxImLmFubmFscy5ldmVudHN0b3JlLnYxLkdldEV2ZW50c1JlcXVlc3QaJy5hbm5hbHMuZXZlbnRzdG9yZS52MS5HZXRFdmVudHNSZXNwb25zZRJuCg9MaXN0Q2hlY2twb2ludHMSLC5hbm5hbHMuZXZlbnRzdG9yZS52MS5MaXN0Q2hlY2twb2ludHNSZXF1ZXN0Gi0uYW5uYWxzLmV2ZW50c3RvcmUudjEuTGlzdENoZWNrcG9pbnRzUmVzcG9uc2USXwoKR2V0U2NoZW1hcxInLmFubmFscy5ldmVudHN0b3JlLnYxLkdldFNjaGVtYXNSZXF1ZXN0GiguYW5uYWxzLmV2ZW50c3RvcmUudjEuR2V0U2NoZW1hc1Jlc3BvbnNlEnQKEVNldFN0cmVhbU1ldGFkYXRhEi4uYW5uYWxzLmV2ZW50c3RvcmUudjEuU2V0U3RyZWFtTWV0YWRhdGFSZXF1ZXN0Gi8uYW5uYWxzLmV2ZW50c3RvcmUudjEuU2V0U3RyZWFtTWV0YWRhdGFSZXNwb25zZRJ0ChFHZXRTdHJlYW1NZXRhZGF0YRIuLmFubmFscy5ldmVudHN0b3JlLnYxLkdldFN0cmVhbU1ldGFkYXRhUmVxdWVzdBovLmFubmFscy5ldmVudHN0b3JlLnYxLkdldFN0cmVhbU1ldGFkYXRhUmVzcG9uc2USZQoMRGVsZXRlU3RyZWFtEikuYW5uYWxzLmV2ZW50c3RvcmUudjEuRGVsZXRlU3RyZWFtUmVxdWVzdBoqLmFubmFscy5ldmVudHN0b3JlLnYxLkRlbGV0ZVN0cmVhbVJlc3BvbnNlEm4KD1RvbWJzdG9uZVN0cmVhbRIsLmFubmFscy5ldmVudHN0b3JlLnYxLlRvbWJzdG9uZVN0cmVhbVJlcXVlc3QaLS5hbm5hbHMuZXZlbnRzdG9yZS52MS5Ub21ic3RvbmVTdHJlYW1SZXNwb25zZRJbCghTY2F2ZW5nZRIlLmFubmFscy5ldmVudHN0b3JlLnYxLlNjYXZlbmdlUmVxdWVzdBomLmFubmFscy5ldmVudHN0b3JlLnYxLlNjYXZlbmdlUmVzcG9uc2UwARJoCg1Gb3JnZXRTdWJqZWN0EiouYW5uYWxzLmV2ZW50c3RvcmUudjEuRm9yZ2V0U3ViamVjdFJlcXVlc3QaKy5hbm5hbHMuZXZlbnRzdG9yZS52MS5Gb3JnZXRTdWJqZWN0UmVzcG9uc2ViBnByb3RvMw", [file_annals_eventstore_v1_event, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message annals.eventstore.v1.ForgetSubjectRequest
@@ -536,6 +536,115 @@ export const ReadStreamResponseSchema: GenMessage<ReadStreamResponse> = /*@__PUR
   messageDesc(file_annals_eventstore_v1_event_store, 16);
 
 /**
+ * @generated from message annals.eventstore.v1.ReadStreamPageRequest
+ */
+export type ReadStreamPageRequest = Message<"annals.eventstore.v1.ReadStreamPageRequest"> & {
+  /**
+   * @generated from field: string stream = 1;
+   */
+  stream: string;
+
+  /**
+   * @generated from field: annals.eventstore.v1.Direction direction = 2;
+   */
+  direction: Direction;
+
+  /**
+   * Where to start (inclusive). Unset: the start when reading forwards, the end
+   * when reading backwards.
+   *
+   * @generated from oneof annals.eventstore.v1.ReadStreamPageRequest.from
+   */
+  from: {
+    /**
+     * @generated from field: annals.eventstore.v1.ReadStreamPageRequest.Start start = 3;
+     */
+    value: ReadStreamPageRequest_Start;
+    case: "start";
+  } | {
+    /**
+     * @generated from field: annals.eventstore.v1.ReadStreamPageRequest.End end = 4;
+     */
+    value: ReadStreamPageRequest_End;
+    case: "end";
+  } | {
+    /**
+     * @generated from field: uint64 revision = 5;
+     */
+    value: bigint;
+    case: "revision";
+  } | { case: undefined; value?: undefined };
+
+  /**
+   * Most events in the page; 0 means the default (100). At most 1,000.
+   *
+   * @generated from field: uint64 max_count = 6;
+   */
+  maxCount: bigint;
+};
+
+/**
+ * Describes the message annals.eventstore.v1.ReadStreamPageRequest.
+ * Use `create(ReadStreamPageRequestSchema)` to create a new message.
+ */
+export const ReadStreamPageRequestSchema: GenMessage<ReadStreamPageRequest> = /*@__PURE__*/
+  messageDesc(file_annals_eventstore_v1_event_store, 17);
+
+/**
+ * @generated from message annals.eventstore.v1.ReadStreamPageRequest.Start
+ */
+export type ReadStreamPageRequest_Start = Message<"annals.eventstore.v1.ReadStreamPageRequest.Start"> & {
+};
+
+/**
+ * Describes the message annals.eventstore.v1.ReadStreamPageRequest.Start.
+ * Use `create(ReadStreamPageRequest_StartSchema)` to create a new message.
+ */
+export const ReadStreamPageRequest_StartSchema: GenMessage<ReadStreamPageRequest_Start> = /*@__PURE__*/
+  messageDesc(file_annals_eventstore_v1_event_store, 17, 0);
+
+/**
+ * @generated from message annals.eventstore.v1.ReadStreamPageRequest.End
+ */
+export type ReadStreamPageRequest_End = Message<"annals.eventstore.v1.ReadStreamPageRequest.End"> & {
+};
+
+/**
+ * Describes the message annals.eventstore.v1.ReadStreamPageRequest.End.
+ * Use `create(ReadStreamPageRequest_EndSchema)` to create a new message.
+ */
+export const ReadStreamPageRequest_EndSchema: GenMessage<ReadStreamPageRequest_End> = /*@__PURE__*/
+  messageDesc(file_annals_eventstore_v1_event_store, 17, 1);
+
+/**
+ * @generated from message annals.eventstore.v1.ReadStreamPageResponse
+ */
+export type ReadStreamPageResponse = Message<"annals.eventstore.v1.ReadStreamPageResponse"> & {
+  /**
+   * The page's events, in reading order: at most `max_count`, and no more data
+   * than one append may hold (one event when it is larger).
+   *
+   * @generated from field: repeated annals.eventstore.v1.RecordedEvent events = 1;
+   */
+  events: RecordedEvent[];
+
+  /**
+   * Where the next page starts, in the same direction; unset when no event
+   * followed this page's last one (in that direction) when it was read.
+   *
+   * @generated from field: optional uint64 next_revision = 2;
+   */
+  nextRevision?: bigint | undefined;
+};
+
+/**
+ * Describes the message annals.eventstore.v1.ReadStreamPageResponse.
+ * Use `create(ReadStreamPageResponseSchema)` to create a new message.
+ */
+export const ReadStreamPageResponseSchema: GenMessage<ReadStreamPageResponse> = /*@__PURE__*/
+  messageDesc(file_annals_eventstore_v1_event_store, 18);
+
+/**
  * @generated from message annals.eventstore.v1.ReadAllRequest
  */
 export type ReadAllRequest = Message<"annals.eventstore.v1.ReadAllRequest"> & {
@@ -583,7 +692,7 @@ export type ReadAllRequest = Message<"annals.eventstore.v1.ReadAllRequest"> & {
  * Use `create(ReadAllRequestSchema)` to create a new message.
  */
 export const ReadAllRequestSchema: GenMessage<ReadAllRequest> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 17);
+  messageDesc(file_annals_eventstore_v1_event_store, 19);
 
 /**
  * @generated from message annals.eventstore.v1.ReadAllRequest.Start
@@ -596,7 +705,7 @@ export type ReadAllRequest_Start = Message<"annals.eventstore.v1.ReadAllRequest.
  * Use `create(ReadAllRequest_StartSchema)` to create a new message.
  */
 export const ReadAllRequest_StartSchema: GenMessage<ReadAllRequest_Start> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 17, 0);
+  messageDesc(file_annals_eventstore_v1_event_store, 19, 0);
 
 /**
  * @generated from message annals.eventstore.v1.ReadAllRequest.End
@@ -609,7 +718,7 @@ export type ReadAllRequest_End = Message<"annals.eventstore.v1.ReadAllRequest.En
  * Use `create(ReadAllRequest_EndSchema)` to create a new message.
  */
 export const ReadAllRequest_EndSchema: GenMessage<ReadAllRequest_End> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 17, 1);
+  messageDesc(file_annals_eventstore_v1_event_store, 19, 1);
 
 /**
  * @generated from message annals.eventstore.v1.ReadAllResponse
@@ -628,7 +737,7 @@ export type ReadAllResponse = Message<"annals.eventstore.v1.ReadAllResponse"> & 
  * Use `create(ReadAllResponseSchema)` to create a new message.
  */
 export const ReadAllResponseSchema: GenMessage<ReadAllResponse> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 18);
+  messageDesc(file_annals_eventstore_v1_event_store, 20);
 
 /**
  * @generated from message annals.eventstore.v1.GetStreamRequest
@@ -645,7 +754,7 @@ export type GetStreamRequest = Message<"annals.eventstore.v1.GetStreamRequest"> 
  * Use `create(GetStreamRequestSchema)` to create a new message.
  */
 export const GetStreamRequestSchema: GenMessage<GetStreamRequest> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 19);
+  messageDesc(file_annals_eventstore_v1_event_store, 21);
 
 /**
  * @generated from message annals.eventstore.v1.GetStreamResponse
@@ -683,7 +792,7 @@ export type GetStreamResponse = Message<"annals.eventstore.v1.GetStreamResponse"
  * Use `create(GetStreamResponseSchema)` to create a new message.
  */
 export const GetStreamResponseSchema: GenMessage<GetStreamResponse> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 20);
+  messageDesc(file_annals_eventstore_v1_event_store, 22);
 
 /**
  * @generated from message annals.eventstore.v1.ListStreamsRequest
@@ -716,7 +825,7 @@ export type ListStreamsRequest = Message<"annals.eventstore.v1.ListStreamsReques
  * Use `create(ListStreamsRequestSchema)` to create a new message.
  */
 export const ListStreamsRequestSchema: GenMessage<ListStreamsRequest> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 21);
+  messageDesc(file_annals_eventstore_v1_event_store, 23);
 
 /**
  * @generated from message annals.eventstore.v1.ListStreamsResponse
@@ -742,7 +851,7 @@ export type ListStreamsResponse = Message<"annals.eventstore.v1.ListStreamsRespo
  * Use `create(ListStreamsResponseSchema)` to create a new message.
  */
 export const ListStreamsResponseSchema: GenMessage<ListStreamsResponse> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 22);
+  messageDesc(file_annals_eventstore_v1_event_store, 24);
 
 /**
  * One stream's state.
@@ -789,7 +898,7 @@ export type StreamSummary = Message<"annals.eventstore.v1.StreamSummary"> & {
  * Use `create(StreamSummarySchema)` to create a new message.
  */
 export const StreamSummarySchema: GenMessage<StreamSummary> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 23);
+  messageDesc(file_annals_eventstore_v1_event_store, 25);
 
 /**
  * Narrows a subscription. An event passes when its type starts with one of
@@ -815,7 +924,7 @@ export type SubscriptionFilter = Message<"annals.eventstore.v1.SubscriptionFilte
  * Use `create(SubscriptionFilterSchema)` to create a new message.
  */
 export const SubscriptionFilterSchema: GenMessage<SubscriptionFilter> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 24);
+  messageDesc(file_annals_eventstore_v1_event_store, 26);
 
 /**
  * @generated from message annals.eventstore.v1.SubscribeRequest
@@ -917,7 +1026,7 @@ export type SubscribeRequest = Message<"annals.eventstore.v1.SubscribeRequest"> 
  * Use `create(SubscribeRequestSchema)` to create a new message.
  */
 export const SubscribeRequestSchema: GenMessage<SubscribeRequest> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 25);
+  messageDesc(file_annals_eventstore_v1_event_store, 27);
 
 /**
  * @generated from message annals.eventstore.v1.SubscribeRequest.All
@@ -930,7 +1039,7 @@ export type SubscribeRequest_All = Message<"annals.eventstore.v1.SubscribeReques
  * Use `create(SubscribeRequest_AllSchema)` to create a new message.
  */
 export const SubscribeRequest_AllSchema: GenMessage<SubscribeRequest_All> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 25, 0);
+  messageDesc(file_annals_eventstore_v1_event_store, 27, 0);
 
 /**
  * @generated from message annals.eventstore.v1.SubscribeRequest.Start
@@ -943,7 +1052,7 @@ export type SubscribeRequest_Start = Message<"annals.eventstore.v1.SubscribeRequ
  * Use `create(SubscribeRequest_StartSchema)` to create a new message.
  */
 export const SubscribeRequest_StartSchema: GenMessage<SubscribeRequest_Start> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 25, 1);
+  messageDesc(file_annals_eventstore_v1_event_store, 27, 1);
 
 /**
  * @generated from message annals.eventstore.v1.SubscribeRequest.End
@@ -956,7 +1065,7 @@ export type SubscribeRequest_End = Message<"annals.eventstore.v1.SubscribeReques
  * Use `create(SubscribeRequest_EndSchema)` to create a new message.
  */
 export const SubscribeRequest_EndSchema: GenMessage<SubscribeRequest_End> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 25, 2);
+  messageDesc(file_annals_eventstore_v1_event_store, 27, 2);
 
 /**
  * @generated from message annals.eventstore.v1.SubscribeResponse
@@ -997,7 +1106,7 @@ export type SubscribeResponse = Message<"annals.eventstore.v1.SubscribeResponse"
  * Use `create(SubscribeResponseSchema)` to create a new message.
  */
 export const SubscribeResponseSchema: GenMessage<SubscribeResponse> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 26);
+  messageDesc(file_annals_eventstore_v1_event_store, 28);
 
 /**
  * Events of the target, in position order.
@@ -1016,7 +1125,7 @@ export type SubscribeResponse_Events = Message<"annals.eventstore.v1.SubscribeRe
  * Use `create(SubscribeResponse_EventsSchema)` to create a new message.
  */
 export const SubscribeResponse_EventsSchema: GenMessage<SubscribeResponse_Events> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 26, 0);
+  messageDesc(file_annals_eventstore_v1_event_store, 28, 0);
 
 /**
  * Sent once: the history is delivered; what follows is live.
@@ -1045,7 +1154,7 @@ export type SubscribeResponse_CaughtUp = Message<"annals.eventstore.v1.Subscribe
  * Use `create(SubscribeResponse_CaughtUpSchema)` to create a new message.
  */
 export const SubscribeResponse_CaughtUpSchema: GenMessage<SubscribeResponse_CaughtUp> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 26, 1);
+  messageDesc(file_annals_eventstore_v1_event_store, 28, 1);
 
 /**
  * Every position up to this one has been scanned and nothing more matched:
@@ -1065,7 +1174,7 @@ export type SubscribeResponse_Checkpoint = Message<"annals.eventstore.v1.Subscri
  * Use `create(SubscribeResponse_CheckpointSchema)` to create a new message.
  */
 export const SubscribeResponse_CheckpointSchema: GenMessage<SubscribeResponse_Checkpoint> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 26, 2);
+  messageDesc(file_annals_eventstore_v1_event_store, 28, 2);
 
 /**
  * The subscriber read more slowly than events arrived: the server stopped
@@ -1086,7 +1195,7 @@ export type SubscribeResponse_FellBehind = Message<"annals.eventstore.v1.Subscri
  * Use `create(SubscribeResponse_FellBehindSchema)` to create a new message.
  */
 export const SubscribeResponse_FellBehindSchema: GenMessage<SubscribeResponse_FellBehind> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 26, 3);
+  messageDesc(file_annals_eventstore_v1_event_store, 28, 3);
 
 /**
  * @generated from message annals.eventstore.v1.SetCheckpointRequest
@@ -1120,7 +1229,7 @@ export type SetCheckpointRequest = Message<"annals.eventstore.v1.SetCheckpointRe
  * Use `create(SetCheckpointRequestSchema)` to create a new message.
  */
 export const SetCheckpointRequestSchema: GenMessage<SetCheckpointRequest> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 27);
+  messageDesc(file_annals_eventstore_v1_event_store, 29);
 
 /**
  * @generated from message annals.eventstore.v1.SetCheckpointResponse
@@ -1133,7 +1242,7 @@ export type SetCheckpointResponse = Message<"annals.eventstore.v1.SetCheckpointR
  * Use `create(SetCheckpointResponseSchema)` to create a new message.
  */
 export const SetCheckpointResponseSchema: GenMessage<SetCheckpointResponse> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 28);
+  messageDesc(file_annals_eventstore_v1_event_store, 30);
 
 /**
  * @generated from message annals.eventstore.v1.GetCheckpointRequest
@@ -1150,7 +1259,7 @@ export type GetCheckpointRequest = Message<"annals.eventstore.v1.GetCheckpointRe
  * Use `create(GetCheckpointRequestSchema)` to create a new message.
  */
 export const GetCheckpointRequestSchema: GenMessage<GetCheckpointRequest> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 29);
+  messageDesc(file_annals_eventstore_v1_event_store, 31);
 
 /**
  * @generated from message annals.eventstore.v1.GetEventsRequest
@@ -1170,7 +1279,7 @@ export type GetEventsRequest = Message<"annals.eventstore.v1.GetEventsRequest"> 
  * Use `create(GetEventsRequestSchema)` to create a new message.
  */
 export const GetEventsRequestSchema: GenMessage<GetEventsRequest> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 30);
+  messageDesc(file_annals_eventstore_v1_event_store, 32);
 
 /**
  * @generated from message annals.eventstore.v1.GetEventsResponse
@@ -1189,7 +1298,7 @@ export type GetEventsResponse = Message<"annals.eventstore.v1.GetEventsResponse"
  * Use `create(GetEventsResponseSchema)` to create a new message.
  */
 export const GetEventsResponseSchema: GenMessage<GetEventsResponse> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 31);
+  messageDesc(file_annals_eventstore_v1_event_store, 33);
 
 /**
  * @generated from message annals.eventstore.v1.GetCheckpointResponse
@@ -1220,7 +1329,7 @@ export type GetCheckpointResponse = Message<"annals.eventstore.v1.GetCheckpointR
  * Use `create(GetCheckpointResponseSchema)` to create a new message.
  */
 export const GetCheckpointResponseSchema: GenMessage<GetCheckpointResponse> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 32);
+  messageDesc(file_annals_eventstore_v1_event_store, 34);
 
 /**
  * @generated from message annals.eventstore.v1.ListCheckpointsRequest
@@ -1253,7 +1362,7 @@ export type ListCheckpointsRequest = Message<"annals.eventstore.v1.ListCheckpoin
  * Use `create(ListCheckpointsRequestSchema)` to create a new message.
  */
 export const ListCheckpointsRequestSchema: GenMessage<ListCheckpointsRequest> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 33);
+  messageDesc(file_annals_eventstore_v1_event_store, 35);
 
 /**
  * @generated from message annals.eventstore.v1.ListCheckpointsResponse
@@ -1287,7 +1396,7 @@ export type ListCheckpointsResponse = Message<"annals.eventstore.v1.ListCheckpoi
  * Use `create(ListCheckpointsResponseSchema)` to create a new message.
  */
 export const ListCheckpointsResponseSchema: GenMessage<ListCheckpointsResponse> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 34);
+  messageDesc(file_annals_eventstore_v1_event_store, 36);
 
 /**
  * One stored checkpoint.
@@ -1318,7 +1427,7 @@ export type CheckpointSummary = Message<"annals.eventstore.v1.CheckpointSummary"
  * Use `create(CheckpointSummarySchema)` to create a new message.
  */
 export const CheckpointSummarySchema: GenMessage<CheckpointSummary> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 35);
+  messageDesc(file_annals_eventstore_v1_event_store, 37);
 
 /**
  * @generated from message annals.eventstore.v1.GetSchemasRequest
@@ -1331,7 +1440,7 @@ export type GetSchemasRequest = Message<"annals.eventstore.v1.GetSchemasRequest"
  * Use `create(GetSchemasRequestSchema)` to create a new message.
  */
 export const GetSchemasRequestSchema: GenMessage<GetSchemasRequest> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 36);
+  messageDesc(file_annals_eventstore_v1_event_store, 38);
 
 /**
  * @generated from message annals.eventstore.v1.GetSchemasResponse
@@ -1352,7 +1461,7 @@ export type GetSchemasResponse = Message<"annals.eventstore.v1.GetSchemasRespons
  * Use `create(GetSchemasResponseSchema)` to create a new message.
  */
 export const GetSchemasResponseSchema: GenMessage<GetSchemasResponse> = /*@__PURE__*/
-  messageDesc(file_annals_eventstore_v1_event_store, 37);
+  messageDesc(file_annals_eventstore_v1_event_store, 39);
 
 /**
  * The generic event store: streams of immutable events and the global log ($all).
@@ -1379,6 +1488,17 @@ export const EventStore: GenService<{
     methodKind: "server_streaming";
     input: typeof ReadStreamRequestSchema;
     output: typeof ReadStreamResponseSchema;
+  },
+  /**
+   * Reads one page of a stream in a single response: one round trip, where a short
+   * read (the events after a snapshot, the latest few) need not open a stream.
+   *
+   * @generated from rpc annals.eventstore.v1.EventStore.ReadStreamPage
+   */
+  readStreamPage: {
+    methodKind: "unary";
+    input: typeof ReadStreamPageRequestSchema;
+    output: typeof ReadStreamPageResponseSchema;
   },
   /**
    * Reads the global log. Events come in batches.

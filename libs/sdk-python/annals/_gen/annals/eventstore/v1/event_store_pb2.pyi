@@ -205,6 +205,36 @@ class ReadAllResponse(_message.Message):
     events: _containers.RepeatedCompositeFieldContainer[_event_pb2.RecordedEvent]
     def __init__(self, events: _Optional[_Iterable[_Union[_event_pb2.RecordedEvent, _Mapping]]] = ...) -> None: ...
 
+class ReadStreamPageRequest(_message.Message):
+    __slots__ = ["direction", "end", "max_count", "revision", "start", "stream"]
+    class End(_message.Message):
+        __slots__ = []
+        def __init__(self) -> None: ...
+    class Start(_message.Message):
+        __slots__ = []
+        def __init__(self) -> None: ...
+    DIRECTION_FIELD_NUMBER: _ClassVar[int]
+    END_FIELD_NUMBER: _ClassVar[int]
+    MAX_COUNT_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    START_FIELD_NUMBER: _ClassVar[int]
+    STREAM_FIELD_NUMBER: _ClassVar[int]
+    direction: _event_pb2.Direction
+    end: ReadStreamPageRequest.End
+    max_count: int
+    revision: int
+    start: ReadStreamPageRequest.Start
+    stream: str
+    def __init__(self, stream: _Optional[str] = ..., direction: _Optional[_Union[_event_pb2.Direction, str]] = ..., start: _Optional[_Union[ReadStreamPageRequest.Start, _Mapping]] = ..., end: _Optional[_Union[ReadStreamPageRequest.End, _Mapping]] = ..., revision: _Optional[int] = ..., max_count: _Optional[int] = ...) -> None: ...
+
+class ReadStreamPageResponse(_message.Message):
+    __slots__ = ["events", "next_revision"]
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_REVISION_FIELD_NUMBER: _ClassVar[int]
+    events: _containers.RepeatedCompositeFieldContainer[_event_pb2.RecordedEvent]
+    next_revision: int
+    def __init__(self, events: _Optional[_Iterable[_Union[_event_pb2.RecordedEvent, _Mapping]]] = ..., next_revision: _Optional[int] = ...) -> None: ...
+
 class ReadStreamRequest(_message.Message):
     __slots__ = ["direction", "end", "max_count", "revision", "start", "stream"]
     class End(_message.Message):
