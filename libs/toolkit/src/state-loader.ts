@@ -55,22 +55,12 @@ export interface StateLoader<Event, State> {
 
 export const defaultSnapshotEvery = 100;
 
-/** The events a load asks for first, in one unary call: what follows a snapshot mostly fits. */
-const firstPageSize = 1_000n;
-
 /**
- * The events of `stream` from `revision` on (at most `count` when given): the
- * first page with one `ReadStreamPage` call, the rest, if any, with one `ReadStream`.
- * A unary call answers a short read in about half the time a stream takes.
+ * The events a load asks for first, in one unary `ReadStreamPage` call (a short
+ * read in about half the time a stream takes); what follows a snapshot mostly
+ * fits. Any more come with one `ReadStream`.
  */
-async function* eventsFrom(client: AnnalsClient, stream: string, revision: bigint, count: bigint | undefined, signal: AbortSignal | undefined): AsyncGenerator<ResolvedEvent> {
-  const calls = signal === undefined ? {} : { signal };
-  const first = await client.readStreamPage(stream, { fromRevision: revision, maxCount: count === undefined || count > firstPageSize ? firstPageSize : count, ...calls });
-  yield* first.events;
-  const left = count === undefined ? undefined : count - BigInt(first.events.length);
-  if (first.nextRevision === undefined || left === 0n) return;
-  yield* client.readStream(stream, { fromRevision: first.nextRevision, ...(left === undefined ? {} : { maxCount: left }), ...calls });
-}
+const firstPageSize = 1_000n;
 
 export function contextOf(event: ResolvedEvent): EventContext {
   return { id: event.id, stream: event.stream, revision: event.revision, position: event.position, recordedAt: event.recordedAt, metadata: event.metadata };
@@ -151,10 +141,25 @@ export function createStateLoader<Event, State>(options: StateLoaderOptions<Even
       };
       const remaining = load.version === undefined ? undefined : load.version - loaded.version;
       if (remaining === undefined || remaining > 0n) {
-        // Leaving the loop early (a later event, an unreadable one) cancels the read.
-        for await (const event of eventsFrom(client, stream, loaded.version, remaining, load.signal)) {
-          if (load.at !== undefined && event.recordedAt.getTime() > load.at.getTime()) break;
+        const calls = load.signal === undefined ? {} : { signal: load.signal };
+        const until = load.at?.getTime();
+        // Folds one event in; false for one past `at`, which ends the load.
+        const take = (event: ResolvedEvent): boolean => {
+          if (until !== undefined && event.recordedAt.getTime() > until) return false;
           loaded = fold(loaded, decode(event), contextOf(event));
+          return true;
+        };
+        const first = await client.readStreamPage(stream, {
+          fromRevision: loaded.version,
+          maxCount: remaining === undefined || remaining > firstPageSize ? firstPageSize : remaining,
+          ...calls,
+        });
+        const left = remaining === undefined ? undefined : remaining - BigInt(first.events.length);
+        if (first.events.every(take) && first.nextRevision !== undefined && left !== 0n) {
+          // Leaving the loop early (a later event, an unreadable one) cancels the read.
+          for await (const event of client.readStream(stream, { fromRevision: first.nextRevision, ...(left === undefined ? {} : { maxCount: left }), ...calls })) {
+            if (!take(event)) break;
+          }
         }
       }
       // Loading the latest state of a long stream is what snapshots are for.
