@@ -66,6 +66,14 @@ def _direction(backwards: bool) -> int:
     return event_pb2.DIRECTION_BACKWARDS if backwards else event_pb2.DIRECTION_FORWARDS
 
 
+def _stream_request(request_type: Any, stream: str, backwards: bool, from_revision: int | None, max_count: int) -> Any:
+    """A ReadStream or ReadStreamPage request: the two have the same fields."""
+    request = request_type(stream=stream, direction=_direction(backwards), max_count=uint64("max_count", max_count))
+    if from_revision is not None:
+        request.revision = uint64("from_revision", from_revision)
+    return request
+
+
 def _events(start: Callable[[], Any]) -> Iterator[RecordedEvent]:
     """Runs a server-streaming read and yields its events one by one (the wire carries
     them in batches). Leaving the loop early cancels the call on the server."""
@@ -170,18 +178,14 @@ class Client:
         """The events of `stream`, one by one, forwards (or `backwards`) from
         `from_revision` (inclusive; default the start, or the end backwards), at most
         `max_count`. A stream that does not exist has no event."""
-        request = event_store_pb2.ReadStreamRequest(stream=stream, direction=_direction(backwards), max_count=uint64("max_count", max_count or 0))
-        if from_revision is not None:
-            request.revision = uint64("from_revision", from_revision)
+        request = _stream_request(event_store_pb2.ReadStreamRequest, stream, backwards, from_revision, max_count or 0)
         return _events(lambda: self.stub.ReadStream(request))
 
     def read_stream_page(self, stream: str, *, backwards: bool = False, from_revision: int | None = None, max_count: int = 0) -> StreamPage:
         """One page of `stream` in one unary call, forwards (or `backwards`) from
         `from_revision` (inclusive; default the start, or the end backwards): at most
         `max_count` events (0: 100; the server grants at most 1,000)."""
-        request = event_store_pb2.ReadStreamPageRequest(stream=stream, direction=_direction(backwards), max_count=uint64("max_count", max_count))
-        if from_revision is not None:
-            request.revision = uint64("from_revision", from_revision)
+        request = _stream_request(event_store_pb2.ReadStreamPageRequest, stream, backwards, from_revision, max_count)
         response = self._unary(self.stub.ReadStreamPage, request)
         next_revision = response.next_revision if response.HasField("next_revision") else None
         return StreamPage([from_wire_event(event) for event in response.events], next_revision)

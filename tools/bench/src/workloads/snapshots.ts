@@ -44,7 +44,8 @@ function median(values: number[]): number {
 }
 
 /** Discarded runs before the measured ones: a service loads the same code paths all day, warm. */
-const warmUps = (times: number) => Math.min(times, 20);
+const maxWarmUps = 20;
+const warmUps = (times: number) => Math.min(times, maxWarmUps);
 
 async function timed(times: number, run: () => Promise<unknown>): Promise<{ median: number; mean: number; min: number }> {
   for (let round = 0; round < warmUps(times); round += 1) await run();
@@ -105,7 +106,7 @@ async function main(): Promise<void> {
       if (loaded.version !== check.version || !loaded.balance.equals(check.balance)) throw new Error("the state from a snapshot differs");
       rows.push({ every, worst: worst.median, average: average.median, averageMean: average.mean });
     }
-    console.log(`\nfrom a snapshot, current state of the ${totalEvents.toLocaleString("en")}-event account (median of ${rounds}–${roundsFor(Math.min(...intervals))} rounds, more for short loads, after up to 20 discarded; snapshot from SQLite + one ReadStreamPage over gRPC, then ReadStream past 1,000 events):`);
+    console.log(`\nfrom a snapshot, current state of the ${totalEvents.toLocaleString("en")}-event account (median of ${rounds}–${roundsFor(Math.min(...intervals))} rounds, more for short loads, after up to ${maxWarmUps} discarded; snapshot from SQLite + one ReadStreamPage over gRPC, then ReadStream past 1,000 events):`);
     console.log("  every N   worst (N-1 events)   average (N/2)   mean (N/2)   speed-up (avg)");
     for (const row of rows) {
       console.log(
