@@ -1,3 +1,4 @@
+import { getEventListeners } from "node:events";
 import http2 from "node:http2";
 import type { AddressInfo, Socket } from "node:net";
 import { create, toBinary } from "@bufbuild/protobuf";
@@ -125,6 +126,30 @@ describe("the HTTP/2 gRPC transport", () => {
     expect(ConnectError.from(error).code).toBe(Code.DeadlineExceeded);
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(await serverClosed).toBe(constants.NGHTTP2_CANCEL);
+  });
+
+  it("ends a unary call its caller aborts with CANCELED and resets its stream; ended calls leave no listener on the caller's signal", async () => {
+    const controller = new AbortController();
+    handler = (stream) => {
+      stream.respond(ok, { waitForTrailers: true });
+      stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
+      stream.end(envelope(toBinary(GetStreamResponseSchema, create(GetStreamResponseSchema, { exists: true, lastRevision: 1n }))));
+    };
+    for (let call = 0; call < 20; call += 1) await client.raw.getStream({ stream: "s" }, { signal: controller.signal, timeoutMs: 5_000 });
+    expect(getEventListeners(controller.signal, "abort")).toHaveLength(0);
+
+    let serverClosed: Promise<number> | undefined;
+    handler = (stream) => {
+      serverClosed = closed(stream);
+      stream.respond(ok);
+      controller.abort();
+    };
+    const error = await client.raw.getStream({ stream: "s" }, { signal: controller.signal }).catch((caught: unknown) => caught);
+    expect(ConnectError.from(error).code).toBe(Code.Canceled);
+    expect(await serverClosed).toBe(constants.NGHTTP2_CANCEL);
+    expect(getEventListeners(controller.signal, "abort")).toHaveLength(0);
+    // Already aborted: the call fails at once, CANCELED.
+    await expect(client.raw.getStream({ stream: "s" }, { signal: controller.signal })).rejects.toMatchObject({ code: Code.Canceled });
   });
 
   it("leaving a read early, or aborting it, resets the server's stream mid-way", async () => {

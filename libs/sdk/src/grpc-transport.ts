@@ -1,11 +1,12 @@
 import type { DescMessage, DescMethod, DescMethodStreaming, DescMethodUnary, MessageInitShape } from "@bufbuild/protobuf";
 import { Code, ConnectError, createContextValues, type ContextValues, type Interceptor, type StreamResponse, type Transport, type UnaryResponse } from "@connectrpc/connect";
-import { createMethodSerializationLookup, createMethodUrl, encodeEnvelope, runStreamingCall, runUnaryCall, type MethodSerializationLookup } from "@connectrpc/connect/protocol";
+import { createMethodSerializationLookup, createMethodUrl, encodeEnvelope, runStreamingCall, type MethodSerializationLookup } from "@connectrpc/connect/protocol";
 import { headerGrpcStatus, requestHeader, validateResponseWithCompression, validateTrailer } from "@connectrpc/connect/protocol-grpc";
 import type { Http2SessionManager } from "@connectrpc/connect-node";
 import { AppendRequestSchema, type AppendRequest } from "@annals/protocol";
 import { encodeAppendRequest } from "./append-request-encoder.js";
 import { Http2Call, type Envelope, type RequestBody } from "./h2-call.js";
+import { runUnary } from "./unary-call.js";
 
 export interface Http2GrpcTransportOptions {
   baseUrl: string;
@@ -34,8 +35,8 @@ const compressedFlag = 0b00000001;
  * without Connect's universal-client pipeline: each call is one HTTP/2 stream
  * whose messages are framed and parsed here (`h2-call.ts`), so a unary call or
  * a short server stream costs a few promises instead of a chain of async
- * iterables. Interceptors, deadlines and cancellation run through Connect's own
- * `runUnaryCall` / `runStreamingCall`, and statuses through its gRPC helpers,
+ * iterables. Interceptors, deadlines and cancellation run as in Connect's own
+ * `runUnaryCall` (`unary-call.ts`) and through its `runStreamingCall`, and statuses through its gRPC helpers,
  * so calls behave as on `createGrpcTransport`. It neither compresses requests
  * nor accepts compressed responses: a client that wants gzip uses Connect's transport.
  */
@@ -107,7 +108,7 @@ export function createHttp2GrpcTransport(options: Http2GrpcTransportOptions): Tr
     ): Promise<UnaryResponse<I, O>> {
       const plan = planOf(method);
       const timeout = timeoutOf(timeoutMs);
-      return runUnaryCall<I, O>({
+      return runUnary<I, O>({
         interceptors,
         signal,
         timeoutMs: timeout,
