@@ -149,10 +149,8 @@ function readPage(reader: SyncReader, sql: PageSql, limit: number, maxBytes: num
   // One statement, no transaction, when every row kept carries its data (small events).
   const first = reader.rows(sql.rows, sql.rowsBindings);
   const page = keptOf(first, limit, maxBytes);
-  let inline = true;
-  for (let index = 0; index < page.kept && inline; index += 1) inline = first[index]![inlineIndex] !== null;
-  if (inline) {
-    first.length = page.kept;
+  first.length = page.kept;
+  if (first.every((values) => values[inlineIndex] !== null)) {
     return { events: first.map((values) => toRecordedEventFromValues(withData(values, values[inlineIndex] as Uint8Array))), more: page.more };
   }
   // Otherwise the rows, then the data of those kept in one blob (at most `maxBytes`, or one
