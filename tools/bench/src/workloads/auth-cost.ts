@@ -43,7 +43,7 @@ export async function measureAuthCost(options: { rounds: number; seconds: number
   const result = { plain: [] as number[], withKey: [] as number[] };
   try {
     const round = async (which: "plain" | "secured", index: number): Promise<number> => {
-      const headers = which === "secured" ? { authorization: `Bearer ${key}` } : {};
+      const headers: Record<string, string> = which === "secured" ? { authorization: `Bearer ${key}` } : {};
       const prepared = frames(index);
       // A connection of its own per round: one left idle while the other server is driven could be pinged out.
       const connection = await connectGrpc(ports[which]);

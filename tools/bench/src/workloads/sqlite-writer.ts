@@ -4,12 +4,13 @@
  *
  *   npm run bench:sqlite-writer                # steady rounds of 2.5 s (about 3 minutes)
  *   npm run bench:sqlite-writer -- --quick     # short rounds: a smoke run, figures indicative
+ *   ... -- --rounds 5                          # measured rounds per mode (default 3, --quick 2)
  *   ... -- --profile                           # also writes the servers' CPU profiles (--cpu-prof)
  *
  * Per workload (single-event appends, 64 in flight; 100-event appends, 16 in flight)
  * one server per writer mode runs on its own scratch file, in its own process. Each
- * round: the harness (`grpc-load.ts`, raw HTTP/2) drives a server for `roundMs`,
- * then h2load (nghttp2) drives it for as long, with the same request bytes (event
+ * round: the harness (`grpc-load.ts`, raw HTTP/2) and h2load (nghttp2) each drive
+ * a server for `roundMs`, taking turns at going first, with the same request bytes (event
  * ids left empty, so the server gives each call fresh ids and a re-posted body never
  * hits idempotency). A round's window runs until the server's CPU goes idle again,
  * so that work the server defers (GC, WAL checkpoints) counts: rate = calls / window,
@@ -33,6 +34,7 @@ import { createRowSource, createScratch, eventType, payload, resultsDir, type Ev
 import { connectGrpc, grpcFrame, type GrpcConnection } from "../grpc-load.js";
 import { median, percentile } from "../harness.js";
 import { openRawDatabase } from "../databases.js";
+import { positiveIntegerOption } from "../options.js";
 import { startServerProcess, type ServerProcess } from "../server-process.js";
 import { appendPath } from "./server-appends.js";
 
@@ -41,7 +43,7 @@ const quick = process.argv.includes("--quick");
 const profile = process.argv.includes("--profile");
 const roundMs = quick ? 500 : 2_500;
 const warmupMs = quick ? 300 : 1_500;
-const rounds = quick ? 2 : 3;
+const rounds = positiveIntegerOption("rounds", quick ? 2 : 3);
 /** Disagreement between the two load generators that the run reports. */
 const maxDisagreement = 0.15;
 
@@ -204,10 +206,11 @@ async function main(): Promise<void> {
         const order = round % 2 === 0 ? modes : [...modes].reverse();
         for (const mode of order) {
           const entry = servers.get(mode)!;
-          const harness = await harnessRound(entry.server, entry.connection, body, workload.inFlight, roundMs);
-          entry.answered += harness.calls;
-          const h2 = await h2loadRound(entry.server, bodyFile, workload.inFlight, roundMs);
-          entry.answered += h2.calls;
+          // The generators take turns going first, so that neither always meets the server's state after the other.
+          const runHarness = () => harnessRound(entry.server, entry.connection, body, workload.inFlight, roundMs);
+          const runH2load = () => h2loadRound(entry.server, bodyFile, workload.inFlight, roundMs);
+          const [harness, h2] = round % 2 === 0 ? [await runHarness(), await runH2load()] : await runH2load().then(async (h2) => [await runHarness(), h2] as const);
+          entry.answered += harness.calls + h2.calls;
           results.get(mode)!.harness.push(harness);
           results.get(mode)!.h2load.push(h2);
           log(`${workload.name}, writer ${mode}, round ${round + 1}: harness ${fmt(harness.calls / harness.seconds)} calls/s, h2load ${fmt(h2.calls / h2.seconds)} calls/s (load ${harness.load})`);
