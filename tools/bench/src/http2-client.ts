@@ -14,7 +14,7 @@ import HPACK from "hpack";
 
 const frameType = { data: 0, headers: 1, rstStream: 3, settings: 4, pushPromise: 5, ping: 6, goaway: 7, windowUpdate: 8, continuation: 9 } as const;
 const flag = { endStream: 0x1, ack: 0x1, endHeaders: 0x4, padded: 0x8, priority: 0x20 } as const;
-const setting = { headerTableSize: 1, enablePush: 2, maxConcurrentStreams: 3, initialWindowSize: 4, maxFrameSize: 5 } as const;
+const setting = { enablePush: 2, initialWindowSize: 4, maxFrameSize: 5 } as const;
 const preface = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
 const maxWindow = 2 ** 31 - 1;
 const defaultWindow = 65_535;
@@ -250,7 +250,6 @@ export async function connectHttp2(host: string, port: number): Promise<Http2Cli
       while (buffer.length >= 9) {
         const length = buffer.readUIntBE(0, 3);
         if (buffer.length < 9 + length) break;
-
         onFrame(buffer[3]!, buffer[4]!, buffer.readUInt32BE(5) & maxWindow, buffer.subarray(9, 9 + length));
         buffer = buffer.subarray(9 + length);
       }

@@ -207,9 +207,9 @@ async function main(): Promise<void> {
         for (const mode of order) {
           const entry = servers.get(mode)!;
           // The generators take turns going first, so that neither always meets the server's state after the other.
-          const runHarness = () => harnessRound(entry.server, entry.connection, body, workload.inFlight, roundMs);
-          const runH2load = () => h2loadRound(entry.server, bodyFile, workload.inFlight, roundMs);
-          const [harness, h2] = round % 2 === 0 ? [await runHarness(), await runH2load()] : await runH2load().then(async (h2) => [await runHarness(), h2] as const);
+          const h2First = round % 2 === 1 ? await h2loadRound(entry.server, bodyFile, workload.inFlight, roundMs) : undefined;
+          const harness = await harnessRound(entry.server, entry.connection, body, workload.inFlight, roundMs);
+          const h2 = h2First ?? (await h2loadRound(entry.server, bodyFile, workload.inFlight, roundMs));
           entry.answered += harness.calls + h2.calls;
           results.get(mode)!.harness.push(harness);
           results.get(mode)!.h2load.push(h2);
