@@ -47,6 +47,8 @@ describe("a SQLite file that goes away or breaks under the server", () => {
       const refused = await refusal(client.appendToStream("lost", [{ type: "t.A", data: new Uint8Array() }]));
       expect(refused.code).toBe(Code.Unavailable);
       await eventually(async () => (await readyz(server.url)) === 503);
+      // The log comes through the child's stdout, which the HTTP answer can overtake.
+      await eventually(() => Promise.resolve(/NOT_SERVING.*removed/.test(server.lines.join("\n"))));
       expect(server.lines.join("\n")).toMatch(/NOT_SERVING.*removed/);
       // Every later append is refused too: none is acknowledged into the deleted file.
       for (let index = 0; index < 10; index += 1) expect((await refusal(client.appendToStream("lost", [{ type: "t.A", data: new Uint8Array() }]))).code).toBe(Code.Unavailable);
@@ -80,6 +82,7 @@ describe("a SQLite file that goes away or breaks under the server", () => {
       expect(failure).toBeInstanceOf(AnnalsError);
       expect((failure as AnnalsError).code).toBe(Code.Unavailable);
       await eventually(async () => (await readyz(server.url)) === 503);
+      await eventually(() => Promise.resolve(/NOT_SERVING.*damaged/.test(server.lines.join("\n"))));
       expect(server.lines.join("\n")).toMatch(/NOT_SERVING.*damaged/);
     } finally {
       client.close();
