@@ -1,11 +1,11 @@
 import http2 from "node:http2";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { AppendRequestSchema, GetEventsRequestSchema } from "@annals/protocol";
+import { AppendRequestSchema, GetEventsRequestSchema, SetStreamMetadataRequestSchema } from "@annals/protocol";
 import { describe, expect, it } from "vitest";
 import { useServersOnBothPaths } from "./testing/both-paths.js";
 
 /**
- * A refusal quotes the client's value only in part: an id of 70,000 characters
+ * A refusal quotes the client's value only in part: an id (or a key) of 70,000 characters
  * echoed whole in grpc-message (and the InvalidField detail) makes trailers larger
  * than a client accepts (Node's 64 KiB header list): its connection failed with
  * FRAME_SIZE_ERROR, and every call on it with it.
@@ -13,15 +13,17 @@ import { useServersOnBothPaths } from "./testing/both-paths.js";
 describe("a refusal of a very long value", () => {
   const servers = useServersOnBothPaths();
 
-  const longId = "x".repeat(70_000);
+  const long = "x".repeat(70_000);
   const requests = {
-    GetEvents: toBinary(GetEventsRequestSchema, create(GetEventsRequestSchema, { ids: [longId] })),
-    Append: toBinary(AppendRequestSchema, create(AppendRequestSchema, { stream: "long-id", events: [{ id: longId, type: "test.Note" }] })),
-  };
+    "GetEvents with a 70,000-character id": ["GetEvents", toBinary(GetEventsRequestSchema, create(GetEventsRequestSchema, { ids: [long] }))],
+    "Append with a 70,000-character id": ["Append", toBinary(AppendRequestSchema, create(AppendRequestSchema, { stream: "long-id", events: [{ id: long, type: "test.Note" }] }))],
+    "Append with a 70,000-character metadata key": ["Append", toBinary(AppendRequestSchema, create(AppendRequestSchema, { stream: "long-key", events: [{ type: "test.Note", metadata: { [long]: "v" } }] }))],
+    "SetStreamMetadata with a 70,000-character custom key": ["SetStreamMetadata", toBinary(SetStreamMetadataRequestSchema, create(SetStreamMetadataRequestSchema, { stream: "long-key", metadata: { custom: { [long]: "v" } } }))],
+  } as const;
 
   for (const server of ["fast", "adapter"] as const) {
-    for (const [method, message] of Object.entries(requests)) {
-      it(`${method} with a 70,000-character id (fast path ${server === "fast" ? "on" : "off"}): INVALID_ARGUMENT with a short message; the connection serves on`, async () => {
+    for (const [title, [method, message]] of Object.entries(requests)) {
+      it(`${title} (fast path ${server === "fast" ? "on" : "off"}): INVALID_ARGUMENT with a short message; the connection serves on`, async () => {
         const session = http2.connect(servers[server]!.url);
         session.on("error", () => undefined);
         try {

@@ -201,7 +201,7 @@ export function validateStreamMetadata(metadata: unknown): StreamMetadata {
     if (!Object.hasOwn(entries, key)) continue;
     const value = entries[key];
     if (key.length === 0 || key.length > maxMetadataKeyLength || controlCharacters.test(key)) {
-      throw new InvalidInputError("custom", `key "${key}" must be 1..${maxMetadataKeyLength} characters without control characters`);
+      throw new InvalidInputError("custom", `key ${quoted(key)} must be 1..${maxMetadataKeyLength} characters without control characters`);
     }
     if (typeof value !== "string" || value.length > maxStreamMetadataValueLength) throw new InvalidInputError(`custom.${key}`, `must be a string of at most ${maxStreamMetadataValueLength} characters`);
     count += 1;
