@@ -2,12 +2,13 @@ import { createHash } from "node:crypto";
 import knexFactory from "knex";
 import pg from "pg";
 import type { Knex } from "knex";
-import { appendBatch, type TakePositions, type WriteRows } from "../sql/append-batch.js";
+import { appendBatch, type BatchStatements, type TakePositions, type WriteRows } from "../sql/append-batch.js";
 import { selectEventsKnex } from "../sql/select-events.js";
 import { lookUpPostgres } from "../sql/look-up-postgres.js";
 import { writeRowsPostgres } from "../sql/write-rows-postgres.js";
 import type { Dialect } from "./dialect.js";
 import { createPostgresCommitChannel } from "./postgres-commit-channel.js";
+import { pipelinedTransaction, type PostgresSession } from "./postgres-session.js";
 
 /**
  * How appends are ordered on PostgreSQL (`docs/architecture.md`, "PostgreSQL ordering"):
@@ -158,55 +159,70 @@ export function createPostgresDialect(options: PostgresOptions): Dialect {
   const [lockKey, lockSchemaKey] = appendLockKeys(schema);
   const ordering = options.ordering ?? "lock";
   const poolSize = options.poolSize ?? 10;
+  // node-postgres's own settings; `pipeline` is newer than knex's types of them.
+  const connection: Knex.PgConnectionConfig & { pipeline: boolean } = {
+    connectionString: options.connectionString,
+    connectionTimeoutMillis: connectTimeoutMs,
+    keepAlive: true,
+    // Statements go out without waiting for the answers before them (`postgres-session.ts`).
+    pipeline: true,
+    options: sessionPlannerOptions,
+    // A writer cut off mid-transaction (without its socket closing) would keep the
+    // append lock; the server ends such a session after this long.
+    idle_in_transaction_session_timeout: idleInTransactionTimeoutMs,
+  };
   const db = knexFactory({
     client: "pg",
-    connection: {
-      connectionString: options.connectionString,
-      connectionTimeoutMillis: connectTimeoutMs,
-      keepAlive: true,
-      options: sessionPlannerOptions,
-      // A writer cut off mid-transaction (without its socket closing) would keep the
-      // append lock; the server ends such a session after this long.
-      idle_in_transaction_session_timeout: idleInTransactionTimeoutMs,
-    },
+    connection,
     searchPath: [schema],
     pool: { min: 0, max: poolSize },
     acquireConnectionTimeout: options.acquireTimeoutMs ?? 10_000,
     log: knexLog(),
   });
-  const takePositions: TakePositions | undefined =
+  const takePositions: TakePositions<PostgresSession> | undefined =
     ordering === "xid"
-      ? async (trx, count) => {
-          const result = await trx.raw("select last_position, now_ms from annals_take_positions(?, ?, ?)", [lockKey, lockSchemaKey, count]);
-          const row = (result as { rows: Array<{ last_position: string; now_ms: string }> }).rows[0]!;
-          return { lastPosition: Number(row.last_position), now: Number(row.now_ms) };
+      ? async (session, count) => {
+          const [row] = await session.query<{ last_position: string; now_ms: string }>(
+            "select last_position, now_ms from annals_take_positions($1, $2, $3)",
+            [lockKey, lockSchemaKey, count],
+            "annals_take_positions",
+          );
+          return { lastPosition: Number(row!.last_position), now: Number(row!.now_ms) };
         }
       : undefined;
   const committedPrefix = ordering === "xid" ? belowSnapshotXmin : undefined;
   const commitChannel = createPostgresCommitChannel({ connectionString: options.connectionString, schema, connectTimeoutMs });
   // The rows and the notice that tells other instances of them go in one statement.
-  const writeRows: WriteRows = (trx, rows, headRows) => writeRowsPostgres(trx, rows, headRows, commitChannel.notice(Number(rows[rows.length - 1]!.position)));
+  const writeRows: WriteRows<PostgresSession> = (session, rows, headRows) =>
+    writeRowsPostgres(session, rows, headRows, commitChannel.notice(Number(rows[rows.length - 1]!.position)));
   // In the lock ordering the lookup takes the append lock: one round trip fewer than a statement of its own.
-  const statements = { lookUp: lookUpPostgres(ordering === "lock" ? [lockKey, lockSchemaKey] : undefined), writeRows, takePositions };
+  const statements: BatchStatements<PostgresSession> = { lookUp: lookUpPostgres(ordering === "lock" ? [lockKey, lockSchemaKey] : undefined), writeRows, takePositions };
 
-  /** A transaction in the ordering's way; `lock` says whether `work` still needs the append lock taken for it. */
-  async function orderedTransaction<T>(work: (trx: Knex) => Promise<T>, lock: boolean): Promise<T> {
-    if (ordering === "lock") {
-      if (!lock) return db.transaction(work);
+  /**
+   * Runs `transaction` in the ordering's way: once under the `lock` ordering; under
+   * `xid`, again when a concurrent transaction wrote the same stream revision or event
+   * id first (it fails on the unique index), on what is committed by then.
+   */
+  async function ordered<T>(transaction: () => Promise<T>): Promise<T> {
+    if (ordering === "lock") return transaction();
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await transaction();
+      } catch (error) {
+        if (attempt >= maxAttempts || !retried(error)) throw error;
+      }
+    }
+  }
+
+  /** A knex transaction in the ordering's way; `lock` says whether `work` still needs the append lock taken for it. */
+  function orderedTransaction<T>(work: (trx: Knex) => Promise<T>, lock: boolean): Promise<T> {
+    if (ordering === "lock" && lock) {
       return db.transaction(async (trx) => {
         await trx.raw("select pg_advisory_xact_lock(?, ?)", [lockKey, lockSchemaKey]);
         return work(trx);
       });
     }
-    // No lock: a concurrent transaction that wrote the same stream revision or event id
-    // first makes this one fail on the unique index; it runs again on what is committed now.
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await db.transaction(work);
-      } catch (error) {
-        if (attempt >= maxAttempts || !retried(error)) throw error;
-      }
-    }
+    return ordered(() => db.transaction(work));
   }
 
   return {
@@ -217,7 +233,8 @@ export function createPostgresDialect(options: PostgresOptions): Dialect {
     schema,
     // Parallel commits are the point of the xid ordering; half the pool is left to readers.
     concurrentWriters: ordering === "xid" ? Math.min(maxConcurrentWriters, Math.max(1, Math.floor(poolSize / 2))) : 1,
-    commitAppends: (commands, now) => orderedTransaction((trx) => appendBatch(trx, commands, now, statements), false),
+    // Appends, the hot path, run on a pipelined session: two round trips each (three under `xid`).
+    commitAppends: (commands, now) => ordered(() => pipelinedTransaction(db, (session) => appendBatch(session, commands, now, statements))),
     pages: { db, selectEvents: selectEventsKnex, committedPrefix },
     committedPrefix,
     commitChannel,

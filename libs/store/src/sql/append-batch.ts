@@ -7,19 +7,22 @@ import { toEventRow, type EventRow } from "./rows.js";
  * and the commit time to record (PostgreSQL's transaction-id ordering: positions come
  * in the order of transaction ids, not from the last committed event).
  */
-export type TakePositions = (trx: Knex, count: number) => Promise<{ lastPosition: number; now: number }>;
+export type TakePositions<Trx = Knex> = (trx: Trx, count: number) => Promise<{ lastPosition: number; now: number }>;
 
 /** Writes a batch's rows: the events and the streams' new heads. Each backend has its own. */
-export type WriteRows = (trx: Knex, rows: readonly EventRow[], headRows: readonly HeadRow[]) => Promise<void>;
+export type WriteRows<Trx = Knex> = (trx: Trx, rows: readonly EventRow[], headRows: readonly HeadRow[]) => Promise<void>;
 
 /** What a batch needs to know before it is planned, for its streams and its events' ids. Each backend has its own. */
-export type LookUp = (trx: Knex, streams: readonly string[], ids: readonly string[]) => Promise<BatchState>;
+export type LookUp<Trx = Knex> = (trx: Trx, streams: readonly string[], ids: readonly string[]) => Promise<BatchState>;
 
-/** A backend's statements for `appendBatch`. */
-export interface BatchStatements {
-  lookUp: LookUp;
-  writeRows: WriteRows;
-  takePositions?: TakePositions;
+/**
+ * A backend's statements for `appendBatch`, on its kind of transaction: a knex
+ * transaction, or PostgreSQL's pipelined session (`dialect/postgres-session.ts`).
+ */
+export interface BatchStatements<Trx = Knex> {
+  lookUp: LookUp<Trx>;
+  writeRows: WriteRows<Trx>;
+  takePositions?: TakePositions<Trx>;
 }
 
 /** One row of a lookup: a stream's head, a stored event, a stream's lifecycle, or the last event. */
@@ -56,10 +59,10 @@ function copyState(state: BatchState): BatchState {
 /**
  * Applies many appends in one transaction (group commit). Each command keeps its
  * own expected-revision and idempotency check and its own answer; a refused
- * command does not affect the others. Must run inside `Dialect.writeTransaction`;
- * `statements` are the backend's way of looking up and writing rows.
+ * command does not affect the others. Must run inside the backend's write
+ * transaction (its ordering's); `statements` are its way of looking up and writing rows.
  */
-export async function appendBatch(trx: Knex, commands: readonly AppendCommand[], now: number, statements: BatchStatements): Promise<BatchOutcome> {
+export async function appendBatch<Trx>(trx: Trx, commands: readonly AppendCommand[], now: number, statements: BatchStatements<Trx>): Promise<BatchOutcome> {
   const { lookUp, writeRows, takePositions } = statements;
   const streams = [...new Set(commands.map((command) => command.stream))];
   const state = await lookUp(

@@ -1,4 +1,4 @@
-import type { Knex } from "knex";
+import type { PostgresSession } from "../dialect/postgres-session.js";
 import type { HeadRow } from "./append-plan.js";
 import type { EventRow } from "./rows.js";
 
@@ -24,16 +24,22 @@ const upsertHeads =
   "insert into streams (stream, last_revision, last_position) select * from unnest(?::text[], ?::bigint[], ?::bigint[]) " +
   "on conflict (stream) do update set last_revision = excluded.last_revision, last_position = excluded.last_position";
 
+/** PostgreSQL's numbered parameters (`$1`, `$2`, ...) for the `?` of a statement, in order. */
+function numbered(sql: string): string {
+  let count = 0;
+  return sql.replace(/\?/g, () => `$${(count += 1)}`);
+}
+
 /**
  * The statement's text for each combination of parts. The text never changes, so
  * it runs as a named prepared statement, planned once per connection. A
  * data-modifying WITH runs to completion whether or not the main statement reads it.
  */
 const statements = {
-  events: { name: "annals_append_events", sql: insertEvents },
-  eventsNotice: { name: "annals_append_events_notice", sql: `with appended as (${insertEvents}) select pg_notify(?, ?)` },
-  eventsHeads: { name: "annals_append_events_heads", sql: `with appended as (${insertEvents}) ${upsertHeads}` },
-  eventsHeadsNotice: { name: "annals_append_events_heads_notice", sql: `with appended as (${insertEvents}), heads as (${upsertHeads}) select pg_notify(?, ?)` },
+  events: { name: "annals_append_events", sql: numbered(insertEvents) },
+  eventsNotice: { name: "annals_append_events_notice", sql: numbered(`with appended as (${insertEvents}) select pg_notify(?, ?)`) },
+  eventsHeads: { name: "annals_append_events_heads", sql: numbered(`with appended as (${insertEvents}) ${upsertHeads}`) },
+  eventsHeadsNotice: { name: "annals_append_events_heads_notice", sql: numbered(`with appended as (${insertEvents}), heads as (${upsertHeads}) select pg_notify(?, ?)`) },
 } as const;
 
 /**
@@ -99,13 +105,14 @@ function byPayload(rows: readonly EventRow[]): EventRow[][] {
 
 /**
  * PostgreSQL: inserts the events and moves the streams' heads, a few statements of
- * arrays; the last also sends `notice`, if one is given (delivered at commit).
+ * arrays; the last also sends `notice`, if one is given (delivered at commit). The
+ * statements are sent, not waited for: they travel with the COMMIT, which fails if they do.
  */
-export async function writeRowsPostgres(trx: Knex, rows: readonly EventRow[], headRows: readonly HeadRow[], notice?: Notice): Promise<void> {
+export async function writeRowsPostgres(session: PostgresSession, rows: readonly EventRow[], headRows: readonly HeadRow[], notice?: Notice): Promise<void> {
   const parts = byPayload(rows);
   for (const [index, part] of parts.entries()) {
     const last = index === parts.length - 1;
     const statement = postgresWrite(part, last ? headRows : [], last ? notice : undefined);
-    await trx.raw(statement.sql, statement.bindings as Knex.RawBinding[]).options({ name: statement.name });
+    session.send(statement.sql, statement.bindings, statement.name);
   }
 }
