@@ -5,13 +5,29 @@ import { Health, HealthCheckResponse_ServingStatus as Status } from "@annals/pro
 import type { EventStore } from "@annals/store";
 import { startTestServer, type TestServer } from "../testing/test-server.js";
 
+interface Fault {
+  mode: "ok" | "fail" | "hang";
+  /** The probes a hang holds: they answer when the database does again (`recover`). */
+  held: Array<() => void>;
+}
+
 /** A store whose database can be made to fail or hang, as the health probe sees it. */
-function faultyStore(store: EventStore, fault: { mode: "ok" | "fail" | "hang" }): EventStore {
+function faultyStore(store: EventStore, fault: Fault): EventStore {
   return {
     ...store,
     headPosition: () =>
-      fault.mode === "ok" ? store.headPosition() : fault.mode === "fail" ? Promise.reject(new Error("database is gone")) : new Promise<number>(() => undefined),
+      fault.mode === "ok"
+        ? store.headPosition()
+        : fault.mode === "fail"
+          ? Promise.reject(new Error("database is gone"))
+          : new Promise<number>((resolve) => fault.held.push(() => void store.headPosition().then(resolve))),
   };
+}
+
+/** The database answers again, the queries it held included. */
+function recover(fault: Fault): void {
+  fault.mode = "ok";
+  for (const answer of fault.held.splice(0)) answer();
 }
 
 async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
@@ -46,7 +62,7 @@ describe("grpc.health.v1.Health on a real server", () => {
   });
 
   it("reports NOT_SERVING while the database fails or hangs, and SERVING again once it answers", async () => {
-    const fault = { mode: "ok" as "ok" | "fail" | "hang" };
+    const fault: Fault = { mode: "ok", held: [] };
     test = await startTestServer({
       wrapStore: (store) => faultyStore(store, fault),
       // A timeout far above a probe's time on a loaded machine: only the hang may trip it.
@@ -76,7 +92,9 @@ describe("grpc.health.v1.Health on a real server", () => {
     fault.mode = "hang";
     await until(async () => (await health.check({})).status === Status.NOT_SERVING);
     await watcherSees(Status.NOT_SERVING);
-    fault.mode = "ok";
+    // Probes that still hang keep new ones from starting (at most two run at once), so
+    // the server can only tell that the database answers again once they do.
+    recover(fault);
     await until(() => watched.length === 5);
     expect(watched).toEqual([Status.SERVING, Status.NOT_SERVING, Status.SERVING, Status.NOT_SERVING, Status.SERVING]);
     expect((await fetch(`${test.url}/readyz`)).status).toBe(200);
