@@ -214,9 +214,9 @@ export function createPostgresDialect(options: PostgresOptions): Dialect {
     }
   }
 
-  /** A knex transaction in the ordering's way; `lock` says whether `work` still needs the append lock taken for it. */
-  function orderedTransaction<T>(work: (trx: Knex) => Promise<T>, lock: boolean): Promise<T> {
-    if (ordering === "lock" && lock) {
+  /** A knex transaction in the ordering's way: under `lock`, holding the append lock. */
+  function orderedTransaction<T>(work: (trx: Knex) => Promise<T>): Promise<T> {
+    if (ordering === "lock") {
       return db.transaction(async (trx) => {
         await trx.raw("select pg_advisory_xact_lock(?, ?)", [lockKey, lockSchemaKey]);
         return work(trx);
@@ -238,7 +238,7 @@ export function createPostgresDialect(options: PostgresOptions): Dialect {
     pages: { db, selectEvents: selectEventsKnex, committedPrefix },
     committedPrefix,
     commitChannel,
-    writeTransaction: (work) => orderedTransaction(work, true),
+    writeTransaction: (work) => orderedTransaction(work),
     async maintenanceTransaction(work) {
       return db.transaction(async (trx) => {
         const [row] = (await trx.raw("select pg_try_advisory_xact_lock(?, ?) as locked", [scavengeLockKey, lockSchemaKey])).rows as Array<{ locked: boolean }>;
