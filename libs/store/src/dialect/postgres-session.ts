@@ -43,21 +43,15 @@ export async function pipelinedTransaction<T>(db: Knex, work: (session: Postgres
     },
   };
   try {
+    // BEGIN goes out first and `work`'s statements behind it. `work` runs to its end
+    // before anything else is sent: a failed BEGIN is thrown after it.
     const begun = run("begin", []);
     begun.catch(() => undefined);
-    let result: T;
-    try {
-      result = await work(session);
-    } catch (error) {
-      await begun.catch(() => undefined);
-      throw error;
-    }
+    const result = await work(session);
     await begun;
-    // A failed statement leaves the transaction aborted, and COMMIT then rolls it back.
-    const committed = run("commit", []);
-    committed.catch(() => undefined);
-    await Promise.all(sent);
-    await committed;
+    // A failed statement leaves the transaction aborted, and COMMIT then rolls it back;
+    // the answers come in order, so the statement's own error is the one thrown.
+    await Promise.all([...sent, run("commit", [])]);
     return result;
   } catch (error) {
     await run("rollback", []).catch((rollbackError: unknown) => {
