@@ -38,9 +38,10 @@ export interface PageQuery {
 
 /**
  * Reads the events a page query selects: at most `limit` events, and only as
- * many as fit in `maxBytes` of data (at least one, whatever its size). A page is
- * read in two steps, the rows' data lengths first, so that no page of large events
- * is ever loaded whole. Each backend has its own (`Dialect.pages`).
+ * many as fit in `maxBytes` of data (at least one, whatever its size). No page of
+ * large events is ever loaded whole: the rows' data lengths are read first, with the
+ * data itself only for events small enough (`inlineBytes`), and a page that keeps a
+ * larger one reads its data in a second step. Each backend has its own (`Dialect.pages`).
  */
 export type SelectEvents = (page: PageQuery, order: PageOrder, limit: number, maxBytes: number) => Promise<EventPage>;
 
@@ -66,6 +67,39 @@ export async function selectEventsKnex(query: PageQuery, _order: PageOrder, limi
   const rows: EventRow[] = await page.clone().limit(kept).select(eventColumns);
   // Rows committed between the two reads can only follow the page's last event (positions commit in order).
   return { events: rows.map(toRecordedEvent), more: kept < sizes.length || sizes.length === limit };
+}
+
+const columnsButData = eventColumns.filter((column) => column !== "data");
+
+/** A row of `selectEventsInline`'s statement: the event's columns, its data's length, and its data when small. */
+interface InlineRow extends EventRow {
+  data_length: number | string;
+  inline_data: Uint8Array | null;
+}
+
+/**
+ * `SelectEvents` on PostgreSQL: one statement per page, the rows with their data when
+ * it is at most the page's share per row of `maxBytes` (`inlineBytes`), so that the
+ * statement never loads more than `maxBytes` of data. When every row kept has its
+ * data, that statement is the page: one round trip and one knex query instead of two.
+ * A page with a larger event kept reads as `selectEventsKnex` does.
+ */
+export async function selectEventsInline(query: PageQuery, order: PageOrder, limit: number, maxBytes: number): Promise<EventPage> {
+  const page = query.build();
+  const columns = [...columnsButData, page.client.raw("length(data) as data_length"), page.client.raw("case when length(data) <= ? then data end as inline_data", [inlineBytes(limit, maxBytes)])];
+  const rows: InlineRow[] = await page.limit(limit).select(columns);
+  const kept = fitting(
+    rows.map((row) => Number(row.data_length)),
+    maxBytes,
+  );
+  const events: RecordedEvent[] = [];
+  for (let index = 0; index < kept; index += 1) {
+    const row = rows[index]!;
+    if (row.inline_data === null) return selectEventsKnex(query, order, limit, maxBytes);
+    row.data = row.inline_data;
+    events.push(toRecordedEvent(row));
+  }
+  return { events, more: kept < rows.length || rows.length === limit };
 }
 
 /**
