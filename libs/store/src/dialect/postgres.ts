@@ -3,7 +3,7 @@ import knexFactory from "knex";
 import pg from "pg";
 import type { Knex } from "knex";
 import { appendBatch, type BatchStatements, type TakePositions, type WriteRows } from "../sql/append-batch.js";
-import { selectEventsInline } from "../sql/select-events.js";
+import { selectEventsPostgres } from "../sql/select-events-postgres.js";
 import { lookUpPostgres } from "../sql/look-up-postgres.js";
 import { writeRowsPostgres } from "../sql/write-rows-postgres.js";
 import type { Dialect } from "./dialect.js";
@@ -235,7 +235,7 @@ export function createPostgresDialect(options: PostgresOptions): Dialect {
     concurrentWriters: ordering === "xid" ? Math.min(maxConcurrentWriters, Math.max(1, Math.floor(poolSize / 2))) : 1,
     // Appends, the hot path, run on a pipelined session: two round trips each (three under `xid`).
     commitAppends: (commands, now) => ordered(() => pipelinedTransaction(db, (session) => appendBatch(session, commands, now, statements))),
-    pages: { db, selectEvents: selectEventsInline, committedPrefix },
+    pages: { db, selectEvents: selectEventsPostgres(db), committedPrefix },
     committedPrefix,
     commitChannel,
     writeTransaction: (work) => orderedTransaction(work),

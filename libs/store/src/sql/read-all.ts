@@ -9,7 +9,7 @@ export function readAllPage({ db, selectEvents, maxBytes, committedPrefix }: Pag
     const events = db("events");
     return whereVisible((committedPrefix ? committedPrefix(events) : events).where("position", forwards ? ">=" : "<=", position), now).orderBy("position", forwards ? "asc" : "desc");
   };
-  // The committed prefix binds values of its own: only a plain read has one shape.
-  const page = committedPrefix ? { build } : { build, shape: forwards ? "read-all-forwards" : "read-all-backwards", bindings: [position, now] };
-  return selectEvents(page, { column: "position", descending: !forwards }, limit, maxBytes);
+  // A committed prefix binds no values (`sqlOnce` checks it): its SQL is the same for every page too.
+  const shape = `read-all-${forwards ? "forwards" : "backwards"}${committedPrefix ? "-committed" : ""}`;
+  return selectEvents({ build, shape, bindings: [position, now] }, { column: "position", descending: !forwards }, limit, maxBytes);
 }

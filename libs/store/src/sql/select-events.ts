@@ -5,7 +5,7 @@ import { sqlOnce, type Reads, type SyncReader } from "./sync-reader.js";
 
 const dataIndex = eventColumns.indexOf("data");
 /** Where the rows statement puts the data of a small event (`inlineBytes`), after the event's columns. */
-const inlineIndex = eventColumns.length;
+export const inlineIndex = eventColumns.length;
 
 /** The order of a page: by position or by revision, ascending unless `descending`. */
 export interface PageOrder {
@@ -69,59 +69,56 @@ export async function selectEventsKnex(query: PageQuery, _order: PageOrder, limi
   return { events: rows.map(toRecordedEvent), more: kept < sizes.length || sizes.length === limit };
 }
 
-const columnsButData = eventColumns.filter((column) => column !== "data");
-
-/** A row of `selectEventsInline`'s statement: the event's columns, its data's length, and its data when small. */
-interface InlineRow extends EventRow {
-  data_length: number | string;
-  inline_data: Uint8Array | null;
-}
-
-/**
- * `SelectEvents` on PostgreSQL: one statement per page, the rows with their data when
- * it is at most the page's share per row of `maxBytes` (`inlineBytes`), so that the
- * statement never loads more than `maxBytes` of data. When every row kept has its
- * data, that statement is the page: one round trip and one knex query instead of two.
- * A page with a larger event kept reads as `selectEventsKnex` does.
- */
-export async function selectEventsInline(query: PageQuery, order: PageOrder, limit: number, maxBytes: number): Promise<EventPage> {
-  const page = query.build();
-  const columns = [...columnsButData, page.client.raw("length(data) as data_length"), page.client.raw("case when length(data) <= ? then data end as inline_data", [inlineBytes(limit, maxBytes)])];
-  const rows: InlineRow[] = await page.limit(limit).select(columns);
-  const kept = fitting(
-    rows.map((row) => Number(row.data_length)),
-    maxBytes,
-  );
-  const events: RecordedEvent[] = [];
-  for (let index = 0; index < kept; index += 1) {
-    const row = rows[index]!;
-    if (row.inline_data === null) return selectEventsKnex(query, order, limit, maxBytes);
-    row.data = row.inline_data;
-    events.push(toRecordedEvent(row));
-  }
-  return { events, more: kept < rows.length || rows.length === limit };
-}
-
 /**
  * The largest event whose data the rows statement carries itself: a page's share per
  * row of its byte bound, so that the statement never loads more than `maxBytes` of
  * data, however many of its rows are past the ones the page keeps.
  */
-function inlineBytes(limit: number, maxBytes: number): number {
+export function inlineBytes(limit: number, maxBytes: number): number {
   return Math.floor(maxBytes / limit);
 }
 
 /**
- * The rows statement (data as its length, then the data itself when it is at most `inline`
- * bytes) and the data statement of a page; both take the limit last, the rows statement
- * `inline` first.
+ * A page's rows statement: the event's columns with its data as its length, then the
+ * data itself when it is at most `inline` bytes; it takes `inline` first and the limit last.
  */
-function pageStatements(db: Knex, page: () => Knex.QueryBuilder, order: PageOrder, limit: number, inline: number): { rows: Knex.QueryBuilder; data: Knex.QueryBuilder } {
+function rowsStatement(db: Knex, page: () => Knex.QueryBuilder, limit: number, inline: number): Knex.QueryBuilder {
   const columns = [...eventColumns.map((column) => (column === "data" ? db.raw("length(data)") : column)), db.raw("case when length(data) <= ? then data end", [inline])];
-  return {
-    rows: page().limit(limit).select(columns),
-    data: db.select(db.raw(`cast(group_concat(data, '' order by ?? ${order.descending ? "desc" : "asc"}) as blob)`, [order.column])).from(page().limit(limit).select(order.column, "data").as("page")),
-  };
+  return page().limit(limit).select(columns);
+}
+
+/** A page's data statement (SQLite): the data of its rows concatenated in one blob, in the page's order; it takes the limit last. */
+function dataStatement(db: Knex, page: () => Knex.QueryBuilder, order: PageOrder, limit: number): Knex.QueryBuilder {
+  return db.select(db.raw(`cast(group_concat(data, '' order by ?? ${order.descending ? "desc" : "asc"}) as blob)`, [order.column])).from(page().limit(limit).select(order.column, "data").as("page"));
+}
+
+/** A page query's SQL text and values. `shape` names the text when it is the same for every page of its kind. */
+export interface Statement {
+  sql: string;
+  bindings: readonly unknown[];
+  shape?: string;
+}
+
+/** The name of a shaped query's statements in `order`. */
+function shapeOf(query: PageQuery, order: PageOrder): string | undefined {
+  if (query.shape === undefined || query.bindings === undefined) return undefined;
+  return `${query.shape}:${order.column}:${order.descending === true ? "desc" : "asc"}`;
+}
+
+/**
+ * A page's rows statement (`rowsStatement`) in the backend's SQL, its values bound: the
+ * first row of `limit` a page may keep whole is at most `inlineBytes` of data. A shaped
+ * query's SQL is built once (`sqlOnce`).
+ */
+export function rowsSql(db: Knex, query: PageQuery, order: PageOrder, limit: number, maxBytes: number): Statement {
+  const inline = inlineBytes(limit, maxBytes);
+  const shape = shapeOf(query, order);
+  if (shape !== undefined) {
+    const bindings = [inline, ...query.bindings!, limit];
+    return { sql: sqlOnce(db, `${shape}:rows`, () => rowsStatement(db, query.build, limit, inline), bindings), bindings, shape: `${shape}:rows` };
+  }
+  const native = rowsStatement(db, query.build, limit, inline).toSQL().toNative();
+  return { sql: native.sql, bindings: native.bindings as readonly unknown[] };
 }
 
 interface PageSql {
@@ -132,24 +129,16 @@ interface PageSql {
   dataBindings: readonly unknown[];
 }
 
-/** The SQL and values of a page's two statements, built once per shape when the query has one. */
+/** The SQL and values of a page's two statements (SQLite), built once per shape when the query has one. */
 function pageSql(db: Knex, query: PageQuery, order: PageOrder, limit: number, maxBytes: number): PageSql {
-  const inline = inlineBytes(limit, maxBytes);
-  if (query.shape !== undefined && query.bindings !== undefined) {
-    const bindings = [...query.bindings, limit];
-    const rowsBindings = [inline, ...bindings];
-    const shape = `${query.shape}:${order.column}:${order.descending === true ? "desc" : "asc"}`;
-    return {
-      rows: sqlOnce(db, `${shape}:rows`, () => pageStatements(db, query.build, order, limit, inline).rows, rowsBindings),
-      data: sqlOnce(db, `${shape}:data`, () => pageStatements(db, query.build, order, limit, inline).data, bindings),
-      rowsBindings,
-      dataBindings: bindings,
-    };
+  const rows = rowsSql(db, query, order, limit, maxBytes);
+  const shape = shapeOf(query, order);
+  if (shape !== undefined) {
+    const bindings = [...query.bindings!, limit];
+    return { rows: rows.sql, rowsBindings: rows.bindings, data: sqlOnce(db, `${shape}:data`, () => dataStatement(db, query.build, order, limit), bindings), dataBindings: bindings };
   }
-  const statements = pageStatements(db, query.build, order, limit, inline);
-  const rows = statements.rows.toSQL().toNative();
-  const data = statements.data.toSQL().toNative();
-  return { rows: rows.sql, data: data.sql, rowsBindings: rows.bindings, dataBindings: data.bindings };
+  const data = dataStatement(db, query.build, order, limit).toSQL().toNative();
+  return { rows: rows.sql, rowsBindings: rows.bindings, data: data.sql, dataBindings: data.bindings };
 }
 
 /**
@@ -171,7 +160,7 @@ export function selectEventsBetterSqlite(reader: SyncReader, db: Knex, query: Pa
 }
 
 /** How many rows to keep of `rows` (the rows statement's), within `limit` rows and `maxBytes`, and whether more may follow. */
-function keptOf(rows: readonly unknown[][], limit: number, maxBytes: number): { kept: number; more: boolean } {
+export function keptOf(rows: readonly unknown[][], limit: number, maxBytes: number): { kept: number; more: boolean } {
   const kept = fitting(
     rows.map((values) => values[dataIndex] as number),
     maxBytes,
@@ -212,12 +201,12 @@ function readPage(reader: SyncReader, sql: PageSql, limit: number, maxBytes: num
 }
 
 /** A row of the rows statement with its data column (its length until then) set to `data`. */
-function withData(values: unknown[], data: Uint8Array): unknown[] {
+export function withData(values: unknown[], data: Uint8Array): unknown[] {
   values[dataIndex] = data;
   return values;
 }
 
-/** Restricts a query of `events` to the rows a reader of the global order may see without a hole (`Dialect.committedPrefix`). */
+/** Restricts a query of `events` to the rows a reader of the global order may see without a hole (`Dialect.committedPrefix`); it binds no values. */
 export type CommittedPrefix = (query: Knex.QueryBuilder) => Knex.QueryBuilder;
 
 /** What the page reads need: the readers, the backend's `SelectEvents`, and the most bytes of data a page holds. */
