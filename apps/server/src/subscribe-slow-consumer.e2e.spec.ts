@@ -97,8 +97,10 @@ describe("Subscribe: a slow consumer", () => {
     expect(behindWhenDone).toBeGreaterThan(50_000);
     expect(fellBehind).toBeGreaterThanOrEqual(1);
     expect(peakBuffered).toBeLessThanOrEqual(10_000);
-    // A live buffer (at most 10,000 events) and the pages and batches in flight: tens of MiB.
-    // Holding the backlog instead (~95,000 events of 512 B, an unbounded live buffer) measured +135 MiB.
-    expect(peak - baseline).toBeLessThan(64);
+    // A live buffer (at most 10,000 events) and the pages and batches in flight: tens of MiB,
+    // measured +27 to +57 MiB alone and up to +68 MiB in the full suite. Holding the backlog
+    // instead measured +135 MiB (an unbounded live buffer) and +88 to +100 MiB (writes that
+    // ignore the stream's flow control).
+    expect(peak - baseline).toBeLessThan(80);
   });
 });
