@@ -1,10 +1,6 @@
 import type { Knex } from "knex";
 import type pg from "pg";
-import { inlineIndex, keptOf, rowsSql, selectEventsKnex, withData, type SelectEvents } from "./select-events.js";
-import { toRecordedEventFromValues } from "./rows.js";
-
-/** The pooled connection as knex keeps it. */
-type PooledClient = pg.Client;
+import { inlinePage, rowsSql, selectEventsKnex, type SelectEvents } from "./select-events.js";
 
 /**
  * `SelectEvents` on PostgreSQL: one statement per page on a pooled connection of `db`,
@@ -15,13 +11,13 @@ type PooledClient = pg.Client;
  * `selectEventsKnex` does. A shaped query runs as a named prepared statement, parsed
  * once per connection; the others (selectors, whose SQL varies) unnamed, so that no
  * connection gathers statements without bound. Going to node-postgres directly leaves
- * out knex's per-query runner, and arrays its row objects: about a quarter of the
- * server's CPU for a long read over gRPC (`tools/bench`, `--only read`).
+ * out knex's per-query runner, and arrays its row objects: long reads in process about
+ * 20–40 % faster (`tools/bench`, `bench:postgres -- --peers --only read`).
  */
 export function selectEventsPostgres(db: Knex): SelectEvents {
   return async (query, order, limit, maxBytes) => {
     const statement = rowsSql(db, query, order, limit, maxBytes);
-    const client = (await db.client.acquireConnection()) as PooledClient;
+    const client = (await db.client.acquireConnection()) as pg.Client;
     let rows: unknown[][];
     try {
       const result = await client.query<unknown[]>({ text: statement.sql, values: statement.bindings as unknown[], name: statement.shape, rowMode: "array" });
@@ -29,14 +25,6 @@ export function selectEventsPostgres(db: Knex): SelectEvents {
     } finally {
       await db.client.releaseConnection(client);
     }
-    const { kept, more } = keptOf(rows, limit, maxBytes);
-    const events = new Array(kept);
-    for (let index = 0; index < kept; index += 1) {
-      const values = rows[index]!;
-      const data = values[inlineIndex] as Uint8Array | null;
-      if (data === null) return selectEventsKnex(query, order, limit, maxBytes);
-      events[index] = toRecordedEventFromValues(withData(values, data));
-    }
-    return { events, more };
+    return inlinePage(rows, limit, maxBytes) ?? selectEventsKnex(query, order, limit, maxBytes);
   };
 }

@@ -5,7 +5,7 @@ import { sqlOnce, type Reads, type SyncReader } from "./sync-reader.js";
 
 const dataIndex = eventColumns.indexOf("data");
 /** Where the rows statement puts the data of a small event (`inlineBytes`), after the event's columns. */
-export const inlineIndex = eventColumns.length;
+const inlineIndex = eventColumns.length;
 
 /** The order of a page: by position or by revision, ascending unless `descending`. */
 export interface PageOrder {
@@ -74,7 +74,7 @@ export async function selectEventsKnex(query: PageQuery, _order: PageOrder, limi
  * row of its byte bound, so that the statement never loads more than `maxBytes` of
  * data, however many of its rows are past the ones the page keeps.
  */
-export function inlineBytes(limit: number, maxBytes: number): number {
+function inlineBytes(limit: number, maxBytes: number): number {
   return Math.floor(maxBytes / limit);
 }
 
@@ -160,7 +160,7 @@ export function selectEventsBetterSqlite(reader: SyncReader, db: Knex, query: Pa
 }
 
 /** How many rows to keep of `rows` (the rows statement's), within `limit` rows and `maxBytes`, and whether more may follow. */
-export function keptOf(rows: readonly unknown[][], limit: number, maxBytes: number): { kept: number; more: boolean } {
+function keptOf(rows: readonly unknown[][], limit: number, maxBytes: number): { kept: number; more: boolean } {
   const kept = fitting(
     rows.map((values) => values[dataIndex] as number),
     maxBytes,
@@ -168,14 +168,21 @@ export function keptOf(rows: readonly unknown[][], limit: number, maxBytes: numb
   return { kept, more: rows.length === limit || kept < rows.length };
 }
 
+/**
+ * The page that `rows` (the rows statement's, which it cuts to those kept) make by
+ * themselves when every row kept carries its data; `undefined` when one does not.
+ */
+export function inlinePage(rows: unknown[][], limit: number, maxBytes: number): EventPage | undefined {
+  const { kept, more } = keptOf(rows, limit, maxBytes);
+  rows.length = kept;
+  if (!rows.every((values) => values[inlineIndex] !== null)) return undefined;
+  return { events: rows.map((values) => toRecordedEventFromValues(withData(values, values[inlineIndex] as Uint8Array))), more };
+}
+
 function readPage(reader: SyncReader, sql: PageSql, limit: number, maxBytes: number): EventPage {
   // One statement, no transaction, when every row kept carries its data (small events).
-  const first = reader.rows(sql.rows, sql.rowsBindings);
-  const page = keptOf(first, limit, maxBytes);
-  first.length = page.kept;
-  if (first.every((values) => values[inlineIndex] !== null)) {
-    return { events: first.map((values) => toRecordedEventFromValues(withData(values, values[inlineIndex] as Uint8Array))), more: page.more };
-  }
+  const inline = inlinePage(reader.rows(sql.rows, sql.rowsBindings), limit, maxBytes);
+  if (inline !== undefined) return inline;
   // Otherwise the rows, then the data of those kept in one blob (at most `maxBytes`, or one
   // event: far below SQLite's limit on a value), in one read transaction: both statements
   // see the same rows even when a commit (new metadata, a scavenger's batch) lands between them.
@@ -201,7 +208,7 @@ function readPage(reader: SyncReader, sql: PageSql, limit: number, maxBytes: num
 }
 
 /** A row of the rows statement with its data column (its length until then) set to `data`. */
-export function withData(values: unknown[], data: Uint8Array): unknown[] {
+function withData(values: unknown[], data: Uint8Array): unknown[] {
   values[dataIndex] = data;
   return values;
 }
