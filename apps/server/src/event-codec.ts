@@ -8,7 +8,8 @@ import type { RecordedEvent } from "@annals/store";
  * it against the generated schema.
  */
 
-const tagId = 0x0a; // field 1, length-delimited
+const tagEvents = 0x0a; // a message's `events`: field 1, length-delimited
+const tagId = 0x0a; // RecordedEvent: field 1, length-delimited
 const tagType = 0x12; // 2
 const tagData = 0x1a; // 3
 const tagContentType = 0x22; // 4
@@ -57,26 +58,27 @@ function timestampSize(ms: number): number {
   return (seconds === 0 ? 0 : 1 + varintSize(seconds)) + (nanos === 0 ? 0 : 1 + varintSize(nanos));
 }
 
-/** Byte lengths of an event's strings, measured once for its size and its writing. */
-interface Lengths {
-  id: number;
-  type: number;
-  contentType: number;
-  stream: number;
+/**
+ * Events measured once for their encoding: for each, five numbers in `numbers` (its
+ * encoded size without its own tag and length, then the UTF-8 byte lengths of its id,
+ * type, content type and stream), which cutting them into messages (`eventFieldSize`)
+ * and writing them (`encodeRun`) both read.
+ */
+export interface MeasuredEvents {
+  readonly events: readonly RecordedEvent[];
+  readonly numbers: Int32Array;
 }
 
-function lengthsOf(event: RecordedEvent): Lengths {
-  return { id: utf8Length(event.id), type: utf8Length(event.type), contentType: utf8Length(event.contentType), stream: utf8Length(event.stream) };
-}
+const perEvent = 5;
 
-/** The encoded size of one event's fields (without its own tag and length). */
-export function encodedEventSize(event: RecordedEvent, lengths: Lengths = lengthsOf(event)): number {
+/** The encoded size of one event's fields (without its own tag and length), its strings' lengths given. */
+function sizeOf(event: RecordedEvent, id: number, type: number, contentType: number, stream: number): number {
   let size =
-    fieldSize(lengths.id) +
-    fieldSize(lengths.type) +
+    fieldSize(id) +
+    fieldSize(type) +
     fieldSize(event.data.byteLength) +
-    fieldSize(lengths.contentType) +
-    fieldSize(lengths.stream) +
+    fieldSize(contentType) +
+    fieldSize(stream) +
     (event.revision === 0 ? 0 : 1 + varintSize(event.revision)) +
     (event.position === 0 ? 0 : 1 + varintSize(event.position));
   for (const key in event.metadata) {
@@ -85,6 +87,29 @@ export function encodedEventSize(event: RecordedEvent, lengths: Lengths = length
   }
   const timestamp = timestampSize(event.recordedAt);
   return size + 1 + varintSize(timestamp) + timestamp + (event.erased === true ? 2 : 0);
+}
+
+/** Measures `events` for `eventFieldSize` and `encodeRun`: one pass over their strings. */
+export function measureEvents(events: readonly RecordedEvent[]): MeasuredEvents {
+  const numbers = new Int32Array(events.length * perEvent);
+  for (let index = 0, at = 0; index < events.length; index += 1, at += perEvent) {
+    const event = events[index]!;
+    const id = utf8Length(event.id);
+    const type = utf8Length(event.type);
+    const contentType = utf8Length(event.contentType);
+    const stream = utf8Length(event.stream);
+    numbers[at] = sizeOf(event, id, type, contentType, stream);
+    numbers[at + 1] = id;
+    numbers[at + 2] = type;
+    numbers[at + 3] = contentType;
+    numbers[at + 4] = stream;
+  }
+  return { events, numbers };
+}
+
+/** What event `index` of `measured` adds to a message as a value of its `events` field: tag, length and fields. */
+export function eventFieldSize(measured: MeasuredEvents, index: number): number {
+  return fieldSize(measured.numbers[index * perEvent]!);
 }
 
 /** A writer over one preallocated buffer. */
@@ -119,17 +144,22 @@ class Writer {
     }
   }
 
-  event(event: RecordedEvent, size: number, lengths: Lengths): void {
-    this.varint(size);
-    this.string(tagId, event.id, lengths.id);
-    this.string(tagType, event.type, lengths.type);
+  /** Event `index` of `measured` as a value of field 1: tag, length, fields. */
+  event(measured: MeasuredEvents, index: number): void {
+    const event = measured.events[index]!;
+    const numbers = measured.numbers;
+    const at = index * perEvent;
+    this.bytes[this.offset++] = tagEvents;
+    this.varint(numbers[at]!);
+    this.string(tagId, event.id, numbers[at + 1]!);
+    this.string(tagType, event.type, numbers[at + 2]!);
     if (event.data.byteLength > 0) {
       this.bytes[this.offset++] = tagData;
       this.varint(event.data.byteLength);
       this.bytes.set(event.data, this.offset);
       this.offset += event.data.byteLength;
     }
-    this.string(tagContentType, event.contentType, lengths.contentType);
+    this.string(tagContentType, event.contentType, numbers[at + 3]!);
     for (const key in event.metadata) {
       const value = event.metadata[key]!;
       this.bytes[this.offset++] = tagMetadata;
@@ -137,7 +167,7 @@ class Writer {
       this.string(tagKey, key, utf8Length(key), true);
       this.string(tagValue, value, utf8Length(value), true);
     }
-    this.string(tagStream, event.stream, lengths.stream);
+    this.string(tagStream, event.stream, numbers[at + 4]!);
     if (event.revision !== 0) {
       this.bytes[this.offset++] = tagRevision;
       this.varint(event.revision);
@@ -166,27 +196,13 @@ class Writer {
 }
 
 /**
- * Encodes each event as the value of a length-delimited field: its length
- * varint followed by its bytes. The values share one buffer.
+ * Events `start` to `end` (excluded) of `measured`, encoded as the `events` field (1)
+ * of a message: each one's tag, length and fields, in one buffer.
  */
-export function encodeEvents(events: readonly RecordedEvent[]): Uint8Array[] {
-  const sizes = new Array<number>(events.length);
-  const lengths = new Array<Lengths>(events.length);
+export function encodeRun(measured: MeasuredEvents, start: number, end: number): Uint8Array {
   let total = 0;
-  for (let index = 0; index < events.length; index += 1) {
-    const event = events[index]!;
-    const measured = lengthsOf(event);
-    const size = encodedEventSize(event, measured);
-    lengths[index] = measured;
-    sizes[index] = size;
-    total += varintSize(size) + size;
-  }
+  for (let index = start; index < end; index += 1) total += eventFieldSize(measured, index);
   const writer = new Writer(Buffer.allocUnsafe(total));
-  const values = new Array<Uint8Array>(events.length);
-  for (let index = 0; index < events.length; index += 1) {
-    const start = writer.offset;
-    writer.event(events[index]!, sizes[index]!, lengths[index]!);
-    values[index] = writer.bytes.subarray(start, writer.offset);
-  }
-  return values;
+  for (let index = start; index < end; index += 1) writer.event(measured, index);
+  return writer.bytes;
 }

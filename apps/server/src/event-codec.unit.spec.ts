@@ -2,7 +2,7 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import type { RecordedEvent } from "@annals/store";
 import { ReadAllResponseSchema, SubscribeResponseSchema, SubscribeResponse_EventsSchema } from "@annals/protocol";
-import { eventsMessage } from "./event-batches.js";
+import { batchesOf, eventsMessage } from "./event-batches.js";
 import { toWireEvent } from "./wire.js";
 
 function recorded(overrides: Partial<RecordedEvent> = {}): RecordedEvent {
@@ -46,6 +46,36 @@ describe("event codec", () => {
     expect(wire.map((event) => [event.stream, event.revision, event.position, event.metadata])).toEqual(
       events.map((event) => [event.stream, BigInt(event.revision), BigInt(event.position), event.metadata]),
     );
+  });
+
+  it("cuts events into messages of at most the bound, each as toBinary writes it", () => {
+    const events = Array.from({ length: 40 }, (_, index) => cases[index % cases.length]![1]).filter((event) => event.data.byteLength < 1_000);
+    const sizes = events.map((event) => toBinary(ReadAllResponseSchema, create(ReadAllResponseSchema, { events: [toWireEvent(event)] })).byteLength);
+    const maxBytes = 3 * Math.max(...sizes);
+    const batches = [...batchesOf(events, maxBytes, true)];
+    expect(batches.length).toBeGreaterThan(2);
+    let next = 0;
+    for (const batch of batches) {
+      const bytes = toBinary(ReadAllResponseSchema, batch.message(ReadAllResponseSchema));
+      const reflective = toBinary(ReadAllResponseSchema, create(ReadAllResponseSchema, { events: batch.events.map(toWireEvent) }));
+      expect(Buffer.from(bytes).equals(Buffer.from(reflective))).toBe(true);
+      expect(bytes.byteLength).toBeLessThanOrEqual(maxBytes);
+      expect(batch.events).toEqual(events.slice(next, next + batch.events.length));
+      next += batch.events.length;
+      // Cut where the next event would not fit.
+      if (next < events.length) expect(bytes.byteLength + sizes[next]!).toBeGreaterThan(maxBytes);
+    }
+    expect(next).toBe(events.length);
+  });
+
+  it("gives events that fit one message back as the same array, and an event over the bound a message of its own", () => {
+    const events = cases.map(([, event]) => event);
+    const [whole, ...rest] = [...batchesOf(events, 1 << 20, true)];
+    expect(rest).toHaveLength(0);
+    expect(whole!.events).toBe(events);
+    const large = recorded({ data: new Uint8Array(5_000) });
+    expect([...batchesOf([recorded(), large, recorded()], 1_000, true)].map((batch) => batch.events.length)).toEqual([1, 1, 1]);
+    expect([...batchesOf([], 1_000, true)]).toHaveLength(0);
   });
 
   it("gives JSON calls ordinary messages", () => {

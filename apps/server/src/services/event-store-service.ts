@@ -64,7 +64,7 @@ export function createEventStoreService(options: EventStoreServiceOptions): Serv
       const binary = isBinaryCall(context);
       for await (const page of pages) {
         if (context.signal.aborted) throw endedBySignal(context.signal);
-        for (const batch of batchesOf(page, maxBatchBytes, binary)) yield eventsMessage(ReadStreamResponseSchema, batch, binary);
+        for (const batch of batchesOf(page, maxBatchBytes, binary)) yield batch.message(ReadStreamResponseSchema);
       }
     },
 
@@ -90,7 +90,7 @@ export function createEventStoreService(options: EventStoreServiceOptions): Serv
       const binary = isBinaryCall(context);
       for await (const page of pages) {
         if (context.signal.aborted) throw endedBySignal(context.signal);
-        for (const batch of batchesOf(page, maxBatchBytes, binary)) yield eventsMessage(ReadAllResponseSchema, batch, binary);
+        for (const batch of batchesOf(page, maxBatchBytes, binary)) yield batch.message(ReadAllResponseSchema);
       }
     },
 

@@ -14,7 +14,7 @@ import {
   type SubscribeRequest,
   type SubscribeResponse,
 } from "@annals/protocol";
-import { batchesOf, eventsMessage, isBinaryCall } from "../event-batches.js";
+import { batchesOf, isBinaryCall, type EventBatch } from "../event-batches.js";
 import type { SubscriptionMetrics } from "../ops/metrics.js";
 import { toSafeNumber } from "../wire.js";
 import { endedBySignal } from "./call-ended.js";
@@ -91,12 +91,12 @@ function marker(message: Exclude<SubscriptionMessage, { kind: "events" }>): Subs
  */
 const responses = { binary: new WeakMap<readonly RecordedEvent[], SubscribeResponse>(), json: new WeakMap<readonly RecordedEvent[], SubscribeResponse>() };
 
-function eventsResponse(events: readonly RecordedEvent[], binary: boolean): SubscribeResponse {
+function eventsResponse(batch: EventBatch, binary: boolean): SubscribeResponse {
   const cache = binary ? responses.binary : responses.json;
-  let response = cache.get(events);
+  let response = cache.get(batch.events);
   if (response === undefined) {
-    response = create(SubscribeResponseSchema, { kind: { case: "events", value: eventsMessage(SubscribeResponse_EventsSchema, events, binary) } });
-    cache.set(events, response);
+    response = create(SubscribeResponseSchema, { kind: { case: "events", value: batch.message(SubscribeResponse_EventsSchema) } });
+    cache.set(batch.events, response);
   }
   return response;
 }
