@@ -14,7 +14,7 @@ import {
   type SubscribeRequest,
   type SubscribeResponse,
 } from "@annals/protocol";
-import { batchesOf, isBinaryCall, type EventBatch } from "../event-batches.js";
+import { batchesOf, isBinaryCall } from "../event-batches.js";
 import type { SubscriptionMetrics } from "../ops/metrics.js";
 import { toSafeNumber } from "../wire.js";
 import { endedBySignal } from "./call-ended.js";
@@ -91,14 +91,23 @@ function marker(message: Exclude<SubscriptionMessage, { kind: "events" }>): Subs
  */
 const responses = { binary: new WeakMap<readonly RecordedEvent[], SubscribeResponse>(), json: new WeakMap<readonly RecordedEvent[], SubscribeResponse>() };
 
-function eventsResponse(batch: EventBatch, binary: boolean): SubscribeResponse {
+/**
+ * The responses carrying `events`, at most `maxBytes` each. Events that fit one
+ * response are the ones another subscriber may be given as the same array: that
+ * response is kept for them, and found again without measuring the events.
+ */
+function* eventsResponses(events: readonly RecordedEvent[], maxBytes: number, binary: boolean): Generator<SubscribeResponse> {
   const cache = binary ? responses.binary : responses.json;
-  let response = cache.get(batch.events);
-  if (response === undefined) {
-    response = create(SubscribeResponseSchema, { kind: { case: "events", value: batch.message(SubscribeResponse_EventsSchema) } });
-    cache.set(batch.events, response);
+  const cached = cache.get(events);
+  if (cached !== undefined) {
+    yield cached;
+    return;
   }
-  return response;
+  for (const batch of batchesOf(events, maxBytes, binary)) {
+    const response = create(SubscribeResponseSchema, { kind: { case: "events", value: batch.message(SubscribeResponse_EventsSchema) } });
+    if (batch.events === events) cache.set(events, response);
+    yield response;
+  }
 }
 
 /**
@@ -123,7 +132,7 @@ export async function* subscribe(request: SubscribeRequest, context: HandlerCont
         yield marker(message);
         continue;
       }
-      for (const batch of batchesOf(message.events, options.maxBatchBytes, binary)) yield eventsResponse(batch, binary);
+      yield* eventsResponses(message.events, options.maxBatchBytes, binary);
       tracker?.delivered(message.events[message.events.length - 1]!.position);
     }
   } finally {
