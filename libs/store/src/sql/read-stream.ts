@@ -10,6 +10,7 @@ export function readStreamPage({ db, selectEvents, maxBytes }: PageReader, strea
       build: () => whereVisible(db("events").where("stream", stream).andWhere("revision", forwards ? ">=" : "<=", revision), now).orderBy("revision", forwards ? "asc" : "desc"),
       shape: forwards ? "read-stream-forwards" : "read-stream-backwards",
       bindings: [stream, revision, now],
+      stream,
     },
     { column: "revision", descending: !forwards },
     limit,

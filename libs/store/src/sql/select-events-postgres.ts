@@ -25,6 +25,6 @@ export function selectEventsPostgres(db: Knex): SelectEvents {
     } finally {
       await db.client.releaseConnection(client);
     }
-    return inlinePage(rows, limit, maxBytes) ?? selectEventsKnex(query, order, limit, maxBytes);
+    return inlinePage(rows, query, limit, maxBytes) ?? selectEventsKnex(query, order, limit, maxBytes);
   };
 }

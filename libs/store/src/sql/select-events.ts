@@ -4,6 +4,7 @@ import { eventColumns, toRecordedEvent, toRecordedEventFromValues, type EventRow
 import { sqlOnce, type Reads, type SyncReader } from "./sync-reader.js";
 
 const dataIndex = eventColumns.indexOf("data");
+const streamIndex = eventColumns.indexOf("stream");
 /** Where the rows statement puts the data of a small event (`inlineBytes`), after the event's columns. */
 const inlineIndex = eventColumns.length;
 
@@ -34,6 +35,12 @@ export interface PageQuery {
   shape?: string;
   /** With `shape`: the values `build` binds, in the order of its placeholders. */
   bindings?: readonly unknown[];
+  /**
+   * The stream every event the query selects is in, when its conditions name one
+   * (`stream = ?`, an exact match on both backends). Its rows then leave the stream
+   * name out, and the page's events take this one: a column less to decode per row.
+   */
+  stream?: string;
 }
 
 /**
@@ -78,13 +85,21 @@ function inlineBytes(limit: number, maxBytes: number): number {
   return Math.floor(maxBytes / limit);
 }
 
+/** A rows statement's value for `column`: the data as its length, no stream name when the query names its stream. */
+function rowsColumn(db: Knex, column: (typeof eventColumns)[number], query: PageQuery): string | Knex.Raw {
+  if (column === "data") return db.raw("length(data)");
+  if (column === "stream" && query.stream !== undefined) return db.raw("null");
+  return column;
+}
+
 /**
- * A page's rows statement: the event's columns with its data as its length, then the
- * data itself when it is at most `inline` bytes; it takes `inline` first and the limit last.
+ * A page's rows statement: the event's columns with its data as its length (and its
+ * stream as null when `query.stream` names it), then the data itself when it is at
+ * most `inline` bytes; it takes `inline` first and the limit last.
  */
-function rowsStatement(db: Knex, page: () => Knex.QueryBuilder, limit: number, inline: number): Knex.QueryBuilder {
-  const columns = [...eventColumns.map((column) => (column === "data" ? db.raw("length(data)") : column)), db.raw("case when length(data) <= ? then data end", [inline])];
-  return page().limit(limit).select(columns);
+function rowsStatement(db: Knex, query: PageQuery, limit: number, inline: number): Knex.QueryBuilder {
+  const columns = [...eventColumns.map((column) => rowsColumn(db, column, query)), db.raw("case when length(data) <= ? then data end", [inline])];
+  return query.build().limit(limit).select(columns);
 }
 
 /** A page's data statement (SQLite): the data of its rows concatenated in one blob, in the page's order; it takes the limit last. */
@@ -115,9 +130,9 @@ export function rowsSql(db: Knex, query: PageQuery, order: PageOrder, limit: num
   const shape = shapeOf(query, order);
   if (shape !== undefined) {
     const bindings = [inline, ...query.bindings!, limit];
-    return { sql: sqlOnce(db, `${shape}:rows`, () => rowsStatement(db, query.build, limit, inline), bindings), bindings, shape: `${shape}:rows` };
+    return { sql: sqlOnce(db, `${shape}:rows`, () => rowsStatement(db, query, limit, inline), bindings), bindings, shape: `${shape}:rows` };
   }
-  const native = rowsStatement(db, query.build, limit, inline).toSQL().toNative();
+  const native = rowsStatement(db, query, limit, inline).toSQL().toNative();
   return { sql: native.sql, bindings: native.bindings as readonly unknown[] };
 }
 
@@ -153,7 +168,7 @@ function pageSql(db: Knex, query: PageQuery, order: PageOrder, limit: number, ma
  */
 export function selectEventsBetterSqlite(reader: SyncReader, db: Knex, query: PageQuery, order: PageOrder, limit: number, maxBytes: number): Promise<EventPage> {
   try {
-    return Promise.resolve(readPage(reader, pageSql(db, query, order, limit, maxBytes), limit, maxBytes));
+    return Promise.resolve(readPage(reader, pageSql(db, query, order, limit, maxBytes), query, limit, maxBytes));
   } catch (error) {
     return Promise.reject(error);
   }
@@ -169,19 +184,19 @@ function keptOf(rows: readonly unknown[][], limit: number, maxBytes: number): { 
 }
 
 /**
- * The page that `rows` (the rows statement's, which it cuts to those kept) make by
- * themselves when every row kept carries its data; `undefined` when one does not.
+ * The page that `rows` (the rows statement of `query`, which it cuts to those kept)
+ * make by themselves when every row kept carries its data; `undefined` when one does not.
  */
-export function inlinePage(rows: unknown[][], limit: number, maxBytes: number): EventPage | undefined {
+export function inlinePage(rows: unknown[][], query: PageQuery, limit: number, maxBytes: number): EventPage | undefined {
   const { kept, more } = keptOf(rows, limit, maxBytes);
   rows.length = kept;
   if (!rows.every((values) => values[inlineIndex] !== null)) return undefined;
-  return { events: rows.map((values) => toRecordedEventFromValues(withData(values, values[inlineIndex] as Uint8Array))), more };
+  return { events: rows.map((values) => toRecordedEventFromValues(completed(values, values[inlineIndex] as Uint8Array, query))), more };
 }
 
-function readPage(reader: SyncReader, sql: PageSql, limit: number, maxBytes: number): EventPage {
+function readPage(reader: SyncReader, sql: PageSql, query: PageQuery, limit: number, maxBytes: number): EventPage {
   // One statement, no transaction, when every row kept carries its data (small events).
-  const inline = inlinePage(reader.rows(sql.rows, sql.rowsBindings), limit, maxBytes);
+  const inline = inlinePage(reader.rows(sql.rows, sql.rowsBindings), query, limit, maxBytes);
   if (inline !== undefined) return inline;
   // Otherwise the rows, then the data of those kept in one blob (at most `maxBytes`, or one
   // event: far below SQLite's limit on a value), in one read transaction: both statements
@@ -201,15 +216,19 @@ function readPage(reader: SyncReader, sql: PageSql, limit: number, maxBytes: num
     const length = values[dataIndex] as number;
     const view = data === null ? new Uint8Array(0) : new Uint8Array(data.buffer, data.byteOffset + offset, length);
     offset += length;
-    return toRecordedEventFromValues(withData(values, view));
+    return toRecordedEventFromValues(completed(values, view, query));
   });
   if (offset !== (data?.byteLength ?? 0)) throw new Error(`a page's data is ${data?.byteLength ?? 0} bytes, its rows say ${offset}`);
   return { events, more };
 }
 
-/** A row of the rows statement with its data column (its length until then) set to `data`. */
-function withData(values: unknown[], data: Uint8Array): unknown[] {
+/**
+ * A row of the rows statement of `query` as a row of `eventColumns`: its data column
+ * (its length until then) set to `data`, and its stream to the query's when it names one.
+ */
+function completed(values: unknown[], data: Uint8Array, query: PageQuery): unknown[] {
   values[dataIndex] = data;
+  if (query.stream !== undefined) values[streamIndex] = query.stream;
   return values;
 }
 

@@ -112,6 +112,21 @@ export function describeEventStoreConformance(name: string, factory: StoreFixtur
         expect(backwards.every((e, index) => e.revision === 2_499 - index)).toBe(true);
       });
 
+      it("reads a stream's events under its exact name, apart from names that differ only in case or accent", async () => {
+        const names = ["Konto-Ä/1", "konto-ä/1", "Konto-A/1"];
+        const large = event("test.Large", `{"pad":"${"x".repeat(64 * 1024)}"}`);
+        for (const name of names) await store.appendToStream(name, [...events(3), ...(name === names[0] ? [large] : [])]);
+        for (const name of names) {
+          for (const direction of ["forwards", "backwards"] as const) {
+            const read = await collect(store.readStream(name, { direction }));
+            expect(read).toHaveLength(name === names[0] ? 4 : 3);
+            expect(read.every((e) => e.stream === name)).toBe(true);
+          }
+        }
+        const all = await collect(store.readAll());
+        expect(all.map((e) => e.stream)).toEqual([names[0], names[0], names[0], names[0], names[1], names[1], names[1], names[2], names[2], names[2]]);
+      });
+
       it("yields nothing for a stream that does not exist", async () => {
         expect(await collect(store.readStream("nobody"))).toEqual([]);
         expect(await store.getStream("nobody")).toBeUndefined();
