@@ -26,13 +26,13 @@ function whereSelected(query: Knex.QueryBuilder, selector: EventSelector): Knex.
 /** The selected events with `after < position <= upTo`, in position order, at most `limit`. */
 export function readPositionRange({ db, selectEvents, maxBytes }: PageReader, selector: EventSelector, after: number, upTo: number, limit: number, now: number): Promise<EventPage> {
   const build = () => whereVisible(whereSelected(db("events").where("position", ">", after).andWhere("position", "<=", upTo), selector), now).orderBy("position", "asc");
-  return selectEvents({ build }, { column: "position" }, limit, maxBytes);
+  return selectEvents({ build, stream: selector.stream }, { column: "position" }, limit, maxBytes);
 }
 
 /** The selected events of `selector.stream` after `revision`, up to position `upTo`, in order, at most `limit`. */
 export function readStreamAfter({ db, selectEvents, maxBytes }: PageReader, selector: EventSelector, revision: number, upTo: number, limit: number, now: number): Promise<EventPage> {
   const build = () => whereVisible(whereSelected(db("events").where("revision", ">", revision).andWhere("position", "<=", upTo), selector), now).orderBy("revision", "asc");
-  return selectEvents({ build }, { column: "revision" }, limit, maxBytes);
+  return selectEvents({ build, stream: selector.stream }, { column: "revision" }, limit, maxBytes);
 }
 
 /** The last revision `stream` had at position `upTo`; -1 when it had no event by then. */
