@@ -1,19 +1,24 @@
+import type { Knex } from "knex";
 import type { Direction } from "../event-store.js";
-import type { EventPage, PageReader } from "./select-events.js";
+import type { EventPage, PageOrder, PageQuery, PageReader } from "./select-events.js";
 import { whereVisible } from "./visible-events.js";
 
-/** One page of a stream, from `revision` inclusive, in `direction`. */
-export function readStreamPage({ db, selectEvents, maxBytes }: PageReader, stream: string, revision: number, direction: Direction, limit: number, now: number): Promise<EventPage> {
+/** The page query of a stream from `revision` inclusive, in `direction`, and its order. */
+export function streamPageQuery(db: Knex, stream: string, revision: number, direction: Direction, now: number): { query: PageQuery; order: PageOrder } {
   const forwards = direction === "forwards";
-  return selectEvents(
-    {
+  return {
+    query: {
       build: () => whereVisible(db("events").where("stream", stream).andWhere("revision", forwards ? ">=" : "<=", revision), now).orderBy("revision", forwards ? "asc" : "desc"),
       shape: forwards ? "read-stream-forwards" : "read-stream-backwards",
       bindings: [stream, revision, now],
       stream,
     },
-    { column: "revision", descending: !forwards },
-    limit,
-    maxBytes,
-  );
+    order: { column: "revision", descending: !forwards },
+  };
+}
+
+/** One page of a stream, from `revision` inclusive, in `direction`. */
+export function readStreamPage({ db, selectEvents, maxBytes }: PageReader, stream: string, revision: number, direction: Direction, limit: number, now: number): Promise<EventPage> {
+  const { query, order } = streamPageQuery(db, stream, revision, direction, now);
+  return selectEvents(query, order, limit, maxBytes);
 }
