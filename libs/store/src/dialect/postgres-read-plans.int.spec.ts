@@ -20,6 +20,9 @@ function nodeTypes(node: PlanNode): string[] {
   return [node["Node Type"], ...(node.Plans ?? []).flatMap(nodeTypes)];
 }
 
+/** Builds queries as the store does, with the same visibility predicate; never connects. */
+const sqlOf = knexFactory({ client: "pg" });
+
 /** The node types of the plan of `sql` with `bindings` on `client`. */
 async function planOf(client: pg.Client, sql: string, bindings: readonly unknown[]): Promise<string[]> {
   const result = await client.query(`explain (format json) ${sql}`, [...bindings]);
@@ -57,9 +60,6 @@ describe("PostgreSQL read plans on a table never analysed", () => {
     await store?.close();
     await scratch?.drop();
   });
-
-  /** Builds queries as the store does, with the same visibility predicate; never connects. */
-  const sqlOf = knexFactory({ client: "pg" });
 
   async function plan(query: Knex.QueryBuilder): Promise<string[]> {
     const { sql, bindings } = query.toSQL().toNative();
@@ -127,8 +127,8 @@ describe("PostgreSQL read plans on statistics older than a bulk fill", () => {
   async function pagePlan(options?: string): Promise<string[]> {
     const client = await session(scratch, options);
     sessions.push(client);
-    const { query, order } = streamPageQuery(knexFactory({ client: "pg" }), "long-1", 0, "forwards", Date.now());
-    const { sql, bindings } = rowsSql(knexFactory({ client: "pg" }), query, order, 1_000, defaultMaxPageBytes);
+    const { query, order } = streamPageQuery(sqlOf, "long-1", 0, "forwards", Date.now());
+    const { sql, bindings } = rowsSql(sqlOf, query, order, 1_000, defaultMaxPageBytes);
     return planOf(client, sql, bindings);
   }
 
