@@ -8,6 +8,7 @@ import { lookUpPostgres } from "../sql/look-up-postgres.js";
 import { writeRowsPostgres } from "../sql/write-rows-postgres.js";
 import type { Dialect } from "./dialect.js";
 import { createPostgresCommitChannel } from "./postgres-commit-channel.js";
+import { createPostgresReadPool } from "./postgres-read-pool.js";
 import { pipelinedTransaction, type PostgresSession } from "./postgres-session.js";
 
 /**
@@ -31,7 +32,11 @@ export interface PostgresOptions {
   connectionString: string;
   /** Database schema holding the tables; created when missing. Default `public`. */
   schema?: string;
-  /** Most connections in the pool. Default 10. */
+  /**
+   * Most connections the store opens (beside the commit channel's listener and the
+   * migration lock's): half for page reads, the rest for appends and the other
+   * statements, at least one each. Default 10.
+   */
   poolSize?: number;
   /**
    * Longest wait to open one connection (TCP and start-up) before the request fails
@@ -101,12 +106,22 @@ function belowSnapshotXmin(query: Knex.QueryBuilder): Knex.QueryBuilder {
  * them whole as they grow. Without sorts and sequential scans the planner walks the
  * indexes; a query with no index to walk still scans and sorts.
  */
-export const sessionPlannerOptions = "-c enable_sort=off -c enable_seqscan=off";
+export const sessionPlannerSettings: Readonly<Record<string, string>> = { enable_sort: "off", enable_seqscan: "off" };
+
+/** `sessionPlannerSettings` as the `options` of a session's start-up packet. */
+export const sessionPlannerOptions = Object.entries(sessionPlannerSettings)
+  .map(([name, value]) => `-c ${name}=${value}`)
+  .join(" ");
 
 /** Appends never leave their transaction idle for long: a stalled writer is cut off. */
 const idleInTransactionTimeoutMs = 30_000;
 
 const unavailableCodes = new Set([
+  // postgres.js (the read pool): a connection that could not open or was lost.
+  "CONNECT_TIMEOUT",
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
   "ECONNREFUSED",
   "ECONNRESET",
   "ETIMEDOUT",
@@ -149,7 +164,8 @@ function knexLog() {
 }
 
 /**
- * PostgreSQL: one pool for reads and writes. Appends serialise on an advisory lock
+ * PostgreSQL: knex's pool for appends, metadata and maintenance, and a pool of its own
+ * for page reads (`postgres-read-pool.ts`). Appends serialise on an advisory lock
  * held until commit, so positions are assigned in commit order and a `$all` reader
  * never sees a later position before an earlier one is committed.
  */
@@ -159,6 +175,9 @@ export function createPostgresDialect(options: PostgresOptions): Dialect {
   const [lockKey, lockSchemaKey] = appendLockKeys(schema);
   const ordering = options.ordering ?? "lock";
   const poolSize = options.poolSize ?? 10;
+  // Page reads have a pool of their own (`postgres-read-pool.ts`); the two share `poolSize`, at least one connection each.
+  const readPoolSize = Math.max(1, Math.floor(poolSize / 2));
+  const knexPoolSize = Math.max(1, poolSize - readPoolSize);
   // node-postgres's own settings; `pipeline` is newer than knex's types of them.
   const connection: Knex.PgConnectionConfig & { pipeline: boolean } = {
     connectionString: options.connectionString,
@@ -175,7 +194,7 @@ export function createPostgresDialect(options: PostgresOptions): Dialect {
     client: "pg",
     connection,
     searchPath: [schema],
-    pool: { min: 0, max: poolSize },
+    pool: { min: 0, max: knexPoolSize },
     acquireConnectionTimeout: options.acquireTimeoutMs ?? 10_000,
     log: knexLog(),
   });
@@ -191,6 +210,7 @@ export function createPostgresDialect(options: PostgresOptions): Dialect {
         }
       : undefined;
   const committedPrefix = ordering === "xid" ? belowSnapshotXmin : undefined;
+  const readPool = createPostgresReadPool({ connectionString: options.connectionString, schema, size: readPoolSize, connectTimeoutMs, settings: sessionPlannerSettings });
   const commitChannel = createPostgresCommitChannel({ connectionString: options.connectionString, schema, connectTimeoutMs });
   // The rows and the notice that tells other instances of them go in one statement.
   const writeRows: WriteRows<PostgresSession> = (session, rows, headRows) =>
@@ -231,11 +251,11 @@ export function createPostgresDialect(options: PostgresOptions): Dialect {
     reader: db,
     writer: db,
     schema,
-    // Parallel commits are the point of the xid ordering; half the pool is left to readers.
+    // Parallel commits are the point of the xid ordering; the read pool is the other half.
     concurrentWriters: ordering === "xid" ? Math.min(maxConcurrentWriters, Math.max(1, Math.floor(poolSize / 2))) : 1,
     // Appends, the hot path, run on a pipelined session: two round trips each (three under `xid`).
     commitAppends: (commands, now) => ordered(() => pipelinedTransaction(db, (session) => appendBatch(session, commands, now, statements))),
-    pages: { db, selectEvents: selectEventsPostgres(db), committedPrefix },
+    pages: { db, selectEvents: selectEventsPostgres(db, readPool), committedPrefix },
     committedPrefix,
     commitChannel,
     writeTransaction: (work) => orderedTransaction(work),
@@ -274,7 +294,7 @@ export function createPostgresDialect(options: PostgresOptions): Dialect {
       // The server process owns nothing of PostgreSQL's files: reachability is what the reads and writes tell.
     },
     async close() {
-      await db.destroy();
+      await Promise.all([db.destroy(), readPool.end({ timeout: 5 })]);
     },
   };
 }
