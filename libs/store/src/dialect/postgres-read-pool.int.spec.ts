@@ -43,6 +43,26 @@ describe("PostgreSQL read pool", () => {
     }
   });
 
+  it("takes TLS from the URL as node-postgres does: it reads over TLS where node-postgres connects over TLS, and not at all where node-postgres cannot", async () => {
+    const url = `${scratch.url}?sslmode=no-verify`;
+    const viaNodePostgres = await withPostgresClient(url, async (client) => (await client.query<{ ssl: boolean }>("select ssl from pg_stat_ssl where pid = pg_backend_pid()")).rows[0]!.ssl).catch(
+      (error: unknown) => (error as Error).message,
+    );
+    const pool = createPostgresReadPool({ connectionString: url, schema: scratch.schema, size: 1, connectTimeoutMs: 5_000, settings: sessionPlannerSettings });
+    try {
+      const viaReadPool = await pool
+        .unsafe<Array<{ ssl: boolean }>>("select ssl from pg_stat_ssl where pid = pg_backend_pid()")
+        .then((rows) => rows[0]!.ssl)
+        .catch((error: unknown) => (error as Error).message);
+      // This machine's server may or may not offer TLS: both drivers must agree on it.
+      if (viaNodePostgres === true) expect(viaReadPool).toBe(true);
+      else expect(viaReadPool).toMatch(/does not support SSL/);
+      expect(typeof viaNodePostgres === "string" ? viaNodePostgres : "tls").toMatch(/does not support SSL|tls/);
+    } finally {
+      await pool.end({ timeout: 5 });
+    }
+  });
+
   it("keeps a store within its pool size while reads and appends run together, and leaves no session once closed", async () => {
     const applicationName = `${scratch.schema}_bound`;
     const poolSize = 4;
