@@ -7,7 +7,7 @@ import type { AppendResult, EventStore, ProposedEvent, RecordedEvent } from "./e
 import { migrations } from "./migrations/index.js";
 import { dialectFor, openEventStore, type OpenEventStoreOptions } from "./open-event-store.js";
 import { collect, describeEventStoreConformance, event, events } from "./testing/conformance.js";
-import { createThrowawaySchema, startPostgresRelay, testPostgresUrl, unusedPort, type ThrowawaySchema, withPostgresClient } from "./testing/postgres.js";
+import { createThrowawaySchema, sessionsNamed, startPostgresRelay, testPostgresUrl, unusedPort, type ThrowawaySchema, withPostgresClient } from "./testing/postgres.js";
 
 // Under the xid ordering every transaction open anywhere on the PostgreSQL server holds
 // `$all` readers back, so the timing-bound subscription rules of the conformance suite
@@ -115,7 +115,7 @@ describe("postgres backend", () => {
       await store.appendToStream("s", events(1));
       const seen = await withPostgresClient(schema.url, async (client) => ({
         events: (await client.query<{ n: string }>(`select count(*) as n from "${schema.schema}".events`)).rows[0]!.n,
-        sessions: (await client.query<{ n: string }>("select count(*) as n from pg_stat_activity where application_name = $1", [schema.schema])).rows[0]!.n,
+        sessions: await sessionsNamed(schema.url, schema.schema),
       }));
       expect(seen.events).toBe("1");
       expect(Number(seen.sessions)).toBeGreaterThan(0);

@@ -1,16 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openEventStore } from "../open-event-store.js";
 import { collect, events } from "../testing/conformance.js";
-import { createThrowawaySchema, withPostgresClient, type ThrowawaySchema } from "../testing/postgres.js";
+import { createThrowawaySchema, sessionsNamed, withPostgresClient, type ThrowawaySchema } from "../testing/postgres.js";
 import { sessionPlannerSettings } from "./postgres.js";
 import { createPostgresReadPool } from "./postgres-read-pool.js";
-
-async function sessionsNamed(url: string, applicationName: string): Promise<number> {
-  return withPostgresClient(url, async (client) => {
-    const result = await client.query<{ n: string }>("select count(*) as n from pg_stat_activity where application_name = $1", [applicationName]);
-    return Number(result.rows[0]!.n);
-  });
-}
 
 describe("PostgreSQL read pool", () => {
   let scratch: ThrowawaySchema;

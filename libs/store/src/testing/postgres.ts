@@ -49,6 +49,14 @@ export async function withPostgresClient<T>(url: string, work: (client: pg.Clien
   }
 }
 
+/** How many sessions of `url`'s server run under `applicationName` (`pg_stat_activity`). */
+export async function sessionsNamed(url: string, applicationName: string): Promise<number> {
+  return withPostgresClient(url, async (client) => {
+    const result = await client.query<{ n: string }>("select count(*) as n from pg_stat_activity where application_name = $1", [applicationName]);
+    return Number(result.rows[0]!.n);
+  });
+}
+
 /**
  * A fresh schema in the test database. Pass `url` and `schema` to the store
  * (`openEventStore({ database: url, postgresSchema: schema })`) and call `drop()`
