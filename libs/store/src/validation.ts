@@ -1,5 +1,5 @@
-import { v7 as timeOrderedUuid } from "uuid";
 import { InvalidInputError, LimitExceededError } from "./errors.js";
+import { newEventId } from "./event-ids.js";
 import type { ExpectedRevision, ProposedEvent, StreamMetadata } from "./event-store.js";
 import type { StoreLimits } from "./limits.js";
 
@@ -10,6 +10,8 @@ export interface ValidEvent {
   data: Uint8Array;
   contentType: string;
   metadata: Record<string, string>;
+  /** The store made the id (the event came without one): it is stored nowhere yet, so no lookup looks for it. */
+  generated?: boolean;
 }
 
 export const contentTypes = ["application/protobuf", "application/json"] as const;
@@ -76,6 +78,11 @@ export function validateRevision(value: number, field: string): number {
   return value;
 }
 
+/** The path of an event's field, for a refusal: built only then, not per valid event. */
+function eventField(index: number, field: string): string {
+  return `events[${index}].${field}`;
+}
+
 /** Validates a whole append and fills in the defaults (ids, content type, metadata). */
 export function validateEvents(events: readonly ProposedEvent[], limits: StoreLimits): ValidEvent[] {
   if (!Array.isArray(events) || events.length === 0) {
@@ -87,25 +94,27 @@ export function validateEvents(events: readonly ProposedEvent[], limits: StoreLi
   let bytes = 0;
   const seen = new Set<string>();
   const valid = events.map((event, index): ValidEvent => {
-    // The field path only for an error: no string built per valid event.
-    const at = (field: string) => `events[${index}].${field}`;
-    // An event sent without an id gets a time-ordered one, as the SDKs make them (`libs/sdk/src/uuid.ts`).
-    const id = event.id ? event.id.toLowerCase() : timeOrderedUuid();
-    if (!uuidPattern.test(id)) throw new InvalidInputError(at("id"), `${quoted(String(event.id))} is not a UUID`);
-    if (seen.has(id)) throw new InvalidInputError(at("id"), `${id} appears twice in the append`);
-    seen.add(id);
+    // An event sent without an id gets a fresh time-ordered one (`event-ids.ts`), which
+    // needs no check: it is a UUID, and no other event has it.
+    const generated = !event.id;
+    const id = generated ? newEventId() : event.id.toLowerCase();
+    if (!generated) {
+      if (!uuidPattern.test(id)) throw new InvalidInputError(eventField(index, "id"), `${quoted(String(event.id))} is not a UUID`);
+      if (seen.has(id)) throw new InvalidInputError(eventField(index, "id"), `${id} appears twice in the append`);
+      seen.add(id);
+    }
     const type = event.type;
-    if (typeof type !== "string" || type.length === 0) throw new InvalidInputError(at("type"), "must be a non-empty string");
+    if (typeof type !== "string" || type.length === 0) throw new InvalidInputError(eventField(index, "type"), "must be a non-empty string");
     if (type.length > limits.maxEventTypeLength) {
-      throw new InvalidInputError(at("type"), `longer than ${limits.maxEventTypeLength} characters`);
+      throw new InvalidInputError(eventField(index, "type"), `longer than ${limits.maxEventTypeLength} characters`);
     }
     if (!eventTypePattern.test(type)) {
-      throw new InvalidInputError(at("type"), "may hold only letters, digits and . _ - / :, starting with a letter or _");
+      throw new InvalidInputError(eventField(index, "type"), "may hold only letters, digits and . _ - / :, starting with a letter or _");
     }
-    if (!(event.data instanceof Uint8Array)) throw new InvalidInputError(at("data"), "must be bytes");
+    if (!(event.data instanceof Uint8Array)) throw new InvalidInputError(eventField(index, "data"), "must be bytes");
     const contentType = event.contentType || defaultContentType;
     if (contentType !== contentTypes[0] && contentType !== contentTypes[1]) {
-      throw new InvalidInputError(at("contentType"), `must be one of ${contentTypes.join(", ")}`);
+      throw new InvalidInputError(eventField(index, "contentType"), `must be one of ${contentTypes.join(", ")}`);
     }
     const metadata: Record<string, string> = {};
     const source: Record<string, unknown> = event.metadata ?? {};
@@ -115,20 +124,20 @@ export function validateEvents(events: readonly ProposedEvent[], limits: StoreLi
       if (!Object.hasOwn(source, key)) continue;
       const value = source[key];
       if (key.length === 0 || key.length > maxMetadataKeyLength || controlCharacters.test(key)) {
-        throw new InvalidInputError(at("metadata"), `key ${quoted(key)} must be 1..${maxMetadataKeyLength} characters without control characters`);
+        throw new InvalidInputError(eventField(index, "metadata"), `key ${quoted(key)} must be 1..${maxMetadataKeyLength} characters without control characters`);
       }
-      if (typeof value !== "string") throw new InvalidInputError(at(`metadata.${key}`), "must be a string");
-      refuseLoneSurrogates(key, at("metadata"));
-      refuseLoneSurrogates(value, at(`metadata.${key}`));
+      if (typeof value !== "string") throw new InvalidInputError(eventField(index, `metadata.${key}`), "must be a string");
+      refuseLoneSurrogates(key, eventField(index, "metadata"));
+      refuseLoneSurrogates(value, eventField(index, `metadata.${key}`));
       entries += 1;
       if (entries > limits.maxMetadataEntries) {
-        throw new LimitExceededError(at("metadata"), `more than ${limits.maxMetadataEntries} metadata entries in one event`);
+        throw new LimitExceededError(eventField(index, "metadata"), `more than ${limits.maxMetadataEntries} metadata entries in one event`);
       }
       setOwn(metadata, key, value);
       bytes += utf8Length(key) + utf8Length(value) + metadataEntryOverhead;
     }
     bytes += event.data.byteLength + utf8Length(type);
-    return { id, type, data: event.data, contentType, metadata };
+    return { id, type, data: event.data, contentType, metadata, generated };
   });
   if (bytes > limits.maxAppendBytes) {
     throw new LimitExceededError("events", `${bytes} bytes of data, types and metadata exceed the limit of ${limits.maxAppendBytes} per append`);

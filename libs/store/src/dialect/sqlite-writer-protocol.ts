@@ -23,6 +23,7 @@ interface WireEvent {
   type: string;
   contentType: string;
   metadata: Record<string, string>;
+  generated: boolean;
   /** Where the event's data lies in the request's `data`. */
   offset: number;
   length: number;
@@ -75,7 +76,7 @@ export function encodeRequest(id: number, commands: readonly AppendCommand[], no
     expected: command.expected,
     events: command.events.map((event) => {
       data.set(event.data, offset);
-      const entry = { id: event.id, type: event.type, contentType: event.contentType, metadata: event.metadata, offset, length: event.data.byteLength };
+      const entry = { id: event.id, type: event.type, contentType: event.contentType, metadata: event.metadata, generated: event.generated === true, offset, length: event.data.byteLength };
       offset += event.data.byteLength;
       return entry;
     }),
@@ -92,6 +93,7 @@ export function decodeCommands(request: WriterRequest): AppendCommand[] {
       type: event.type,
       contentType: event.contentType,
       metadata: event.metadata,
+      generated: event.generated,
       data: Buffer.from(request.data, event.offset, event.length),
     })),
   }));

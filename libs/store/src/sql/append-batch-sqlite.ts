@@ -1,6 +1,6 @@
 import type { Knex } from "knex";
 import { defaultContentType } from "../validation.js";
-import { planBatch, type AppendCommand, type BatchOutcome, type BatchState } from "./append-plan.js";
+import { idsToLookUp, planBatch, type AppendCommand, type BatchOutcome, type BatchState } from "./append-plan.js";
 import { metadataText } from "./rows.js";
 
 /** The part of a better-sqlite3 prepared statement used here. */
@@ -59,11 +59,8 @@ function statementsOf(db: Database): Statements {
 
 function lookUp(statements: Statements, commands: readonly AppendCommand[]): BatchState {
   const streams = new Set<string>();
-  const ids: string[] = [];
-  for (const command of commands) {
-    streams.add(command.stream);
-    for (const event of command.events) ids.push(event.id);
-  }
+  for (const command of commands) streams.add(command.stream);
+  const ids = idsToLookUp(commands);
   const state: BatchState = { heads: new Map(), stored: new Map(), lifecycle: new Map(), last: { position: 0, recordedAt: 0 } };
   const streamList = JSON.stringify([...streams]);
   for (const [stream, lastRevision, lastPosition] of statements.heads.all(streamList) as Array<[string, number, number]>) {

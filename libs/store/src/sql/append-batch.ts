@@ -1,5 +1,5 @@
 import type { Knex } from "knex";
-import { planBatch, type AppendCommand, type BatchOutcome, type BatchState, type HeadRow } from "./append-plan.js";
+import { idsToLookUp, planBatch, type AppendCommand, type BatchOutcome, type BatchState, type HeadRow } from "./append-plan.js";
 import { toEventRow, type EventRow } from "./rows.js";
 
 /**
@@ -65,11 +65,7 @@ function copyState(state: BatchState): BatchState {
 export async function appendBatch<Trx>(trx: Trx, commands: readonly AppendCommand[], now: number, statements: BatchStatements<Trx>): Promise<BatchOutcome> {
   const { lookUp, writeRows, takePositions } = statements;
   const streams = [...new Set(commands.map((command) => command.stream))];
-  const state = await lookUp(
-    trx,
-    streams,
-    commands.flatMap((command) => command.events.map((event) => event.id)),
-  );
+  const state = await lookUp(trx, streams, idsToLookUp(commands));
   let plan = planBatch(commands, takePositions ? copyState(state) : state, now);
   if (takePositions && plan.recorded.length > 0) {
     // The same decisions again, on the positions and the clock the database gave.

@@ -9,6 +9,16 @@ export interface AppendCommand {
   expected: ExpectedRevision;
 }
 
+/**
+ * The ids a batch looks for among those stored: the ones its callers gave. An id
+ * the store made (`ValidEvent.generated`) is fresh, so looking it up finds nothing.
+ */
+export function idsToLookUp(commands: readonly AppendCommand[]): string[] {
+  const ids: string[] = [];
+  for (const command of commands) for (const event of command.events) if (event.generated !== true) ids.push(event.id);
+  return ids;
+}
+
 export interface BatchOutcome {
   /** One answer per command, in order: its result or why it was refused. */
   results: Array<AppendResult | WrongExpectedRevisionError | StreamTombstonedError>;
