@@ -11,7 +11,7 @@ export interface ValidEvent {
   contentType: string;
   metadata: Record<string, string>;
   /** The store made the id (the event came without one): it is stored nowhere yet, so no lookup looks for it. */
-  generated?: boolean;
+  generated: boolean;
 }
 
 export const contentTypes = ["application/protobuf", "application/json"] as const;
@@ -22,9 +22,13 @@ const controlCharacters = /[\u0000-\u001f\u007f-\u009f]/;
 // Half of a UTF-16 surrogate pair on its own: no UTF-8 can hold it, so it would be stored as U+FFFD, not as sent.
 const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
-/** Refuses text that could not be stored exactly as sent: a lone surrogate has no UTF-8 form. */
+/** The refusal of text that could not be stored exactly as sent: a lone surrogate has no UTF-8 form. */
+function loneSurrogateError(field: string): InvalidInputError {
+  return new InvalidInputError(field, "is not well-formed Unicode (a lone surrogate)");
+}
+
 function refuseLoneSurrogates(value: string, field: string): void {
-  if (loneSurrogate.test(value)) throw new InvalidInputError(field, "is not well-formed Unicode (a lone surrogate)");
+  if (loneSurrogate.test(value)) throw loneSurrogateError(field);
 }
 const eventTypePattern = /^[A-Za-z_][A-Za-z0-9_.\-/:]*$/;
 const maxMetadataKeyLength = 128;
@@ -127,8 +131,8 @@ export function validateEvents(events: readonly ProposedEvent[], limits: StoreLi
         throw new InvalidInputError(eventField(index, "metadata"), `key ${quoted(key)} must be 1..${maxMetadataKeyLength} characters without control characters`);
       }
       if (typeof value !== "string") throw new InvalidInputError(eventField(index, `metadata.${key}`), "must be a string");
-      refuseLoneSurrogates(key, eventField(index, "metadata"));
-      refuseLoneSurrogates(value, eventField(index, `metadata.${key}`));
+      if (loneSurrogate.test(key)) throw loneSurrogateError(eventField(index, "metadata"));
+      if (loneSurrogate.test(value)) throw loneSurrogateError(eventField(index, `metadata.${key}`));
       entries += 1;
       if (entries > limits.maxMetadataEntries) {
         throw new LimitExceededError(eventField(index, "metadata"), `more than ${limits.maxMetadataEntries} metadata entries in one event`);

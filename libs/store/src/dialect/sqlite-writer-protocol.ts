@@ -76,7 +76,7 @@ export function encodeRequest(id: number, commands: readonly AppendCommand[], no
     expected: command.expected,
     events: command.events.map((event) => {
       data.set(event.data, offset);
-      const entry = { id: event.id, type: event.type, contentType: event.contentType, metadata: event.metadata, generated: event.generated === true, offset, length: event.data.byteLength };
+      const entry = { id: event.id, type: event.type, contentType: event.contentType, metadata: event.metadata, generated: event.generated, offset, length: event.data.byteLength };
       offset += event.data.byteLength;
       return entry;
     }),

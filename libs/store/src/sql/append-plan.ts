@@ -15,7 +15,7 @@ export interface AppendCommand {
  */
 export function idsToLookUp(commands: readonly AppendCommand[]): string[] {
   const ids: string[] = [];
-  for (const command of commands) for (const event of command.events) if (event.generated !== true) ids.push(event.id);
+  for (const command of commands) for (const event of command.events) if (!event.generated) ids.push(event.id);
   return ids;
 }
 
