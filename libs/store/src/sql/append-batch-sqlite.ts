@@ -1,4 +1,5 @@
 import type { Knex } from "knex";
+import type { RecordedEvent } from "../event-store.js";
 import { defaultContentType } from "../validation.js";
 import { idsToLookUp, planBatch, type AppendCommand, type BatchOutcome, type BatchState } from "./append-plan.js";
 import { metadataText } from "./rows.js";
@@ -26,9 +27,22 @@ interface Statements {
   stored: Statement;
   lifecycle: Statement;
   last: Statement;
-  insertEvent: Statement;
+  /** The insert of `count` rows in one statement, by `count` (1 to `rowsPerInsert`), prepared when first needed. */
+  insertEvents: Map<number, Statement>;
   upsertHead: Statement;
 }
+
+/**
+ * Rows per insert statement. One `run` binding many rows costs about a third less
+ * CPU per row than a `run` per row; 32 rows bind 288 values, far below SQLite's
+ * limit on bound variables.
+ */
+const rowsPerInsert = 32;
+const valuesPerRow = 9;
+
+const insertSql = (count: number) =>
+  "insert into events (position, stream, revision, id, type, data, content_type, metadata, recorded_at) values " +
+  Array.from({ length: count }, () => "(?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ");
 
 // Prepared once per connection; a connection knex replaces gets its own.
 const prepared = new WeakMap<Database, Statements>();
@@ -44,9 +58,7 @@ function statementsOf(db: Database): Statements {
         .prepare("select stream, deleted_through, hide_before, tombstoned from stream_metadata where stream in (select value from json_each(?))")
         .raw(true),
       last: db.prepare("select position, recorded_at from events order by position desc limit 1").raw(true),
-      insertEvent: db.prepare(
-        "insert into events (position, stream, revision, id, type, data, content_type, metadata, recorded_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      ),
+      insertEvents: new Map(),
       upsertHead: db.prepare(
         "insert into streams (stream, last_revision, last_position) values (?, ?, ?) " +
           "on conflict (stream) do update set last_revision = excluded.last_revision, last_position = excluded.last_position",
@@ -55,6 +67,38 @@ function statementsOf(db: Database): Statements {
     prepared.set(db, statements);
   }
   return statements;
+}
+
+function insertStatement(db: Database, statements: Statements, count: number): Statement {
+  let statement = statements.insertEvents.get(count);
+  if (statement === undefined) {
+    statement = db.prepare(insertSql(count));
+    statements.insertEvents.set(count, statement);
+  }
+  return statement;
+}
+
+/** The recorded events' rows, `rowsPerInsert` to a statement, in position order. */
+function insertRows(db: Database, statements: Statements, recorded: readonly RecordedEvent[], recordedAt: number): void {
+  const values: unknown[] = [];
+  for (let start = 0; start < recorded.length; start += rowsPerInsert) {
+    const end = Math.min(recorded.length, start + rowsPerInsert);
+    values.length = (end - start) * valuesPerRow;
+    let at = 0;
+    for (let index = start; index < end; index += 1) {
+      const event = recorded[index]!;
+      values[at++] = event.position;
+      values[at++] = event.stream;
+      values[at++] = event.revision;
+      values[at++] = event.id;
+      values[at++] = event.type;
+      values[at++] = event.data;
+      values[at++] = event.contentType === defaultContentType ? null : event.contentType;
+      values[at++] = metadataText(event.metadata);
+      values[at++] = recordedAt;
+    }
+    insertStatement(db, statements, end - start).run(values);
+  }
 }
 
 function lookUp(statements: Statements, commands: readonly AppendCommand[]): BatchState {
@@ -86,21 +130,8 @@ function lookUp(statements: Statements, commands: readonly AppendCommand[]): Bat
 export function applyBatch(db: Database, commands: readonly AppendCommand[], now: number): BatchOutcome {
   const statements = statementsOf(db);
   const { results, recorded, recordedAt, headRows, hidden } = planBatch(commands, lookUp(statements, commands), now);
-  const { insertEvent, upsertHead } = statements;
-  for (const event of recorded) {
-    insertEvent.run(
-      event.position,
-      event.stream,
-      event.revision,
-      event.id,
-      event.type,
-      event.data,
-      event.contentType === defaultContentType ? null : event.contentType,
-      metadataText(event.metadata),
-      recordedAt,
-    );
-  }
-  for (const head of headRows) upsertHead.run(head.stream, head.last_revision, head.last_position);
+  insertRows(db, statements, recorded, recordedAt);
+  for (const head of headRows) statements.upsertHead.run(head.stream, head.last_revision, head.last_position);
   return { results, recorded, recordedAt, hidden };
 }
 

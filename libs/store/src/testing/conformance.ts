@@ -291,6 +291,37 @@ export function describeEventStoreConformance(name: string, factory: StoreFixtur
         const positions = (await collect(store.readAll())).map((e) => e.position);
         expect(positions).toEqual([1, 2, 3, 4, 5, 6]);
       });
+
+      it("a group commit of appends of many sizes stores every event's fields as sent, at the positions answered", async () => {
+        // Sizes around the rows one insert statement binds, so that rows of one append span statements.
+        const sizes = [1, 31, 32, 33, 70, 2, 64, 5];
+        const sent = sizes.map((size, append) =>
+          Array.from({ length: size }, (_, index) =>
+            event(`t.Size${append}`, `{"append":${append},"n":${index}}`, {
+              id: index % 3 === 0 ? "" : event().id,
+              ...(index % 4 === 1 ? { contentType: "application/json" } : {}),
+              ...(index % 5 === 2 ? { metadata: { n: String(index) } } : {}),
+            }),
+          ),
+        );
+        const results = await Promise.all(sent.map((list, append) => store.appendToStream(`sizes-${append}`, list)));
+        const all = await collect(store.readAll());
+        expect(all.map((e) => e.position)).toEqual(Array.from({ length: all.length }, (_, index) => index + 1));
+        sent.forEach((list, append) => {
+          const stored = all.filter((e) => e.stream === `sizes-${append}`);
+          expect(stored.map((e) => e.revision)).toEqual(list.map((_, index) => index));
+          expect(stored[stored.length - 1]!.position).toBe(results[append]!.position);
+          stored.forEach((recorded, index) => {
+            const proposed = list[index]!;
+            if (proposed.id !== "") expect(recorded.id).toBe(proposed.id);
+            expect(recorded.type).toBe(proposed.type);
+            expect(Buffer.from(recorded.data).equals(Buffer.from(proposed.data))).toBe(true);
+            expect(recorded.contentType).toBe(proposed.contentType ?? "application/protobuf");
+            expect(recorded.metadata).toEqual(proposed.metadata ?? {});
+            expect(recorded.recordedAt).toBe(results[append]!.recordedAt);
+          });
+        });
+      });
     });
 
     describe("idempotency", () => {
