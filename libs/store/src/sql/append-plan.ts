@@ -126,7 +126,7 @@ function replayOf(command: AppendCommand, stored: Map<string, StoredEvent>, actu
  * own idempotency and expected-revision check and its own answer; accepted events
  * get contiguous revisions in their stream and the next positions of the log; all
  * share one commit time that never goes back before the last committed event's.
- * Updates `state` (heads, stored ids) as the commands are applied, in order.
+ * Updates `state` (heads, the ids callers gave) as the commands are applied, in order.
  */
 export function planBatch(commands: readonly AppendCommand[], state: BatchState, now: number): BatchPlan {
   const { heads, stored, last, lifecycle } = state;
@@ -166,7 +166,9 @@ export function planBatch(commands: readonly AppendCommand[], state: BatchState,
         position,
         recordedAt,
       });
-      stored.set(event.id, { stream, revision, position, recordedAt });
+      // A later append of the batch that gives these ids again is a replay. An id the
+      // store made was never given to anyone, so no later append can give it.
+      if (!event.generated) stored.set(event.id, { stream, revision, position, recordedAt });
     }
     heads.set(stream, { stream, lastRevision: revision, lastPosition: position });
     touched.add(stream);
