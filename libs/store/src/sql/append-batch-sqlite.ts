@@ -38,7 +38,6 @@ interface Statements {
  * limit on bound variables.
  */
 const rowsPerInsert = 32;
-const valuesPerRow = 9;
 
 const insertSql = (count: number) =>
   "insert into events (position, stream, revision, id, type, data, content_type, metadata, recorded_at) values " +
@@ -83,7 +82,6 @@ function insertRows(db: Database, statements: Statements, recorded: readonly Rec
   const values: unknown[] = [];
   for (let start = 0; start < recorded.length; start += rowsPerInsert) {
     const end = Math.min(recorded.length, start + rowsPerInsert);
-    values.length = (end - start) * valuesPerRow;
     let at = 0;
     for (let index = start; index < end; index += 1) {
       const event = recorded[index]!;
@@ -97,6 +95,8 @@ function insertRows(db: Database, statements: Statements, recorded: readonly Rec
       values[at++] = metadataText(event.metadata);
       values[at++] = recordedAt;
     }
+    // The last statement may bind fewer rows than the one before.
+    values.length = at;
     insertStatement(db, statements, end - start).run(values);
   }
 }

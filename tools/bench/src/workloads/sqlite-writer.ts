@@ -142,6 +142,8 @@ function requestBody(stream: string, events: number): Buffer {
 
 type CeilingKind = "row" | "rows32";
 const ceilingKinds: readonly CeilingKind[] = ["row", "rows32"];
+/** Rows per statement of the `rows32` insert, as `sql/append-batch-sqlite.ts` binds them. */
+const rowsPerStatement = 32;
 const ceilingColumns = "(position, stream, revision, id, type, data, content_type, metadata, recorded_at)";
 
 /** The driver's own insert of 100 rows per transaction: `row` one row per statement, `rows32` 32 rows per statement. */
@@ -155,8 +157,8 @@ function preparedInsert(db: Database.Database, kind: CeilingKind): (rows: EventR
   }
   const many = new Map<number, Database.Statement>();
   return db.transaction((rows: EventRow[]) => {
-    for (let start = 0; start < rows.length; start += 32) {
-      const chunk = rows.slice(start, start + 32);
+    for (let start = 0; start < rows.length; start += rowsPerStatement) {
+      const chunk = rows.slice(start, start + rowsPerStatement);
       if (!many.has(chunk.length)) many.set(chunk.length, statement(chunk.length));
       many.get(chunk.length)!.run(chunk.flatMap((row) => [row.position, row.stream, row.revision, row.id, row.type, row.data, row.content_type, row.metadata, row.recorded_at]));
     }
@@ -166,7 +168,8 @@ function preparedInsert(db: Database.Database, kind: CeilingKind): (rows: EventR
 interface Ceiling {
   db: Database.Database;
   source: ReturnType<typeof createRowSource>;
-  stream: { next: number };
+  /** The next stream's number: each 100-row transaction writes a stream of its own. */
+  nextStream: number;
   inserts: Record<CeilingKind, (rows: EventRow[]) => void>;
   rounds: Record<CeilingKind, Array<{ rows: number; seconds: number }>>;
 }
@@ -175,14 +178,14 @@ async function openCeiling(file: string): Promise<Ceiling> {
   await (await openRawDatabase(file, "better-sqlite3")).close();
   const db = new Database(file);
   for (const pragma of sqlitePragmas("FULL", 10_000)) db.pragma(pragma);
-  const ceiling: Ceiling = { db, source: createRowSource(), stream: { next: 0 }, inserts: { row: preparedInsert(db, "row"), rows32: preparedInsert(db, "rows32") }, rounds: { row: [], rows32: [] } };
+  const ceiling: Ceiling = { db, source: createRowSource(), nextStream: 0, inserts: { row: preparedInsert(db, "row"), rows32: preparedInsert(db, "rows32") }, rounds: { row: [], rows32: [] } };
   for (const kind of ceilingKinds) ceilingRound(ceiling, kind, warmupMs);
   return ceiling;
 }
 
 function ceilingRound(ceiling: Ceiling, kind: CeilingKind, ms: number): { rows: number; seconds: number } {
   // Rows made before the clock starts: enough for the round at 1 M rows/s.
-  const batches = Array.from({ length: Math.ceil((ms / 1000) * 10_000) }, () => ceiling.source.rows(`raw-${ceiling.stream.next++}`, 100));
+  const batches = Array.from({ length: Math.ceil((ms / 1000) * 10_000) }, () => ceiling.source.rows(`raw-${ceiling.nextStream++}`, 100));
   const insert = ceiling.inserts[kind];
   const start = performance.now();
   let rows = 0;
