@@ -1,6 +1,6 @@
 import { StreamTombstonedError, WrongExpectedRevisionError } from "../errors.js";
 import type { AppendResult, ExpectedRevision, RecordedEvent } from "../event-store.js";
-import type { AppendCommand, BatchOutcome } from "../sql/append-plan.js";
+import { recordedEvent, type AppendCommand, type BatchOutcome } from "../sql/append-plan.js";
 
 /**
  * The messages between the store and its SQLite writer thread
@@ -132,16 +132,13 @@ export function decodeOutcome(commands: readonly AppendCommand[], wire: WireOutc
   for (const index of wire.appended) {
     const command = commands[index]!;
     const result = results[index] as AppendResult;
-    const count = command.events.length;
-    command.events.forEach((event, offset) => {
-      recorded.push({
-        ...event,
-        stream: command.stream,
-        revision: result.revision - count + 1 + offset,
-        position: result.position - count + 1 + offset,
-        recordedAt: wire.recordedAt,
-      });
-    });
+    const events = command.events;
+    // The answer names each stored command's last revision and position.
+    const firstRevision = result.revision - events.length + 1;
+    const firstPosition = result.position - events.length + 1;
+    for (let offset = 0; offset < events.length; offset += 1) {
+      recorded.push(recordedEvent(events[offset]!, command.stream, firstRevision + offset, firstPosition + offset, wire.recordedAt));
+    }
   }
   return { results, recorded, recordedAt: wire.recordedAt, hidden: wire.hidden };
 }

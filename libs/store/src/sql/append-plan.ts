@@ -122,6 +122,16 @@ function replayOf(command: AppendCommand, stored: Map<string, StoredEvent>, actu
 }
 
 /**
+ * A validated event as the store recorded it: the one shape of `RecordedEvent` that
+ * an append builds, on the main thread (`planBatch`) or from the writer thread's
+ * answer. Only its own fields, named one by one: no `generated`, and every recorded
+ * event of the process has the same hidden class.
+ */
+export function recordedEvent(event: ValidEvent, stream: string, revision: number, position: number, recordedAt: number): RecordedEvent {
+  return { id: event.id, type: event.type, data: event.data, contentType: event.contentType, metadata: event.metadata, stream, revision, position, recordedAt };
+}
+
+/**
  * The rules of a group commit, shared by every write path: each command keeps its
  * own idempotency and expected-revision check and its own answer; accepted events
  * get contiguous revisions in their stream and the next positions of the log; all
@@ -155,17 +165,7 @@ export function planBatch(commands: readonly AppendCommand[], state: BatchState,
     for (const event of command.events) {
       revision += 1;
       position += 1;
-      recorded.push({
-        id: event.id,
-        type: event.type,
-        data: event.data,
-        contentType: event.contentType,
-        metadata: event.metadata,
-        stream,
-        revision,
-        position,
-        recordedAt,
-      });
+      recorded.push(recordedEvent(event, stream, revision, position, recordedAt));
       // A later append of the batch that gives these ids again is a replay. An id the
       // store made was never given to anyone, so no later append can give it.
       if (!event.generated) stored.set(event.id, { stream, revision, position, recordedAt });
