@@ -124,8 +124,8 @@ function replayOf(command: AppendCommand, stored: Map<string, StoredEvent>, actu
 /**
  * A validated event as the store recorded it: the one shape of `RecordedEvent` that
  * an append builds, on the main thread (`planBatch`) or from the writer thread's
- * answer. Only its own fields, named one by one: no `generated`, and every recorded
- * event of the process has the same hidden class.
+ * answer. Only its own fields, named one by one, in one order: no `generated`, and
+ * the recorded events of both writers have the same shape.
  */
 export function recordedEvent(event: ValidEvent, stream: string, revision: number, position: number, recordedAt: number): RecordedEvent {
   return { id: event.id, type: event.type, data: event.data, contentType: event.contentType, metadata: event.metadata, stream, revision, position, recordedAt };
