@@ -51,6 +51,7 @@ export { contentTypes, defaultContentType, setOwn, utf8Length, validateStreamNam
 export type { Dialect } from "./dialect/dialect.js";
 export { createSqliteDialect, type SqliteDialect, type SqliteDriver, type SqliteOptions, type SqliteWriter } from "./dialect/sqlite.js";
 export { sqlitePragmas } from "./dialect/sqlite-pragmas.js";
+export { rowsPerInsert as sqliteRowsPerInsert } from "./sql/append-batch-sqlite.js";
 export { appendLockKey, appendLockKeys, createPostgresDialect, postgresOrderings, type PostgresOptions, type PostgresOrdering } from "./dialect/postgres.js";
 export { createKnexEventStore, maxEventIdsPerLookup, type KnexEventStoreOptions } from "./knex-event-store.js";
 export { defaultDatabase, dialectFor, openEventStore, type OpenEventStoreOptions } from "./open-event-store.js";

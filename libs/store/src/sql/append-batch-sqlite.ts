@@ -37,7 +37,7 @@ interface Statements {
  * CPU per row than a `run` per row; 32 rows bind 288 values, far below SQLite's
  * limit on bound variables.
  */
-const rowsPerInsert = 32;
+export const rowsPerInsert = 32;
 
 const insertSql = (count: number) =>
   "insert into events (position, stream, revision, id, type, data, content_type, metadata, recorded_at) values " +

@@ -31,7 +31,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { AppendRequestSchema } from "@annals/protocol";
-import { openEventStore, sqlitePragmas, type EventStore } from "@annals/store";
+import { openEventStore, sqlitePragmas, sqliteRowsPerInsert, type EventStore } from "@annals/store";
 import Database from "better-sqlite3";
 import { createRowSource, createScratch, eventType, payload, resultsDir, type EventRow } from "../fixtures.js";
 import { connectGrpc, grpcFrame, type GrpcConnection } from "../grpc-load.js";
@@ -142,8 +142,6 @@ function requestBody(stream: string, events: number): Buffer {
 
 type CeilingKind = "row" | "rows32";
 const ceilingKinds: readonly CeilingKind[] = ["row", "rows32"];
-/** Rows per statement of the `rows32` insert, as `sql/append-batch-sqlite.ts` binds them. */
-const rowsPerStatement = 32;
 const ceilingColumns = "(position, stream, revision, id, type, data, content_type, metadata, recorded_at)";
 
 /** The driver's own insert of 100 rows per transaction: `row` one row per statement, `rows32` 32 rows per statement. */
@@ -157,8 +155,8 @@ function preparedInsert(db: Database.Database, kind: CeilingKind): (rows: EventR
   }
   const many = new Map<number, Database.Statement>();
   return db.transaction((rows: EventRow[]) => {
-    for (let start = 0; start < rows.length; start += rowsPerStatement) {
-      const chunk = rows.slice(start, start + rowsPerStatement);
+    for (let start = 0; start < rows.length; start += sqliteRowsPerInsert) {
+      const chunk = rows.slice(start, start + sqliteRowsPerInsert);
       if (!many.has(chunk.length)) many.set(chunk.length, statement(chunk.length));
       many.get(chunk.length)!.run(chunk.flatMap((row) => [row.position, row.stream, row.revision, row.id, row.type, row.data, row.content_type, row.metadata, row.recorded_at]));
     }
